@@ -1,0 +1,166 @@
+"""The scan pipeline: discover -> prefilter -> parse -> evaluate -> findings. Never raises per file."""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Iterable, Sequence
+from concurrent.futures import ProcessPoolExecutor
+from dataclasses import dataclass, replace
+from pathlib import Path
+
+from auditor.discover import Target, discover
+from auditor.evaluate import evaluate_call, fingerprint
+from auditor.policy import Policy, Settings
+from auditor.records import AuditedCall, FileError, FileScan, Finding, Report, ScanError, Suppression
+from auditor.rules import RULES
+from auditor.suppress import parse_suppressions
+from scanners.catalog import load_catalog
+
+_PARALLEL_MIN_FILES = 400
+_ACTIONS = {"error": "error", "warn": "warning", "ignore": "off"}
+
+
+@dataclass(frozen=True, slots=True)
+class ScanJob:
+    rel: str
+    path: str
+    max_bytes: int
+
+
+def scan_file(job: ScanJob) -> FileScan | None:
+    """Read, prefilter and scan one file. None when it cannot contain an SDK call."""
+    catalog = load_catalog()
+    try:
+        with open(job.path, "rb") as fh:
+            data = fh.read()
+    except OSError as exc:
+        reason = exc.strerror or type(exc).__name__
+        return FileScan(job.rel, error=ScanError("read", f"cannot read file ({reason})"))
+    if not any(tok in data for tok in catalog.tokens):
+        return None
+    if len(data) > job.max_bytes:
+        return FileScan(job.rel, error=ScanError(
+            "size", f"file is {len(data):,} bytes, over the {job.max_bytes:,}-byte limit; raise limits.max_file_bytes "
+                    "in the policy or exclude the file"))
+    from scanners.python import scan_python
+
+    try:
+        return scan_python(job.rel, data, catalog)
+    except RecursionError:
+        return FileScan(job.rel, error=ScanError("syntax", "expressions nest too deeply to analyse"))
+    except Exception as exc:  # noqa: BLE001 - one bad file must not stop the run; it fails closed instead
+        return FileScan(job.rel, error=ScanError("internal", f"tagaudit could not analyse this file "
+                                                              f"({type(exc).__name__}: {exc}); please report it"))
+
+
+def _scan_chunk(jobs: list[ScanJob]) -> list[FileScan]:
+    return [fs for fs in map(scan_file, jobs) if fs is not None]
+
+
+def scan_jobs(jobs: Sequence[ScanJob], workers: int | None = None) -> list[FileScan]:
+    """Scan serially for small runs (the pre-commit case), in a process pool for large ones."""
+    if workers is None:
+        workers = min(os.cpu_count() or 1, 8) if len(jobs) >= _PARALLEL_MIN_FILES else 1
+    if workers <= 1 or len(jobs) < 2:
+        return _scan_chunk(list(jobs))
+    import multiprocessing
+
+    load_catalog()  # loaded once, inherited by forked workers
+    ctx = multiprocessing.get_context("fork") if "fork" in multiprocessing.get_all_start_methods() else None
+    size = max(16, len(jobs) // (workers * 8))
+    chunks = [list(jobs[i:i + size]) for i in range(0, len(jobs), size)]
+    out: list[FileScan] = []
+    with ProcessPoolExecutor(max_workers=workers, mp_context=ctx) as pool:
+        for part in pool.map(_scan_chunk, chunks):
+            out += part
+    return out
+
+
+def severity_for(rule_id: str, policy: Policy, settings: Settings) -> str:
+    if rule_id in policy.severity:
+        return policy.severity[rule_id]
+    sev = RULES[rule_id].severity
+    if rule_id == "TAG003":
+        sev = _ACTIONS[settings.unverifiable]
+    if settings.mode == "showback" and sev == "error" and not rule_id.startswith("TAG9"):
+        sev = "warning"
+    return sev
+
+
+def _finding(rule_id: str, message: str, policy: Policy, settings: Settings, *, path: str, line: int = 1,
+             column: int = 1, ident: Iterable[object] = (), call: AuditedCall | None = None,
+             cell: int | None = None) -> Finding | None:
+    sev = severity_for(rule_id, policy, settings)
+    if sev == "off":
+        return None
+    if call is not None:
+        s = call.site
+        return Finding(rule_id, RULES[rule_id].name, sev, s.path, s.line, s.column, message,
+                       fingerprint(rule_id, s.path, s.scope, s.operation, s.occurrence), s.end_line, s.end_column,
+                       s.scope, s.operation, s.cell, s.statement_line, sev == "error")
+    return Finding(rule_id, RULES[rule_id].name, sev, path, line, column, message,
+                   fingerprint(rule_id, path, *ident), line, column, "<module>", None, cell, line, sev == "error")
+
+
+def audit_file(fs: FileScan, policy: Policy) -> tuple[list[AuditedCall], list[Finding]]:
+    settings = policy.settings_for(fs.path)
+    findings: list[Finding | None] = []
+    if fs.error is not None:
+        e = fs.error
+        findings.append(_finding("TAG901", f"{e.message}", policy, settings, path=fs.path, line=e.line,
+                                 column=e.column, ident=(e.kind,)))
+    calls = [evaluate_call(site, policy, settings) for site in fs.call_sites]
+    for call in calls:
+        if call.status == "exempt":
+            continue
+        for rule in RULES.values():
+            if rule.check is None:
+                continue
+            for message in rule.check(call):
+                findings.append(_finding(rule.id, message, policy, settings, path=fs.path, call=call))
+    result = [f for f in findings if f is not None]
+    result = _apply_suppressions(fs, result, policy, settings)
+    return calls, result
+
+
+def _apply_suppressions(fs: FileScan, findings: list[Finding], policy: Policy, settings: Settings) -> list[Finding]:
+    if not fs.comments:
+        return findings
+    sups, problems = parse_suppressions(fs.comments, set(RULES))
+    out: list[Finding] = []
+    extra: list[Finding | None] = []
+    for f in findings:
+        match = next((s for s in sups if s.covers(f.rule, f.line, f.statement_line or f.line, f.cell)), None)
+        if match is None or not RULES[f.rule].suppressible:
+            out.append(f)
+            continue
+        if f.rule in policy.forbid_inline:
+            out.append(f)
+            extra.append(_finding("TAG904", f"{f.rule} may not be suppressed inline under this policy; tag the call or "
+                                            "record it in the baseline", policy, settings, path=fs.path,
+                                  line=match.line, ident=(f.fingerprint,), cell=match.cell))
+            continue
+        sup = Suppression("inSource", match.reason or "", match.line, match.owner,
+                          match.expires.isoformat() if match.expires else None)
+        out.append(replace(f, suppressed=sup, blocking=False))
+    for p in problems:
+        extra.append(_finding(p.rule, p.message, policy, settings, path=fs.path, line=p.line, ident=(p.message,),
+                              cell=p.cell))
+    return out + [f for f in extra if f is not None]
+
+
+def run_scan(paths: list[Path], root: Path, policy: Policy, *, workers: int | None = None) -> Report:
+    targets: list[Target] = [t for t in discover(paths, root) if policy.settings_for(t.rel).mode != "exclude"]
+    jobs = [ScanJob(t.rel, str(t.path), policy.max_file_bytes) for t in targets]
+    scans = sorted(scan_jobs(jobs, workers), key=lambda fs: fs.path)
+    calls: list[AuditedCall] = []
+    findings: list[Finding] = []
+    errors: list[FileError] = []
+    for fs in scans:
+        c, f = audit_file(fs, policy)
+        calls += c
+        findings += f
+        if fs.error is not None:
+            errors.append(FileError(fs.path, fs.error.kind, fs.error.message, fs.error.line))
+    findings.sort(key=lambda f: (f.path, f.line, f.column, f.rule))
+    return Report(str(root), len(targets), tuple(calls), tuple(findings), tuple(errors), policy.source)

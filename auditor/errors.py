@@ -1,0 +1,30 @@
+"""The project's one error type and the exit codes it maps to at the CLI boundary."""
+
+from __future__ import annotations
+
+EXIT_CLEAN = 0
+EXIT_FINDINGS = 1
+EXIT_USAGE = 2
+
+
+class TagauditError(Exception):
+    """Bad input or configuration: `<where>: <what>; <how to fix>`. The CLI maps it to exit code 2."""
+
+    exit_code = EXIT_USAGE
+
+    def __init__(self, message: str, *, where: str | None = None, hint: str | None = None) -> None:
+        self.where = where
+        self.what = message
+        self.hint = hint
+        text = f"{where}: {message}" if where else message
+        if hint:
+            text = f"{text}; {hint}"
+        super().__init__(text)
+
+
+class PolicyError(TagauditError):
+    """A policy file that does not validate. Carries every problem, not just the first."""
+
+    def __init__(self, problems: list[str]) -> None:
+        self.problems = problems
+        super().__init__("\n".join(problems))

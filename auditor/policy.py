@@ -1,0 +1,388 @@
+"""Find, validate and compile the tag policy. A policy that does not validate never scans."""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import re
+import sys
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import yaml
+
+from auditor.errors import PolicyError, TagauditError
+from auditor.globs import compile_globs
+from auditor.records import GRADE_RANK
+from policies import DEFAULT_POLICY, SCHEMA_PATH
+
+POLICY_FILENAMES = ("tagaudit.yaml", "tagaudit.yml", ".tagaudit.yaml", ".tagaudit.yml")
+_Loader = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
+
+
+def normalize_key(key: str) -> str:
+    """Keys match case-insensitively with '-', '_' and spaces equivalent."""
+    return re.sub(r"[\s_-]+", "_", key.strip().lower())
+
+
+@dataclass(frozen=True, slots=True)
+class KeyRule:
+    name: str
+    aliases: tuple[str, ...] = ()
+    min_grade: str | None = None
+    allowed: tuple[str, ...] | None = None
+    pattern: str | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class PathRule:
+    patterns: tuple[str, ...]
+    mode: str | None = None
+    required: tuple[str, ...] | None = None
+    min_grade: str | None = None
+    unverifiable: str | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class ScopeEntry:
+    kind: str
+    tags: tuple[tuple[str, str], ...]
+    id: str | None = None
+    env: str | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class Settings:
+    """The policy as it applies to one path."""
+
+    mode: str
+    required: tuple[str, ...]
+    min_grade: str
+    unverifiable: str
+
+
+@dataclass(frozen=True)
+class Policy:
+    source: str
+    name: str
+    mode: str
+    keys: tuple[KeyRule, ...]
+    showback_keys: tuple[str, ...]
+    min_grade: str
+    unverifiable: str
+    severity: dict[str, str]
+    paths: tuple[PathRule, ...]
+    scope_map: tuple[ScopeEntry, ...]
+    assume_env: dict[str, str]
+    exempt_local: bool
+    exempt_endpoints: tuple[str, ...]
+    forbid_inline: frozenset[str]
+    max_file_bytes: int
+    tolerance: float
+    digest: str
+    aliases: dict[str, str] = field(default_factory=dict)
+
+    def canonical(self, key: str) -> str | None:
+        """The policy key a tag key stands for (aliases, case, '-'/'_'), or None."""
+        return self.aliases.get(normalize_key(key))
+
+    def key(self, name: str) -> KeyRule:
+        return next(k for k in self.keys if k.name == name)
+
+    def settings_for(self, path: str) -> Settings:
+        mode, required, min_grade, unverifiable = self.mode, None, self.min_grade, self.unverifiable
+        for rule, matcher in zip(self.paths, self._matchers):
+            if matcher(path):
+                mode = rule.mode or mode
+                required = rule.required
+                min_grade = rule.min_grade or min_grade
+                unverifiable = rule.unverifiable or unverifiable
+                break
+        if required is None:
+            required = self.showback_keys if mode == "showback" else tuple(k.name for k in self.keys)
+        return Settings(mode, required, min_grade, unverifiable)
+
+    @property
+    def _matchers(self) -> list[Any]:
+        cached = self.__dict__.get("_matcher_cache")
+        if cached is None:
+            cached = [compile_globs(rule.patterns) for rule in self.paths]
+            self.__dict__["_matcher_cache"] = cached
+        return cached
+
+
+# -- reading --------------------------------------------------------------------------------
+def _line_index(node: yaml.Node, path: tuple[Any, ...] = (), out: dict[tuple[Any, ...], int] | None = None
+                ) -> dict[tuple[Any, ...], int]:
+    """JSON path -> 1-based line of that node in the YAML text."""
+    out = {} if out is None else out
+    out[path] = node.start_mark.line + 1
+    if isinstance(node, yaml.MappingNode):
+        for key_node, value_node in node.value:
+            key = key_node.value
+            out[path + (key,)] = key_node.start_mark.line + 1
+            _line_index(value_node, path + (key,), out)
+            out[path + (key,)] = key_node.start_mark.line + 1
+    elif isinstance(node, yaml.SequenceNode):
+        for i, item in enumerate(node.value):
+            _line_index(item, path + (i,), out)
+    return out
+
+
+def _toml_lines(text: str, section: str) -> dict[tuple[Any, ...], int]:
+    """Approximate key lines inside a [tool.tagaudit] table (tomllib keeps no positions)."""
+    out: dict[tuple[Any, ...], int] = {}
+    current: tuple[str, ...] | None = None
+    header = re.compile(r"^\s*\[+\s*([^\]]+?)\s*\]+")
+    assign = re.compile(r"^\s*([A-Za-z0-9_\"'.-]+)\s*=")
+    for lineno, line in enumerate(text.splitlines(), start=1):
+        m = header.match(line)
+        if m:
+            name = m.group(1).replace('"', "").replace("'", "")
+            if name == section or name.startswith(section + "."):
+                current = tuple(name[len(section) + 1:].split(".")) if name != section else ()
+                out.setdefault(current, lineno)
+            else:
+                current = None
+            continue
+        m = assign.match(line)
+        if current is not None and m:
+            key = tuple(m.group(1).replace('"', "").split("."))
+            out.setdefault(current + key, lineno)
+    return out
+
+
+def _read_yaml(path: Path) -> tuple[Any, dict[tuple[Any, ...], int]]:
+    try:
+        text = path.read_text(encoding="utf-8")
+    except (OSError, UnicodeDecodeError) as exc:
+        raise TagauditError(f"cannot read policy ({exc})", where=str(path), hint="check the path and encoding") from exc
+    try:
+        node = yaml.compose(text, Loader=_Loader)
+        data = yaml.load(text, Loader=_Loader)
+    except yaml.YAMLError as exc:
+        mark = getattr(exc, "problem_mark", None)
+        line = f":{mark.line + 1}" if mark is not None else ""
+        problem = getattr(exc, "problem", None) or str(exc)
+        raise PolicyError([f"{path}{line}: (yaml): {problem}; fix the YAML syntax"]) from exc
+    if data is None:
+        raise PolicyError([f"{path}:1: (top): the policy is empty; start from `tagaudit policy show` output"])
+    return data, (_line_index(node) if node is not None else {})
+
+
+def _read_pyproject(path: Path) -> tuple[Any, dict[tuple[Any, ...], int]] | None:
+    if sys.version_info >= (3, 11):
+        import tomllib
+    else:  # pragma: no cover
+        import tomli as tomllib
+    try:
+        text = path.read_text(encoding="utf-8")
+        data = tomllib.loads(text)
+    except (OSError, UnicodeDecodeError) as exc:
+        raise TagauditError(f"cannot read ({exc})", where=str(path)) from exc
+    except tomllib.TOMLDecodeError as exc:
+        raise PolicyError([f"{path}: (toml): {exc}; fix the TOML syntax"]) from exc
+    section = data.get("tool", {}).get("tagaudit")
+    if section is None:
+        return None
+    return section, _toml_lines(text, "tool.tagaudit")
+
+
+# -- validating -----------------------------------------------------------------------------
+_HOW = {
+    "additionalProperties": "remove it or check its spelling",
+    "enum": "use one of the listed values",
+    "const": "set it to the value shown",
+    "required": "add the missing key",
+    "type": "change the value's type",
+    "pattern": "rename it to match the pattern",
+    "propertyNames": "rename it",
+    "minItems": "add at least one item",
+    "minProperties": "add at least one entry",
+    "uniqueItems": "remove the duplicate",
+    "oneOf": "give exactly one of `id` or `env`",
+    "minimum": "raise the value",
+    "maximum": "lower the value",
+}
+
+
+def _where(path: Path | str, lines: dict[tuple[Any, ...], int], key_path: tuple[Any, ...]) -> str:
+    probe = key_path
+    while probe and probe not in lines:
+        probe = probe[:-1]
+    line = lines.get(probe, 1)
+    dotted = ".".join(str(p) for p in key_path) or "(top)"
+    return f"{path}:{line}: {dotted}"
+
+
+def _schema_problems(data: Any, source: Path | str, lines: dict[tuple[Any, ...], int]) -> list[str]:
+    import jsonschema
+
+    schema = json.loads(SCHEMA_PATH.read_text())
+    validator = jsonschema.Draft202012Validator(schema)
+    problems = []
+    for err in sorted(validator.iter_errors(data), key=lambda e: (list(map(str, e.absolute_path)), e.message)):
+        key_path = tuple(err.absolute_path)
+        message = err.message
+        if err.validator == "additionalProperties" and isinstance(err.instance, dict):
+            allowed = set(err.schema.get("properties", {}))
+            unknown = [k for k in err.instance if k not in allowed]
+            import difflib
+            for k in unknown:
+                close = difflib.get_close_matches(str(k), sorted(allowed), n=1)
+                hint = f"did you mean {close[0]!r}?" if close else "remove it or check its spelling"
+                problems.append(f"{_where(source, lines, key_path + (k,))}: unknown key {k!r}; {hint}")
+            continue
+        if err.validator == "enum":
+            message = f"{err.instance!r} is not one of {', '.join(map(str, err.validator_value))}"
+        problems.append(f"{_where(source, lines, key_path)}: {message}; {_HOW.get(str(err.validator), 'see the schema')}")
+    return problems
+
+
+def _semantic_problems(data: dict[str, Any], source: Path | str, lines: dict[tuple[Any, ...], int]) -> list[str]:
+    from auditor.rules import RULES
+
+    problems: list[str] = []
+    keys: dict[str, Any] = data.get("keys", {})
+    seen: dict[str, str] = {}
+    for name, spec in keys.items():
+        for alias in [name, *(spec or {}).get("aliases", [])]:
+            norm = normalize_key(alias)
+            if norm in seen and seen[norm] != name:
+                problems.append(f"{_where(source, lines, ('keys', name, 'aliases'))}: alias {alias!r} also names "
+                                f"key {seen[norm]!r}; give each alias to one key only")
+            seen[norm] = name
+        pattern = (spec or {}).get("pattern")
+        if pattern is not None:
+            try:
+                re.compile(pattern)
+            except re.error as exc:
+                problems.append(f"{_where(source, lines, ('keys', name, 'pattern'))}: invalid regular expression "
+                                f"({exc}); fix the pattern")
+    def known(key: str) -> bool:
+        return normalize_key(key) in seen
+    for i, key in enumerate(data.get("showback_keys", [])):
+        if not known(key):
+            problems.append(f"{_where(source, lines, ('showback_keys', i))}: {key!r} is not a policy key; "
+                            f"use one of {', '.join(keys)}")
+    for i, scope in enumerate(data.get("paths", [])):
+        for j, key in enumerate(scope.get("required", [])):
+            if not known(key):
+                problems.append(f"{_where(source, lines, ('paths', i, 'required', j))}: {key!r} is not a policy key; "
+                                f"use one of {', '.join(keys)}")
+    for i, entry in enumerate(data.get("scope_map", [])):
+        for key in entry.get("tags", {}):
+            if not known(key):
+                problems.append(f"{_where(source, lines, ('scope_map', i, 'tags', key))}: {key!r} is not a policy "
+                                f"key or alias; use one of {', '.join(keys)}")
+    for rule_id in data.get("severity", {}):
+        if rule_id not in RULES:
+            problems.append(f"{_where(source, lines, ('severity', rule_id))}: unknown rule {rule_id!r}; "
+                            "`tagaudit rules` lists them")
+    for i, rule_id in enumerate(data.get("suppressions", {}).get("forbid", [])):
+        if rule_id not in RULES:
+            problems.append(f"{_where(source, lines, ('suppressions', 'forbid', i))}: unknown rule {rule_id!r}; "
+                            "`tagaudit rules` lists them")
+    return problems
+
+
+def validate_policy_data(data: Any, source: Path | str, lines: dict[tuple[Any, ...], int]) -> list[str]:
+    problems = _schema_problems(data, source, lines)
+    if not problems and isinstance(data, dict):
+        problems = _semantic_problems(data, source, lines)
+    return problems
+
+
+# -- compiling ------------------------------------------------------------------------------
+def compile_policy(data: dict[str, Any], source: str) -> Policy:
+    keys = tuple(
+        KeyRule(
+            name=name, aliases=tuple(spec.get("aliases", ())), min_grade=spec.get("min_grade"),
+            allowed=tuple(spec["allowed"]) if "allowed" in spec else None, pattern=spec.get("pattern"),
+        )
+        for name, spec in ((n, s or {}) for n, s in data["keys"].items())
+    )
+    aliases: dict[str, str] = {}
+    for k in keys:
+        for alias in (k.name, *k.aliases):
+            aliases[normalize_key(alias)] = k.name
+
+    def canon(key: str) -> str:
+        return aliases.get(normalize_key(key), key)
+
+    paths = tuple(
+        PathRule(
+            patterns=tuple([p["match"]] if isinstance(p["match"], str) else p["match"]),
+            mode=p.get("mode"), required=tuple(canon(k) for k in p["required"]) if "required" in p else None,
+            min_grade=p.get("min_grade"), unverifiable=p.get("unverifiable"),
+        )
+        for p in data.get("paths", ())
+    )
+    scope_map = tuple(
+        ScopeEntry(kind=e["kind"], tags=tuple(sorted((canon(k), str(v)) for k, v in e["tags"].items())),
+                   id=e.get("id"), env=e.get("env"))
+        for e in data.get("scope_map", ())
+    )
+    canonical_json = json.dumps(data, sort_keys=True, default=str)
+    return Policy(
+        source=source, name=data.get("name", Path(source).stem), mode=data.get("mode", "enforce"), keys=keys,
+        showback_keys=tuple(canon(k) for k in data.get("showback_keys", [keys[0].name])),
+        min_grade=data.get("min_grade", "GW"), unverifiable=data.get("unverifiable", "warn"),
+        severity=dict(data.get("severity", {})), paths=paths, scope_map=scope_map,
+        assume_env={k: str(v) for k, v in data.get("assume_env", {}).items()},
+        exempt_local=bool(data.get("exempt", {}).get("local_endpoints", True)),
+        exempt_endpoints=tuple(data.get("exempt", {}).get("endpoints", ())),
+        forbid_inline=frozenset(data.get("suppressions", {}).get("forbid", ())),
+        max_file_bytes=int(data.get("limits", {}).get("max_file_bytes", 5 * 1024 * 1024)),
+        tolerance=float(data.get("tolerance", 0.05)),
+        digest=hashlib.sha256(canonical_json.encode()).hexdigest()[:16],
+        aliases=aliases,
+    )
+
+
+def read_policy_file(path: Path) -> tuple[Any, dict[tuple[Any, ...], int], str]:
+    """Raw data, line index and display name for a policy file (YAML, or pyproject's [tool.tagaudit])."""
+    if path.name == "pyproject.toml":
+        found = _read_pyproject(path)
+        if found is None:
+            raise TagauditError("no [tool.tagaudit] table", where=str(path),
+                                hint="add one or point --policy at a YAML policy")
+        return found[0], found[1], f"{path} [tool.tagaudit]"
+    data, lines = _read_yaml(path)
+    return data, lines, str(path)
+
+
+def load_policy(path: Path, *, trusted: bool = False) -> Policy:
+    data, lines, source = read_policy_file(path)
+    if not trusted:
+        problems = validate_policy_data(data, path, lines)
+        if problems:
+            raise PolicyError(problems)
+    return compile_policy(data, source)
+
+
+def discover_policy(root: Path, explicit: Path | None = None) -> Policy:
+    """--policy FILE, else tagaudit.yaml or [tool.tagaudit] at the scan root, else the packaged default."""
+    if explicit is not None:
+        if not explicit.is_file():
+            raise TagauditError("policy file not found", where=str(explicit), hint="check the --policy path")
+        return load_policy(explicit)
+    base = root if root.is_dir() else root.parent
+    for name in POLICY_FILENAMES:
+        candidate = base / name
+        if candidate.is_file():
+            return load_policy(candidate)
+    pyproject = base / "pyproject.toml"
+    if pyproject.is_file():
+        found = _read_pyproject(pyproject)
+        if found is not None:
+            problems = validate_policy_data(found[0], pyproject, found[1])
+            if problems:
+                raise PolicyError(problems)
+            return compile_policy(found[0], f"{pyproject} [tool.tagaudit]")
+    return load_policy(DEFAULT_POLICY, trusted=True)
+
+
+def grade_ok(grade: str | None, minimum: str) -> bool:
+    return grade is not None and GRADE_RANK.get(grade, 0) >= GRADE_RANK[minimum]

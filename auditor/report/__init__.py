@@ -1,0 +1,1 @@
+"""Reporters: one function per output format, each taking a Report."""

@@ -1,0 +1,291 @@
+"""Load the SDK catalog (YAML data) and compile it into lookup tables for the front ends."""
+
+from __future__ import annotations
+
+import fnmatch
+import json
+from dataclasses import dataclass, field
+from functools import lru_cache
+from pathlib import Path
+from typing import Any
+
+import yaml
+
+from auditor.errors import TagauditError
+
+CATALOG_DIR = Path(__file__).parent / "catalog"
+SCHEMA_PATH = Path(__file__).parent / "catalog.schema.json"
+GATEWAYS_PATH = Path(__file__).parent / "gateways.yaml"
+
+_Loader = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
+
+
+@dataclass(frozen=True, slots=True)
+class Select:
+    index: int | None
+    name: str | None
+    equals: tuple[str | bool, ...]
+
+
+@dataclass(frozen=True, slots=True)
+class CarrierSpec:
+    arg: str
+    kind: str
+    index: int | None = None
+    path: tuple[str, ...] = ()
+    grade: str | None = None
+    scope: str | None = None
+    env: str | None = None
+    mode: str | None = None
+    note: str | None = None
+
+    @property
+    def label(self) -> str:
+        return ".".join((self.arg, *self.path))
+
+
+@dataclass(frozen=True, slots=True)
+class CallSpec:
+    operation: str
+    path: tuple[str, ...]
+    model_args: tuple[str, ...]
+    carriers: tuple[CarrierSpec, ...]
+    checks: tuple[str, ...]
+
+
+@dataclass(frozen=True, slots=True)
+class FactorySpec:
+    path: tuple[str, ...]
+    produces: str
+    select: Select | None
+    carriers: tuple[CarrierSpec, ...]
+    model_args: tuple[str, ...]
+
+
+@dataclass(frozen=True, slots=True)
+class CtorSpec:
+    qualname: str
+    type_id: str
+    provider: str
+    select: Select | None
+    mode: str | None
+
+
+@dataclass(frozen=True, slots=True)
+class ModeRule:
+    mode: str
+    arg: str
+    equals: str | bool | None
+    provider: str | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class TypeSpec:
+    id: str
+    family: str
+    sdk: str
+    provider: str
+    provider_from_model: bool
+    carriers: tuple[CarrierSpec, ...]
+    common: tuple[CarrierSpec, ...]
+    model_args: tuple[str, ...]
+    modes: tuple[ModeRule, ...]
+    mode_env: str | None
+    derive: frozenset[str]
+    derive_carriers: tuple[CarrierSpec, ...]
+    transparent: frozenset[str]
+    factories: tuple[FactorySpec, ...]
+    calls: dict[tuple[str, ...], CallSpec]
+    free: frozenset[tuple[str, ...]]
+    report_construction: bool
+    module_instance: tuple[str, ...]
+    checks: tuple[str, ...]
+
+
+@dataclass(frozen=True, slots=True)
+class HeaderRule:
+    kind: str
+    grade: str
+    name: str | None = None
+    prefix: str | None = None
+    scope: str | None = None
+    gateway: str | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class EndpointRule:
+    host: str
+    provider: str | None = None
+    gateway: str | None = None
+    local: bool = False
+
+
+@dataclass
+class Catalog:
+    types: dict[str, TypeSpec] = field(default_factory=dict)
+    constructors: dict[str, list[CtorSpec]] = field(default_factory=dict)
+    module_instances: dict[str, list[str]] = field(default_factory=dict)
+    tokens: tuple[bytes, ...] = ()
+    names: frozenset[str] = frozenset()
+    headers: tuple[HeaderRule, ...] = ()
+    endpoints: tuple[EndpointRule, ...] = ()
+    model_prefixes: tuple[tuple[str, str], ...] = ()
+    families: dict[str, dict[str, Any]] = field(default_factory=dict)
+
+    def header_rule(self, name: str) -> HeaderRule | None:
+        low = name.lower()
+        for rule in self.headers:
+            if rule.name is not None and low == rule.name:
+                return rule
+            if rule.prefix is not None and low.startswith(rule.prefix) and len(low) > len(rule.prefix):
+                return rule
+        return None
+
+    def endpoint_rule(self, host: str) -> EndpointRule | None:
+        low = host.lower()
+        for rule in self.endpoints:
+            if fnmatch.fnmatchcase(low, rule.host):
+                return rule
+        return None
+
+
+def _select(raw: dict[str, Any] | None) -> Select | None:
+    if raw is None:
+        return None
+    return Select(raw.get("index"), raw.get("name"), tuple(raw["equals"]))
+
+
+def _carriers(raw: list[dict[str, Any]] | None) -> tuple[CarrierSpec, ...]:
+    out = []
+    for c in raw or ():
+        out.append(
+            CarrierSpec(
+                arg=c["arg"], kind=c["kind"], index=c.get("index"), path=tuple(c.get("path", ())),
+                grade=c.get("grade"), scope=c.get("scope"), env=c.get("env"), mode=c.get("mode"),
+                note=c.get("note"),
+            )
+        )
+    return tuple(out)
+
+
+def _split(dotted: str) -> tuple[str, ...]:
+    return tuple(dotted.split("."))
+
+
+def _compile_type(family: str, raw: dict[str, Any]) -> TypeSpec:
+    common = _carriers(raw.get("common"))
+    calls: dict[tuple[str, ...], CallSpec] = {}
+    for call in raw.get("calls", ()):
+        own = _carriers(call.get("carriers"))
+        carriers = own + (common if call.get("common", True) else ())
+        for p in call["paths"]:
+            calls[_split(p)] = CallSpec(
+                operation=p, path=_split(p), model_args=tuple(call.get("model", ())),
+                carriers=carriers, checks=tuple(call.get("checks", ())),
+            )
+    factories = tuple(
+        FactorySpec(
+            path=_split(f["path"]), produces=f["produces"], select=_select(f.get("select")),
+            carriers=_carriers(f.get("carriers")), model_args=tuple(f.get("model", ())),
+        )
+        for f in raw.get("factories", ())
+    )
+    return TypeSpec(
+        id=raw["id"], family=family, sdk=raw["sdk"], provider=raw["provider"],
+        provider_from_model=bool(raw.get("provider_from_model", False)),
+        carriers=_carriers(raw.get("carriers")), common=common,
+        model_args=tuple(raw.get("model", ())),
+        modes=tuple(ModeRule(m["mode"], m["arg"], m.get("equals"), m.get("provider")) for m in raw.get("modes", ())),
+        mode_env=raw.get("mode_env"),
+        derive=frozenset(raw.get("derive", ())),
+        derive_carriers=_carriers(raw.get("derive_carriers")),
+        transparent=frozenset(raw.get("transparent", ())),
+        factories=factories, calls=calls,
+        free=frozenset(_split(p) for p in raw.get("free", ())),
+        report_construction=bool(raw.get("report_construction", False)),
+        module_instance=tuple(raw.get("module_instance", ())),
+        checks=tuple(raw.get("checks", ())),
+    )
+
+
+def read_family_files(directory: Path = CATALOG_DIR) -> list[tuple[Path, dict[str, Any]]]:
+    out = []
+    for path in sorted(directory.glob("*.yaml")):
+        with path.open("rb") as fh:
+            data = yaml.load(fh, Loader=_Loader)
+        out.append((path, data))
+    return out
+
+
+def validate_families(files: list[tuple[Path, dict[str, Any]]]) -> list[str]:
+    """Schema and cross-reference problems, one line each (empty when the catalog is sound)."""
+    import jsonschema
+
+    schema = json.loads(SCHEMA_PATH.read_text())
+    validator = jsonschema.Draft202012Validator(schema)
+    problems: list[str] = []
+    type_ids: set[str] = set()
+    for path, data in files:
+        for err in sorted(validator.iter_errors(data), key=lambda e: list(e.absolute_path)):
+            where = "/".join(str(p) for p in err.absolute_path) or "(top)"
+            problems.append(f"{path.name}: {where}: {err.message}")
+        for t in (data or {}).get("types", ()):
+            if t.get("id") in type_ids:
+                problems.append(f"{path.name}: type id {t.get('id')!r} is defined twice")
+            type_ids.add(t.get("id"))
+    for path, data in files:
+        for t in (data or {}).get("types", ()):
+            for f in t.get("factories", ()):
+                if f.get("produces") not in type_ids:
+                    problems.append(f"{path.name}: factory {f.get('path')} produces unknown type {f.get('produces')!r}")
+    return problems
+
+
+def compile_catalog(files: list[tuple[Path, dict[str, Any]]]) -> Catalog:
+    cat = Catalog()
+    tokens: set[str] = set()
+    names: set[str] = set()
+    for path, data in files:
+        family = data["family"]
+        cat.families[family] = data
+        tokens.update(data["tokens"])
+        for raw in data["types"]:
+            spec = _compile_type(family, raw)
+            cat.types[spec.id] = spec
+            for ctor in raw.get("constructors", ()):
+                cat.constructors.setdefault(ctor["call"], []).append(
+                    CtorSpec(ctor["call"], spec.id, ctor.get("provider", spec.provider),
+                             _select(ctor.get("select")), ctor.get("mode"))
+                )
+                names.add(ctor["call"].rsplit(".", 1)[-1])
+            for mod in spec.module_instance:
+                cat.module_instances.setdefault(mod, []).append(spec.id)
+            names.update(p[-1] for p in spec.calls)
+            names.update(f.path[-1] for f in spec.factories)
+            names.update(spec.derive)
+    with GATEWAYS_PATH.open("rb") as fh:
+        gw = yaml.load(fh, Loader=_Loader)
+    cat.headers = tuple(
+        HeaderRule(kind=h["kind"], grade=h["grade"], name=h.get("name"), prefix=h.get("prefix"),
+                   scope=h.get("scope"), gateway=h.get("gateway"))
+        for h in gw["headers"]
+    )
+    cat.endpoints = tuple(
+        EndpointRule(host=str(e["host"]).lower(), provider=e.get("provider"), gateway=e.get("gateway"),
+                     local=bool(e.get("local", False)))
+        for e in gw["endpoints"]
+    )
+    cat.model_prefixes = tuple((str(p), str(v)) for p, v in gw.get("model_prefixes", ()))
+    cat.tokens = tuple(sorted(t.encode() for t in tokens))
+    cat.names = frozenset(names)
+    return cat
+
+
+@lru_cache(maxsize=1)
+def load_catalog() -> Catalog:
+    """The packaged catalog. Its schema is enforced by the test suite and `tagaudit catalog check`."""
+    try:
+        return compile_catalog(read_family_files())
+    except (OSError, yaml.YAMLError, KeyError, TypeError) as exc:
+        raise TagauditError(f"the packaged SDK catalog is unreadable ({exc})", where=str(CATALOG_DIR),
+                            hint="reinstall tagaudit") from exc

@@ -1,0 +1,67 @@
+"""The Python front end: source bytes (or a notebook) in, call sites and tagaudit comments out."""
+
+from __future__ import annotations
+
+import ast
+import io
+import tokenize
+from dataclasses import replace
+
+from auditor.records import Comment, FileScan, ScanError
+from scanners.catalog import Catalog
+from scanners.python.calls import find_call_sites
+from scanners.python.comments import extract_comments
+from scanners.python.notebook import NotebookError, read_notebook
+
+
+def decode_source(data: bytes) -> str:
+    """Decode like the interpreter does (BOM, PEP 263 coding cookie, else UTF-8)."""
+    try:
+        encoding, _ = tokenize.detect_encoding(io.BytesIO(data).readline)
+    except SyntaxError as exc:
+        raise UnicodeError(str(exc)) from exc
+    try:
+        return data.decode(encoding)
+    except UnicodeDecodeError as exc:
+        line = data.count(b"\n", 0, exc.start) + 1
+        raise UnicodeError(
+            f"not valid {encoding} (byte 0x{data[exc.start]:02x} on line {line}); "
+            "re-encode the file as UTF-8 or declare its encoding with a '# -*- coding: ... -*-' line"
+        ) from exc
+
+
+def scan_python(path: str, data: bytes, catalog: Catalog) -> FileScan:
+    """Scan one .py or .ipynb file. Never raises for bad input: problems become `FileScan.error`."""
+    locate = _identity
+    try:
+        if path.endswith(".ipynb"):
+            nb = read_notebook(data)
+            source, locate = nb.source, nb.locate
+        else:
+            source = decode_source(data)
+        tree = ast.parse(source, filename=path)
+    except NotebookError as exc:
+        return FileScan(path, error=ScanError("notebook", str(exc), exc.line, exc.column))
+    except UnicodeError as exc:
+        return FileScan(path, error=ScanError("decode", str(exc)))
+    except SyntaxError as exc:
+        cell, line = locate(exc.lineno or 1)
+        where = f" (cell {cell})" if cell is not None else ""
+        return FileScan(path, error=ScanError("syntax", f"{exc.msg}{where}", line, exc.offset or 1))
+    except (ValueError, RecursionError, MemoryError) as exc:
+        return FileScan(path, error=ScanError("syntax", f"cannot parse: {exc or type(exc).__name__}"))
+    comments = extract_comments(source)
+    sites = find_call_sites(tree, source, path, catalog, comments, locate)
+    if locate is not _identity:
+        comments = [_locate_comment(c, locate) for c in comments]
+    return FileScan(path, tuple(sites), tuple(comments))
+
+
+def _identity(line: int) -> tuple[int | None, int]:
+    return None, line
+
+
+def _locate_comment(comment: Comment, locate: object) -> Comment:
+    cell, line = locate(comment.line)  # type: ignore[operator]
+    anchor = locate(comment.anchor)[1] if comment.anchor else None  # type: ignore[operator]
+    return replace(comment, line=line, cell=cell, anchor=anchor)

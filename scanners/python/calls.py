@@ -1,0 +1,258 @@
+"""Find cost-incurring SDK calls (and references handed to wrappers) and gather their tag evidence."""
+
+from __future__ import annotations
+
+import ast
+from collections import Counter
+from collections.abc import Callable
+from dataclasses import replace
+
+from auditor.records import CallSite, Comment, Evidence
+from scanners.catalog import Catalog, CallSpec, TypeSpec
+from scanners.python.carriers import literal_text
+from scanners.python.checks import run_checks
+from scanners.python.comments import is_directive, parse_annotation
+from scanners.python.index import ArgRef, CallRef, ModuleIndex, Scope, index_module
+from scanners.python.resolve import Resolver
+from scanners.python.values import Kwargs, ModuleRef, Obj, Value
+
+Locate = Callable[[int], tuple[int | None, int]]
+_MOCK_WRAPPERS = frozenset({"patch", "object", "setattr", "MagicMock", "Mock", "AsyncMock", "create_autospec",
+                            "PropertyMock", "spy", "stub"})
+
+
+class _Annotations:
+    """`# tagaudit: team=... ` comments by line, as evidence for calls and constructors."""
+
+    def __init__(self, comments: list[Comment]) -> None:
+        self.by_line: dict[int, list[tuple[str, str]]] = {}
+        self.standalone: set[int] = set()
+        for c in comments:
+            if is_directive(c.text):
+                continue
+            pairs = parse_annotation(c.text)
+            if pairs:
+                self.by_line[c.line] = pairs
+                if c.standalone:
+                    self.standalone.add(c.line)
+
+    def __call__(self, start: int, end: int) -> list[Evidence]:
+        if not self.by_line:
+            return []
+        lines = list(range(start, end + 1))
+        above = start - 1
+        while above in self.standalone:
+            lines.append(above)
+            above -= 1
+        out = []
+        for line in lines:
+            for key, value in self.by_line.get(line, ()):
+                out.append(Evidence(via=f"annotation (line {line})", grade="SCOPE", key=key, value=value,
+                                    level="annotation"))
+        return out
+
+
+class _Finder:
+    def __init__(self, tree: ast.Module, lines: list[str], path: str, catalog: Catalog,
+                 comments: list[Comment], locate: Locate) -> None:
+        self.catalog = catalog
+        self.lines = lines
+        self.path = path
+        self.locate = locate
+        self.index: ModuleIndex = index_module(tree, catalog.names)
+        self.annotations = _Annotations(comments)
+        self.resolver = Resolver(self.index, catalog, self.annotations)
+        self.module_objs: dict[tuple[str, str], Obj] = {}
+        self.sites: list[CallSite] = []
+        self.used_origins: set[tuple[int, int]] = set()
+
+    # -- classification -------------------------------------------------------------------
+    def classify(self, value: Value) -> tuple[Obj, TypeSpec, CallSpec] | None:
+        if isinstance(value, Obj):
+            spec = self.catalog.types[value.type_id]
+            call = spec.calls.get(value.path)
+            return (value, spec, call) if call is not None else None
+        if isinstance(value, ModuleRef):
+            for module, type_ids in self.catalog.module_instances.items():
+                if not value.qualname.startswith(module + "."):
+                    continue
+                rest = tuple(value.qualname[len(module) + 1:].split("."))
+                for tid in type_ids:
+                    spec = self.catalog.types[tid]
+                    if rest in spec.calls:
+                        return self._module_obj(module, spec), spec, spec.calls[rest]
+        return None
+
+    def _module_obj(self, module: str, spec: TypeSpec) -> Obj:
+        key = (module, spec.id)
+        if key not in self.module_objs:
+            carriers, endpoint = self.resolver.module_carriers(module, spec)
+            provider = self.resolver._provider_for(spec.provider, endpoint)
+            self.module_objs[key] = Obj(spec.id, provider, (), carriers, (), None, None, endpoint)
+        return self.module_objs[key]
+
+    def _worth_resolving(self, ref: CallRef) -> bool:
+        func = ref.node.func
+        if isinstance(func, ast.Attribute):
+            return func.attr in self.catalog.names
+        if isinstance(func, ast.Name):
+            if func.id in self.catalog.names:
+                return True
+            for b in self.resolver.lookup(func.id, ref.scope, ref.node.lineno):
+                if b.kind == "import" and (b.qualname or "").rsplit(".", 1)[-1] in self.catalog.names:
+                    return True
+                if b.kind == "assign" and isinstance(b.node, ast.Attribute) and b.node.attr in self.catalog.names:
+                    return True
+        return False
+
+    # -- positions ------------------------------------------------------------------------
+    def _char_col(self, line: int, byte_col: int) -> int:
+        if 1 <= line <= len(self.lines):
+            text = self.lines[line - 1]
+            if not text.isascii():
+                return len(text.encode("utf-8")[:byte_col].decode("utf-8", errors="ignore")) + 1
+        return byte_col + 1
+
+    def _position(self, target: ast.expr, whole: ast.expr) -> tuple[int, int, int, int]:
+        if isinstance(target, ast.Attribute) and target.end_lineno is not None and target.end_col_offset is not None:
+            line, col = target.end_lineno, target.end_col_offset - len(target.attr)
+        else:
+            line, col = target.lineno, target.col_offset
+        end_line = whole.end_lineno or line
+        end_col = whole.end_col_offset if whole.end_col_offset is not None else col
+        return line, self._char_col(line, col), end_line, self._char_col(end_line, end_col)
+
+    # -- building call sites --------------------------------------------------------------
+    def _site(self, obj: Obj, spec: TypeSpec, call: CallSpec, kw: Kwargs, *, target: ast.expr, whole: ast.expr,
+              scope: Scope, stmt_line: int, kind: str) -> CallSite:
+        r = self.resolver
+        evidence = list(obj.carriers)
+        evidence += r._carrier_list(call.carriers, kw, level="call", mode=obj.mode)
+        evidence += self.annotations(min(stmt_line, whole.lineno), whole.end_lineno or whole.lineno)
+        if kw.unresolved:
+            evidence.append(Evidence(via=f"call passes {', '.join(kw.unresolved)}", grade="GW",
+                                     state="unverifiable", level="call"))
+        model = r._model(call.model_args, kw) or obj.model
+        endpoint = r._endpoint(call.carriers, kw) or obj.endpoint
+        provider = r._provider_for(obj.provider, endpoint)
+        if spec.provider_from_model:
+            provider = self._provider_from_model(model, provider)
+        issues = obj.issues + tuple(run_checks(call.checks, kw, obj))
+        line, col, end_line, end_col = self._position(target, whole)
+        if obj.origin != (0, 0):
+            self.used_origins.add(obj.origin)
+        return CallSite(
+            path=self.path, line=line, column=col, end_line=end_line, end_column=end_col,
+            provider=provider, sdk=spec.sdk, operation=call.operation, model=model, scope=scope.qualname,
+            occurrence=0, statement_line=stmt_line, evidence=tuple(evidence), issues=issues,
+            endpoint=endpoint, mode=obj.mode, kind=kind, client_line=obj.client_line,
+        )
+
+    def _provider_from_model(self, model: str | None, default: str) -> str:
+        if not model:
+            return default
+        low = model.lower()
+        for prefix, provider in self.catalog.model_prefixes:
+            if low.startswith(prefix):
+                return provider
+        return default
+
+    def visit_calls(self) -> None:
+        r = self.resolver
+        for ref in self.index.calls:
+            if not self._worth_resolving(ref):
+                continue
+            node = ref.node
+            func = r.eval(node.func, ref.scope, node.lineno)
+            if isinstance(func, ModuleRef) and func.qualname in self.catalog.constructors:
+                r.eval(node, ref.scope, node.lineno)  # registers framework-model constructions
+                continue
+            found = self.classify(func)
+            if found is None:
+                continue
+            obj, spec, call = found
+            if call.path in spec.free:
+                continue
+            kw = r.kwargs(node, ref.scope, node.lineno)
+            self.sites.append(self._site(obj, spec, call, kw, target=node.func, whole=node, scope=ref.scope,
+                                         stmt_line=ref.stmt_line, kind="call"))
+
+    def _is_mock(self, wrapper: ast.Call, scope: Scope) -> bool:
+        func = wrapper.func
+        name = func.attr if isinstance(func, ast.Attribute) else func.id if isinstance(func, ast.Name) else ""
+        if name in _MOCK_WRAPPERS:
+            return True
+        value = self.resolver.eval(func, scope, wrapper.lineno)
+        return isinstance(value, ModuleRef) and value.qualname.split(".")[0] in ("unittest", "mock", "pytest_mock")
+
+    def visit_references(self) -> None:
+        r = self.resolver
+        for ref in self.index.args:
+            if self._is_mock(ref.wrapper, ref.scope):
+                continue
+            value = r.eval(ref.node, ref.scope, ref.node.lineno)
+            found = self.classify(value)
+            if found is None:
+                continue
+            obj, spec, call = found
+            kw = self._forwarded(ref)
+            self.sites.append(self._site(obj, spec, call, kw, target=ref.node, whole=ref.node, scope=ref.scope,
+                                         stmt_line=ref.stmt_line, kind="reference"))
+
+    def _forwarded(self, ref: ArgRef) -> Kwargs:
+        """Arguments the wrapper (partial, to_thread, run_in_executor, sync_to_async(...)(...)) passes on."""
+        r = self.resolver
+        kw = r.kwargs(ref.wrapper, ref.scope, ref.wrapper.lineno)
+        kw.positional = []
+        if ref.outer is not None:
+            outer = r.kwargs(ref.outer, ref.scope, ref.outer.lineno)
+            kw.named.update(outer.named)
+            kw.unresolved += outer.unresolved
+        return kw
+
+    def visit_constructions(self) -> None:
+        for origin, (obj, node, scope) in sorted(self.resolver.constructions.items()):
+            if origin in self.used_origins:
+                continue
+            spec = self.catalog.types[obj.type_id]
+            name = node.func.attr if isinstance(node.func, ast.Attribute) else ast.unparse(node.func)
+            call = CallSpec(operation=f"{name}(...)", path=(), model_args=(), carriers=(), checks=())
+            stmt = self._statement_line(node)
+            self.sites.append(self._site(obj, spec, call, Kwargs(), target=node.func, whole=node, scope=scope,
+                                         stmt_line=stmt, kind="construction"))
+
+    def _statement_line(self, node: ast.Call) -> int:
+        for ref in self.index.calls:
+            if ref.node is node:
+                return ref.stmt_line
+        return node.lineno
+
+    def finish(self) -> list[CallSite]:
+        self.sites.sort(key=lambda s: (s.line, s.column, s.kind))
+        counts: Counter[tuple[str, str]] = Counter()
+        out = []
+        for site in self.sites:
+            key = (site.scope, site.operation)
+            occurrence = counts[key]
+            counts[key] += 1
+            cell, line = self.locate(site.line)
+            if cell is not None:
+                _, end_line = self.locate(site.end_line)
+                _, stmt = self.locate(site.statement_line)
+                client = self.locate(site.client_line)[1] if site.client_line else None
+                site = replace(site, line=line, end_line=end_line, statement_line=stmt, cell=cell,
+                               client_line=client)
+            out.append(replace(site, occurrence=occurrence))
+        return out
+
+
+def find_call_sites(tree: ast.Module, source: str, path: str, catalog: Catalog, comments: list[Comment],
+                    locate: Locate) -> list[CallSite]:
+    finder = _Finder(tree, source.splitlines(), path, catalog, comments, locate)
+    finder.visit_calls()
+    finder.visit_references()
+    finder.visit_constructions()
+    return finder.finish()
+
+
+__all__ = ["find_call_sites", "literal_text"]

@@ -1,0 +1,490 @@
+"""Evaluate expressions to what static reading can know: literals, dicts, env vars, SDK clients."""
+
+from __future__ import annotations
+
+import ast
+from collections.abc import Callable
+
+from auditor.records import Evidence, Issue
+from scanners.catalog import Catalog, CarrierSpec, CtorSpec, Select, TypeSpec
+from scanners.python.carriers import carrier_evidence, endpoint_host, literal_text
+from scanners.python.checks import run_checks
+from scanners.python.index import Binding, ModuleIndex, Scope
+from scanners.python.values import (
+    Builtin, ClassRef, DictV, Dyn, Env, FStr, FuncRef, Instance, JsonV, Kwargs, ListV, Lit, MethodRef,
+    ModuleRef, Obj, Value, describe,
+)
+
+_BUILTINS = frozenset({"dict", "list", "tuple", "str", "int", "bool", "partial"})
+_MAX_DEPTH = 60
+AnnotationLookup = Callable[[int, int], list[Evidence]]
+
+
+def _unwrap_optional(node: ast.expr) -> ast.expr:
+    """`OpenAI | None`, `Optional[OpenAI]`, `"OpenAI"` -> the client class expression."""
+    if isinstance(node, ast.Constant) and isinstance(node.value, str):
+        try:
+            return _unwrap_optional(ast.parse(node.value, mode="eval").body)
+        except SyntaxError:
+            return node
+    if isinstance(node, ast.BinOp) and isinstance(node.op, ast.BitOr):
+        for side in (node.left, node.right):
+            if not (isinstance(side, ast.Constant) and side.value is None):
+                return _unwrap_optional(side)
+    if isinstance(node, ast.Subscript) and isinstance(node.value, (ast.Name, ast.Attribute)):
+        name = node.value.id if isinstance(node.value, ast.Name) else node.value.attr
+        if name == "Optional" and isinstance(node.slice, ast.expr):
+            return _unwrap_optional(node.slice)
+    return node
+
+
+class Resolver:
+    def __init__(self, index: ModuleIndex, catalog: Catalog, annotations: AnnotationLookup) -> None:
+        self.index = index
+        self.catalog = catalog
+        self.annotations = annotations
+        self.memo: dict[tuple[int, int], Value] = {}
+        self.active: set[tuple[int, int]] = set()
+        self.constructions: dict[tuple[int, int], tuple[Obj, ast.Call, Scope]] = {}
+        self._module_attrs: dict[str, list[tuple[str, ast.expr, Scope, int]]] | None = None
+        self.roots = frozenset(q.split(".")[0] for q in catalog.constructors) | frozenset(
+            m.split(".")[0] for m in catalog.module_instances)
+
+    # -- names ----------------------------------------------------------------------------
+    def lookup(self, name: str, scope: Scope, line: int) -> list[Binding]:
+        """Candidate bindings, most likely first (nearest preceding in the same scope)."""
+        s: Scope | None = scope
+        while s is not None:
+            if s.kind == "class" and s is not scope:
+                s = s.parent
+                continue
+            found = s.bindings.get(name)
+            if found:
+                if s is scope or scope.kind == "module" or s.kind != "module":
+                    before = [b for b in found if b.line <= line]
+                    rest = [b for b in found if b.line > line]
+                    return sorted(before, key=lambda b: -b.line) + sorted(rest, key=lambda b: -b.line)
+                # A function reading a module global runs after the module body: any binding may hold.
+                return sorted(found, key=lambda b: -b.line)
+            s = s.parent
+        return []
+
+    def eval_name(self, name: str, scope: Scope, line: int) -> Value:
+        if scope.self_name == name and scope.owner is not None:
+            return Instance(scope.owner)
+        bindings = self.lookup(name, scope, line)
+        if not bindings:
+            return Builtin(name) if name in _BUILTINS else Dyn(f"name {name!r} is not bound in this module")
+        first: Value | None = None
+        for binding in bindings:
+            value = self._eval_binding(binding, name)
+            if isinstance(value, DictV) and binding.scope is not None:
+                value = self._apply_mutations(value, name, binding, line)
+            if first is None:
+                first = value
+            if isinstance(value, (Obj, ModuleRef, MethodRef, FuncRef, ClassRef, Instance)):
+                return value
+            if not isinstance(value, Dyn) and not (isinstance(value, Lit) and value.value is None):
+                return value
+        return first if first is not None else Dyn(name)
+
+    def _eval_binding(self, b: Binding, name: str) -> Value:
+        if b.kind == "import":
+            return ModuleRef(b.qualname or name)
+        if b.kind in ("assign", "with") and isinstance(b.node, ast.expr) and b.scope is not None:
+            return self.eval(b.node, b.scope, b.line)
+        if b.kind == "def" and isinstance(b.node, (ast.FunctionDef, ast.AsyncFunctionDef)):
+            return FuncRef(b.node)
+        if b.kind == "class" and isinstance(b.node, ast.ClassDef) and b.scope is not None:
+            return ClassRef(self._class_qualname(b.scope, b.node.name))
+        if b.kind == "param" and isinstance(b.node, ast.expr) and b.scope is not None:
+            return self._eval_annotation(b.node, b.scope, b.line)
+        return Dyn(f"{name} is a parameter or loop variable")
+
+    @staticmethod
+    def _class_qualname(scope: Scope, name: str) -> str:
+        if scope.kind == "module":
+            return name
+        if scope.kind == "class":
+            return f"{scope.qualname}.{name}"
+        return f"{scope.qualname}.<locals>.{name}"
+
+    def _apply_mutations(self, value: DictV, name: str, b: Binding, line: int) -> DictV:
+        assert b.scope is not None
+        muts = [m for m in b.scope.mutations.get(name, ()) if b.line < m.line <= line]
+        if not muts and b.scope.kind != "module":
+            return value
+        items = list(value.items)
+        unresolved = list(value.unresolved)
+        for m in muts:
+            new = self.eval(m.value, b.scope, m.line)
+            if m.key is not None:
+                items.append((self.eval(m.key, b.scope, m.line), new))
+            elif isinstance(new, DictV):
+                items += new.items
+                unresolved += new.unresolved
+            else:
+                unresolved.append(f"update({describe(new)})")
+        return DictV(tuple(items), tuple(unresolved))
+
+    def _eval_annotation(self, node: ast.expr, scope: Scope, line: int) -> Value:
+        target = self.eval(_unwrap_optional(node), scope, line)
+        if isinstance(target, ModuleRef) and target.qualname in self.catalog.constructors:
+            spec = self.catalog.constructors[target.qualname][0]
+            tspec = self.catalog.types[spec.type_id]
+            grade = "SCOPE" if any(c.kind == "scope" for c in tspec.carriers) else "GW"
+            ev = Evidence(via=f"client passed in as {target.qualname.rsplit('.', 1)[-1]} (constructed elsewhere)",
+                          grade=grade, state="unverifiable", level="client")
+            return Obj(spec.type_id, spec.provider, carriers=(ev,), mode=spec.mode,
+                       origin=(node.lineno, node.col_offset))
+        return Dyn("a parameter")
+
+    # -- expressions ----------------------------------------------------------------------
+    def eval(self, node: ast.expr, scope: Scope, line: int) -> Value:
+        key = (id(node), id(scope))
+        if key in self.memo:
+            return self.memo[key]
+        if key in self.active or len(self.active) > _MAX_DEPTH:
+            return Dyn("a recursive definition")
+        self.active.add(key)
+        try:
+            value = self._eval(node, scope, line)
+        finally:
+            self.active.discard(key)
+        self.memo[key] = value
+        return value
+
+    def _eval(self, node: ast.expr, scope: Scope, line: int) -> Value:
+        if isinstance(node, ast.Constant):
+            return Lit(node.value) if not isinstance(node.value, bytes) else Dyn("bytes")
+        if isinstance(node, ast.JoinedStr):
+            return self._eval_fstring(node)
+        if isinstance(node, ast.Dict):
+            return self._eval_dict(node, scope, line)
+        if isinstance(node, (ast.List, ast.Tuple, ast.Set)):
+            items: list[Value] = []
+            unresolved: list[str] = []
+            for elt in node.elts:
+                if isinstance(elt, ast.Starred):
+                    inner = self.eval(elt.value, scope, line)
+                    if isinstance(inner, ListV):
+                        items += inner.items
+                    else:
+                        unresolved.append(f"*{describe(inner)}")
+                else:
+                    items.append(self.eval(elt, scope, line))
+            return ListV(tuple(items), tuple(unresolved))
+        if isinstance(node, ast.Name):
+            return self.eval_name(node.id, scope, line)
+        if isinstance(node, ast.Attribute):
+            return self._eval_attribute(node, scope, line)
+        if isinstance(node, ast.Subscript):
+            return self._eval_subscript(node, scope, line)
+        if isinstance(node, ast.Call):
+            return self.eval_call(node, scope, line)
+        if isinstance(node, ast.Await):
+            return self.eval(node.value, scope, line)
+        if isinstance(node, ast.NamedExpr):
+            return self.eval(node.value, scope, line)
+        if isinstance(node, ast.BoolOp):
+            values = [self.eval(v, scope, line) for v in node.values]
+            for v in values:
+                if isinstance(v, Obj):
+                    return v
+            env = next((v for v in values if isinstance(v, Env)), None)
+            return env if env is not None else Dyn("a boolean expression")
+        if isinstance(node, ast.IfExp):
+            body, orelse = self.eval(node.body, scope, line), self.eval(node.orelse, scope, line)
+            for v in (body, orelse):
+                if isinstance(v, Obj):
+                    return v
+            return body if body == orelse else Dyn("a conditional expression")
+        if isinstance(node, ast.BinOp):
+            return self._eval_binop(node, scope, line)
+        return Dyn(f"a computed {type(node).__name__.lower()}")
+
+    def _eval_fstring(self, node: ast.JoinedStr) -> Value:
+        prefix = ""
+        for part in node.values:
+            if isinstance(part, ast.Constant) and isinstance(part.value, str):
+                prefix += part.value
+            else:
+                return FStr(prefix)
+        return Lit(prefix)
+
+    def _eval_dict(self, node: ast.Dict, scope: Scope, line: int) -> Value:
+        items: list[tuple[Value, Value]] = []
+        unresolved: list[str] = []
+        for k, v in zip(node.keys, node.values):
+            if k is None:
+                inner = self.eval(v, scope, line)
+                if isinstance(inner, DictV):
+                    items += inner.items
+                    unresolved += inner.unresolved
+                else:
+                    unresolved.append(f"**{ast.unparse(v)}")
+            else:
+                items.append((self.eval(k, scope, line), self.eval(v, scope, line)))
+        return DictV(tuple(items), tuple(unresolved))
+
+    def _eval_binop(self, node: ast.BinOp, scope: Scope, line: int) -> Value:
+        left, right = self.eval(node.left, scope, line), self.eval(node.right, scope, line)
+        if isinstance(node.op, ast.BitOr) and isinstance(left, DictV) and isinstance(right, DictV):
+            return DictV(left.items + right.items, left.unresolved + right.unresolved)
+        if isinstance(node.op, ast.Add):
+            if isinstance(left, Lit) and isinstance(right, Lit) and isinstance(left.value, str) \
+                    and isinstance(right.value, str):
+                return Lit(left.value + right.value)
+            if isinstance(left, Lit) and isinstance(left.value, str):
+                return FStr(left.value)
+            if isinstance(left, ListV) and isinstance(right, ListV):
+                return ListV(left.items + right.items, left.unresolved + right.unresolved)
+        if isinstance(node.op, ast.Mod) and isinstance(left, Lit) and isinstance(left.value, str):
+            return FStr(left.value.split("%", 1)[0])
+        return Dyn("a computed expression")
+
+    def _eval_attribute(self, node: ast.Attribute, scope: Scope, line: int) -> Value:
+        base = self.eval(node.value, scope, line)
+        attr = node.attr
+        if isinstance(base, ModuleRef):
+            return ModuleRef(f"{base.qualname}.{attr}")
+        if isinstance(base, Obj):
+            spec = self.catalog.types[base.type_id]
+            if attr in spec.transparent or (attr == "aio" and not base.path):
+                return base
+            return Obj(base.type_id, base.provider, base.path + (attr,), base.carriers, base.issues, base.mode,
+                       base.model, base.endpoint, base.origin, base.client_line)
+        if isinstance(base, (Instance, ClassRef)):
+            return self._eval_member(base.qualname, attr, line)
+        if isinstance(base, MethodRef):
+            return Dyn(f"attribute .{attr} of an SDK method")
+        return Dyn(f"attribute .{attr} of {describe(base)}")
+
+    def _eval_member(self, cls: str, attr: str, line: int) -> Value:
+        info = self.index.classes.get(cls)
+        if info is None:
+            return Dyn(f"attribute .{attr}")
+        first: Value | None = None
+        for b in sorted(info.attrs.get(attr, ()), key=lambda b: -b.line):
+            value = self._eval_binding(b, attr)
+            if first is None:
+                first = value
+            if isinstance(value, (Obj, DictV, Lit, Env, FStr, MethodRef)) and not (
+                    isinstance(value, Lit) and value.value is None):
+                return value
+        if attr in info.methods:
+            return FuncRef(info.methods[attr], cls)
+        return first if first is not None else Dyn(f"attribute .{attr}")
+
+    def _eval_subscript(self, node: ast.Subscript, scope: Scope, line: int) -> Value:
+        base = self.eval(node.value, scope, line)
+        key = self.eval(node.slice, scope, line) if isinstance(node.slice, ast.expr) else Dyn("slice")
+        if isinstance(base, ModuleRef) and base.qualname == "os.environ" and isinstance(key, Lit):
+            return Env(str(key.value))
+        if isinstance(base, DictV) and isinstance(key, Lit) and isinstance(key.value, str):
+            found = base.get(key.value)
+            if found is not None:
+                return found
+        return Dyn(f"an item of {describe(base)}")
+
+    # -- calls ----------------------------------------------------------------------------
+    def kwargs(self, node: ast.Call, scope: Scope, line: int) -> Kwargs:
+        out = Kwargs()
+        for arg in node.args:
+            if isinstance(arg, ast.Starred):
+                inner = self.eval(arg.value, scope, line)
+                if isinstance(inner, ListV):
+                    out.positional += inner.items
+                else:
+                    out.unresolved.append(f"*{ast.unparse(arg.value)}")
+            else:
+                out.positional.append(self.eval(arg, scope, line))
+        for kw in node.keywords:
+            if kw.arg is None:
+                inner = self.eval(kw.value, scope, line)
+                if isinstance(inner, DictV):
+                    for k, v in inner.items:
+                        if isinstance(k, Lit) and isinstance(k.value, str):
+                            out.named[k.value] = v
+                    out.unresolved += inner.unresolved
+                else:
+                    out.unresolved.append(f"**{ast.unparse(kw.value)}")
+            else:
+                out.named[kw.arg] = self.eval(kw.value, scope, line)
+                out.nodes[kw.arg] = kw.value
+        return out
+
+    def eval_call(self, node: ast.Call, scope: Scope, line: int) -> Value:
+        func = self.eval(node.func, scope, line)
+        if isinstance(func, ModuleRef):
+            return self._call_module(func.qualname, node, scope, line)
+        if isinstance(func, Builtin):
+            if func.name == "dict":
+                kw = self.kwargs(node, scope, line)
+                items: list[tuple[Value, Value]] = []
+                unresolved = list(kw.unresolved)
+                for pos in kw.positional[:1]:
+                    if isinstance(pos, DictV):
+                        items += pos.items
+                        unresolved += pos.unresolved
+                    else:
+                        unresolved.append(describe(pos))
+                items += [(Lit(k), v) for k, v in kw.named.items()]
+                return DictV(tuple(items), tuple(unresolved))
+            if func.name == "str" and node.args:
+                inner = self.eval(node.args[0], scope, line)
+                return inner if isinstance(inner, Lit) else Dyn("str(...)")
+            return Dyn(f"{func.name}(...)")
+        if isinstance(func, Obj):
+            return self._call_obj(func, node, scope, line)
+        if isinstance(func, FuncRef):
+            return self._call_function(func)
+        if isinstance(func, ClassRef):
+            return Instance(func.qualname)
+        return Dyn(f"the result of {ast.unparse(node.func)}()")
+
+    def _call_module(self, qualname: str, node: ast.Call, scope: Scope, line: int) -> Value:
+        specs = self.catalog.constructors.get(qualname)
+        if specs:
+            return self.construct(specs, node, scope, line)
+        if qualname in ("json.dumps", "simplejson.dumps", "orjson.dumps") and node.args:
+            return JsonV(self.eval(node.args[0], scope, line))
+        if qualname in ("os.getenv", "os.environ.get", "os.environ.setdefault") and node.args:
+            key = self.eval(node.args[0], scope, line)
+            return Env(str(key.value)) if isinstance(key, Lit) else Dyn("an environment variable")
+        if qualname in ("typing.cast", "cast") and len(node.args) == 2:
+            return self.eval(node.args[1], scope, line)
+        if qualname in ("functools.partial",) and node.args:
+            target = self.eval(node.args[0], scope, line)
+            if isinstance(target, ModuleRef) and target.qualname in self.catalog.constructors:
+                return self.construct(self.catalog.constructors[target.qualname], node, scope, line, skip=1)
+            return Dyn("a partial")
+        if qualname.split(".")[0] in self.roots:
+            # A config object of an SDK (GenerateContentConfig, HttpOptions, ...): keep its fields.
+            kw = self.kwargs(node, scope, line)
+            return DictV(tuple((Lit(k), v) for k, v in kw.named.items()), tuple(kw.unresolved))
+        return Dyn(f"the result of {qualname}()")
+
+    def _call_function(self, func: FuncRef) -> Value:
+        fscope = self.index.scopes.get(id(func.node))
+        if fscope is None:
+            return Dyn("a function result")
+        for ret in reversed(fscope.returns):
+            value = self.eval(ret, fscope, ret.lineno)
+            if isinstance(value, Obj):
+                return value
+        return Dyn(f"the result of {func.node.name}()")
+
+    def _call_obj(self, obj: Obj, node: ast.Call, scope: Scope, line: int) -> Value:
+        spec = self.catalog.types[obj.type_id]
+        if len(obj.path) == 1 and obj.path[0] in spec.derive:
+            kw = self.kwargs(node, scope, line)
+            extra = self._carrier_list(spec.derive_carriers, kw, level="client", mode=obj.mode)
+            extra += self.annotations(node.lineno, node.end_lineno or node.lineno)
+            endpoint = self._endpoint(spec.derive_carriers, kw) or obj.endpoint
+            return Obj(obj.type_id, self._provider_for(obj.provider, endpoint), (), obj.carriers + tuple(extra),
+                       obj.issues, obj.mode, obj.model, endpoint, obj.origin, obj.client_line)
+        for factory in spec.factories:
+            if factory.path == obj.path:
+                kw = self.kwargs(node, scope, line)
+                if factory.select is not None and not self._selected(factory.select, kw):
+                    continue
+                produced = self.catalog.types[factory.produces]
+                extra = self._carrier_list(factory.carriers, kw, level="client", mode=obj.mode)
+                extra += self.annotations(node.lineno, node.end_lineno or node.lineno)
+                model = self._model(factory.model_args, kw) or obj.model
+                provider = obj.provider if produced.provider == spec.provider else produced.provider
+                made = Obj(produced.id, provider, (), obj.carriers + tuple(extra), obj.issues, obj.mode, model,
+                           obj.endpoint, (node.lineno, node.col_offset), node.lineno)
+                if produced.report_construction:
+                    self.constructions.setdefault(made.origin, (made, node, scope))
+                return made
+        return Dyn("the response of an SDK call")
+
+    # -- construction ---------------------------------------------------------------------
+    def _selected(self, select: Select, kw: Kwargs) -> bool:
+        value = kw.arg(select.name, select.index) if select.name else (
+            kw.positional[select.index] if select.index is not None and select.index < len(kw.positional) else None)
+        return isinstance(value, Lit) and value.value in select.equals
+
+    def _model(self, names: tuple[str, ...], kw: Kwargs) -> str | None:
+        for name in names:
+            value = kw.arg(name, int(name) if name.isdigit() else None) if not name.isdigit() else (
+                kw.positional[int(name)] if int(name) < len(kw.positional) else None)
+            text = literal_text(value)
+            if text is not None:
+                return text
+        return None
+
+    def _carrier_list(self, specs: tuple[CarrierSpec, ...], kw: Kwargs, *, level: str,
+                      mode: str | None) -> list[Evidence]:
+        out: list[Evidence] = []
+        for spec in specs:
+            if spec.kind != "endpoint":
+                out += carrier_evidence(spec, kw, self.catalog, level=level, mode=mode)
+        return out
+
+    def _endpoint(self, specs: tuple[CarrierSpec, ...], kw: Kwargs) -> str | None:
+        for spec in specs:
+            if spec.kind == "endpoint":
+                value = kw.arg(spec.arg, spec.index)
+                if value is not None:
+                    return endpoint_host(value)
+        return None
+
+    def _provider_for(self, provider: str, endpoint: str | None) -> str:
+        if endpoint and not endpoint.startswith("$"):
+            rule = self.catalog.endpoint_rule(endpoint)
+            if rule is not None and rule.provider:
+                return rule.provider
+        return provider
+
+    def _mode(self, spec: TypeSpec, ctor: CtorSpec, kw: Kwargs) -> tuple[str | None, str | None]:
+        if ctor.mode:
+            return ctor.mode, None
+        for rule in spec.modes:
+            value = kw.arg(rule.arg)
+            if value is None or (isinstance(value, Lit) and value.value is None):
+                continue
+            if rule.equals is None or (isinstance(value, Lit) and value.value == rule.equals):
+                return rule.mode, rule.provider
+        if spec.modes:
+            return (f"unknown:{spec.mode_env}" if spec.mode_env else "unknown"), None
+        return None, None
+
+    def construct(self, specs: list[CtorSpec], node: ast.Call, scope: Scope, line: int, skip: int = 0) -> Value:
+        kw = self.kwargs(node, scope, line)
+        if skip:
+            kw.positional = kw.positional[skip:]
+        ctor = next((s for s in specs if s.select is None or self._selected(s.select, kw)), None)
+        if ctor is None:
+            return Dyn("a client of another service")
+        spec = self.catalog.types[ctor.type_id]
+        mode, mode_provider = self._mode(spec, ctor, kw)
+        evidence = self._carrier_list(spec.carriers, kw, level="client", mode=mode)
+        evidence += self.annotations(node.lineno, node.end_lineno or node.lineno)
+        if kw.unresolved:
+            evidence.append(Evidence(via=f"client built with {', '.join(kw.unresolved)}", grade="GW",
+                                     state="unverifiable", level="client"))
+        endpoint = self._endpoint(spec.carriers, kw)
+        provider = self._provider_for(mode_provider or ctor.provider, endpoint)
+        issues: list[Issue] = run_checks(spec.checks, kw, None)
+        obj = Obj(spec.id, provider, (), tuple(evidence), tuple(issues), mode, self._model(spec.model_args, kw),
+                  endpoint, (node.lineno, node.col_offset), node.lineno)
+        if spec.report_construction:
+            self.constructions.setdefault(obj.origin, (obj, node, scope))
+        return obj
+
+    # -- module-level client configuration (openai.default_headers = {...}) ----------------
+    def module_carriers(self, module: str, spec: TypeSpec) -> tuple[tuple[Evidence, ...], str | None]:
+        if self._module_attrs is None:
+            self._module_attrs = {}
+            for target, value, scope, line in self.index.attr_assigns:
+                base = self.eval(target.value, scope, line)
+                if isinstance(base, ModuleRef):
+                    self._module_attrs.setdefault(base.qualname, []).append((target.attr, value, scope, line))
+        kw = Kwargs()
+        for attr, value, scope, line in self._module_attrs.get(module, ()):
+            kw.named[attr] = self.eval(value, scope, line)
+        evidence = self._carrier_list(spec.carriers, kw, level="client", mode=None)
+        return tuple(evidence), self._endpoint(spec.carriers, kw)
