@@ -10,6 +10,8 @@ from dataclasses import dataclass
 from auditor.policy import Policy, ScopeEntry, Settings, grade_ok
 from auditor.records import GRADE_RANK, AuditedCall, CallSite, Evidence, TagStatus
 
+# Every client needs a key or an organization; unless the scope map names one, it says nothing about tags.
+_NOT_ATTRIBUTION = frozenset({"api_key", "openai_organization"})
 _TRUTHY = frozenset({"1", "true", "yes", "on"})
 LOCAL_HOSTS = frozenset({"localhost", "127.0.0.1", "0.0.0.0", "::1", "host.docker.internal"})
 
@@ -98,7 +100,7 @@ def _scope_candidates(ev: Evidence, policy: Policy, per_key: dict[str, list[_Can
             for key, value in entry.tags:
                 per_key.setdefault(key, []).append(
                     _Candidate("present", ev.grade, f"scope map: {ev.scope_kind} {ident}", value))
-    if matched or implicit:
+    if matched or implicit or ev.scope_kind in _NOT_ATTRIBUTION:
         return
     if resolved is None and ev.env is not None:
         wildcard.append(_Candidate("unverifiable", ev.grade,

@@ -98,6 +98,25 @@ def _tag_list(value: Value, *, label: str, grade: str, level: str, mode: str | N
     return [_unverifiable(f"{label} ({describe(value)})", grade, level, mode)]
 
 
+def _kv_list(value: Value, *, label: str, grade: str, level: str, mode: str | None) -> list[Evidence]:
+    """AWS resource tags: [{"key": "team", "value": "x"}] (any capitalisation of key/value)."""
+    if not isinstance(value, ListV):
+        return [_unverifiable(f"{label} ({describe(value)})", grade, level, mode)]
+    out: list[Evidence] = []
+    for item in value.items:
+        if not isinstance(item, DictV):
+            out.append(_unverifiable(f"{label} ({describe(item)})", grade, level, mode))
+            continue
+        fields = {str(k.value).lower(): v for k, v in item.items if isinstance(k, Lit)}
+        key = literal_text(fields.get("key"))
+        if key is None:
+            out.append(_unverifiable(f"{label} (computed tag key)", grade, level, mode))
+        else:
+            out.append(_tag(key, fields.get("value"), via=f"{label}: {key}", grade=grade, level=level, mode=mode))
+    out += [_unverifiable(f"{label} ({u})", grade, level, mode) for u in value.unresolved]
+    return out
+
+
 def scope_evidence(kind: str, value: Value, *, label: str, level: str, grade: str | None = None) -> list[Evidence]:
     grade = grade or _SCOPE_GRADE.get(kind, "SCOPE")
     text = literal_text(value)
@@ -188,12 +207,21 @@ def carrier_evidence(spec: CarrierSpec, kwargs: Kwargs, catalog: Catalog, *, lev
         return problems
     if spec.kind == "headers":
         return header_evidence(value, catalog, label=label, level=level, mode=ev_mode)
-    if spec.kind in ("mapping", "trace"):
-        return _mapping(value, label=label, grade="TRACE" if spec.kind == "trace" else grade, level=level, mode=ev_mode)
+    if spec.kind == "trace":
+        # Never counts (LangChain config, Anthropic metadata.user_id): kept so messages can say why.
+        if isinstance(value, ListV):
+            return [e for e in _tag_list(value, label=label, grade="TRACE", level=level, mode=ev_mode)
+                    if e.state != "unverifiable"]
+        return [e for e in _mapping(value, label=label, grade="TRACE", level=level, mode=ev_mode)
+                if e.state != "unverifiable"]
+    if spec.kind == "mapping":
+        return _mapping(value, label=label, grade=grade, level=level, mode=ev_mode)
     if spec.kind == "json_mapping":
         return _mapping(value, label=label, grade=grade, level=level, mode=ev_mode)
     if spec.kind == "tag_list":
         return _tag_list(value, label=label, grade=grade, level=level, mode=ev_mode)
+    if spec.kind == "kv_list":
+        return _kv_list(value, label=label, grade=grade, level=level, mode=ev_mode)
     if spec.kind == "scope" and spec.scope:
         return scope_evidence(spec.scope, value, label=label, level=level)
     if spec.kind == "model_id":

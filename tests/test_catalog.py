@@ -1,0 +1,87 @@
+"""The SDK catalog is valid data, and every family's VALID/INVALID examples behave as declared."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+from auditor.engine import audit_file
+from auditor.policy import load_policy
+from scanners.catalog import compile_catalog, load_catalog, read_family_files, validate_families
+from scanners.python import scan_python
+from scanners.python.checks import CHECKS
+
+POLICY = load_policy(Path(__file__).parent / "data" / "catalog-policy.yaml")
+FAMILIES = read_family_files()
+EXAMPLES = [
+    pytest.param(family["family"], ex, id=f"{family['family']}: {ex['name']}")
+    for _, family in FAMILIES
+    for ex in family["examples"]
+]
+
+
+def test_every_family_file_validates_against_the_catalog_schema() -> None:
+    assert validate_families(FAMILIES) == []
+
+
+def test_the_catalog_covers_every_sdk_family_of_the_inventory() -> None:
+    families = {f["family"] for _, f in FAMILIES}
+    assert {"openai", "anthropic", "bedrock", "google_genai", "vertexai", "google_generativeai", "litellm",
+            "langchain", "llamaindex", "mistralai", "cohere", "groq", "together"} <= families
+
+
+def test_every_check_named_in_the_catalog_exists() -> None:
+    cat = load_catalog()
+    named = {c for t in cat.types.values() for call in t.calls.values() for c in call.checks}
+    named |= {c for t in cat.types.values() for c in t.checks}
+    assert named <= set(CHECKS), named - set(CHECKS)
+
+
+def test_a_schema_violation_is_reported_with_file_and_key_path() -> None:
+    path, data = FAMILIES[0]
+    broken = dict(data, types=[dict(data["types"][0], calls=[{"paths": ["x.y"], "carriers": [{"arg": "a", "kind": "nope"}]}])])
+    problems = validate_families([(path, broken)])
+    assert any(path.name in p and "types/0/calls/0/carriers/0/kind" in p for p in problems)
+
+
+def test_every_family_has_a_tagged_and_an_untagged_example() -> None:
+    for _, family in FAMILIES:
+        statuses = {ex["expect"].get("status") for ex in family["examples"]}
+        assert {"tagged", "untagged"} <= statuses, family["family"]
+
+
+def test_free_methods_are_never_cost_incurring_calls() -> None:
+    for t in load_catalog().types.values():
+        assert not (t.free & set(t.calls)), t.id
+
+
+@pytest.mark.parametrize("family, example", EXAMPLES)
+def test_catalog_example(family: str, example: dict, tmp_path: Path) -> None:
+    scan = scan_python("example.py", example["code"].encode(), load_catalog())
+    assert scan.error is None, scan.error
+    calls, findings = audit_file(scan, POLICY)
+    expect = example["expect"]
+    active = [f for f in findings if f.suppressed is None]
+    if "calls" in expect:
+        assert len(calls) == expect["calls"], [c.site.operation for c in calls]
+    if not calls:
+        return
+    call = calls[0]
+    if "status" in expect:
+        assert call.status == expect["status"], [(t.key, t.state, t.grade, t.via) for t in call.tags]
+    for field in ("operation", "provider", "model"):
+        if field in expect:
+            assert getattr(call.site, field) == expect[field]
+    if "rules" in expect:
+        assert sorted({f.rule for f in active}) == sorted(expect["rules"]), [f.message for f in active]
+    for key, grade in expect.get("grades", {}).items():
+        tag = next(t for t in call.tags if t.key == key)
+        assert tag.grade == grade, (key, tag)
+
+
+def test_compiled_catalog_indexes_constructors_and_module_instances() -> None:
+    cat = compile_catalog(FAMILIES)
+    assert "openai.OpenAI" in cat.constructors
+    assert "openai" in cat.module_instances
+    assert b"openai" in cat.tokens
