@@ -1,0 +1,38 @@
+"""Small helpers shared by tests: scan a snippet and look at its call sites and findings."""
+
+from __future__ import annotations
+
+import textwrap
+from pathlib import Path
+
+from auditor.engine import audit_file
+from auditor.policy import Policy, load_policy
+from auditor.records import AuditedCall, Finding
+from policies import DEFAULT_POLICY
+from scanners.catalog import load_catalog
+from scanners.python import scan_python
+
+REPO = Path(__file__).resolve().parents[1]
+SHARED = REPO.parent / "shared"
+DEFAULT = load_policy(DEFAULT_POLICY)
+CATALOG_POLICY = load_policy(REPO / "tests" / "data" / "catalog-policy.yaml")
+
+
+def audit(code: str, policy: Policy = DEFAULT, path: str = "app.py") -> tuple[list[AuditedCall], list[Finding]]:
+    scan = scan_python(path, textwrap.dedent(code).encode(), load_catalog())
+    assert scan.error is None, scan.error
+    return audit_file(scan, policy)
+
+
+def calls_of(code: str, policy: Policy = DEFAULT) -> list[AuditedCall]:
+    return audit(code, policy)[0]
+
+
+def ops(code: str) -> list[tuple[int, str]]:
+    """(line, operation) of every call site found in the snippet."""
+    return [(c.site.line, c.site.operation) for c in calls_of(code)]
+
+
+def tag(call: AuditedCall, key: str) -> tuple[str, str | None, str | None]:
+    t = next(t for t in call.tags if t.key == key)
+    return t.state, t.grade, t.value

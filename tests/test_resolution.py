@@ -1,0 +1,326 @@
+"""The front end finds call sites through every binding style the issue lists, and nothing else."""
+
+from __future__ import annotations
+
+import pytest
+
+from tests.helpers import calls_of, ops
+
+CREATE = "chat.completions.create"
+
+
+@pytest.mark.parametrize(
+    "code, expected",
+    [
+        pytest.param("""
+            import openai
+            c = openai.OpenAI()
+            c.chat.completions.create(model="m", messages=[])
+            """, [(4, CREATE)], id="import openai and openai.OpenAI()"),
+        pytest.param("""
+            from openai import OpenAI as O
+            O().chat.completions.create(model="m", messages=[])
+            """, [(3, CREATE)], id="from openai import OpenAI as O, created inline"),
+        pytest.param("""
+            import openai as oa
+            client = oa.AsyncOpenAI()
+            async def go():
+                await client.chat.completions.create(model="m", messages=[])
+            """, [(5, CREATE)], id="aliased module, module global client, awaited in a function"),
+        pytest.param("""
+            from google import genai
+            genai.Client(vertexai=True).models.generate_content(model="g", contents="x")
+            """, [(3, "models.generate_content")], id="from google import genai"),
+        pytest.param("""
+            def handler():
+                from anthropic import Anthropic
+                client = Anthropic()
+                return client.messages.create(model="c", max_tokens=1, messages=[])
+            """, [(5, "messages.create")], id="import inside the function"),
+    ],
+)
+def test_import_forms_and_aliases(code: str, expected: list[tuple[int, str]]) -> None:
+    assert ops(code) == expected
+
+
+@pytest.mark.parametrize(
+    "code, expected",
+    [
+        pytest.param("""
+            from openai import OpenAI
+            class Bot:
+                def __init__(self):
+                    self.client = OpenAI()
+                def answer(self, q):
+                    return self.client.responses.create(model="m", input=q)
+            """, [(7, "responses.create")], id="self attribute set in __init__, used in another method"),
+        pytest.param("""
+            from openai import OpenAI
+            class Bot:
+                client = OpenAI()
+                @classmethod
+                def answer(cls, q):
+                    return cls.client.embeddings.create(model="m", input=q)
+            """, [(7, "embeddings.create")], id="class attribute used through cls"),
+        pytest.param("""
+            from openai import OpenAI
+            def make_client():
+                return OpenAI(timeout=5)
+            def go():
+                client = make_client()
+                client.images.generate(model="dall-e-3", prompt="x")
+            """, [(7, "images.generate")], id="client returned by a factory function in the same module"),
+        pytest.param("""
+            from openai import OpenAI
+            client = OpenAI()
+            fast = client.with_options(timeout=1)
+            fast.chat.completions.create(model="m", messages=[])
+            """, [(5, CREATE)], id="client derived through with_options"),
+        pytest.param("""
+            from openai import OpenAI
+            client = OpenAI()
+            client.beta.chat.completions.parse(model="m", messages=[])
+            client.chat.completions.with_raw_response.create(model="m", messages=[])
+            """, [(4, "beta.chat.completions.parse"), (5, CREATE)], id="beta paths and with_raw_response"),
+        pytest.param("""
+            from google import genai
+            client = genai.Client(vertexai=True)
+            async def go():
+                await client.aio.models.generate_content_stream(model="g", contents="x")
+            """, [(5, "models.generate_content_stream")], id="client.aio async namespace"),
+        pytest.param("""
+            from openai import OpenAI
+            completions = OpenAI().chat.completions
+            completions.create(model="m", messages=[])
+            """, [(4, CREATE)], id="a sub-resource bound to a name"),
+        pytest.param("""
+            from openai import OpenAI
+            _client = None
+            def get_client():
+                global _client
+                if _client is None:
+                    _client = OpenAI()
+                return _client
+            def go():
+                get_client().chat.completions.create(model="m", messages=[])
+            """, [(10, CREATE)], id="lazily created global behind a getter"),
+        pytest.param("""
+            from openai import OpenAI
+            class Svc:
+                def __init__(self, client: OpenAI | None = None):
+                    self.client = client
+                def go(self):
+                    self.client.chat.completions.create(model="m", messages=[])
+            """, [(7, CREATE)], id="client injected through an annotated parameter"),
+    ],
+)
+def test_client_bindings(code: str, expected: list[tuple[int, str]]) -> None:
+    assert ops(code) == expected
+
+
+@pytest.mark.parametrize(
+    "code, expected",
+    [
+        pytest.param("""
+            import boto3
+            boto3.client("bedrock-runtime").converse(modelId="m", messages=[])
+            """, [(3, "converse")], id="boto3.client('bedrock-runtime')"),
+        pytest.param("""
+            import boto3
+            session = boto3.session.Session(region_name="us-east-1")
+            brt = session.client(service_name="bedrock-runtime")
+            brt.invoke_model(modelId="m", body="{}")
+            """, [(5, "invoke_model")], id="session.client(service_name=...)"),
+        pytest.param("""
+            import boto3
+            boto3.Session().client("bedrock-runtime").converse_stream(modelId="m", messages=[])
+            """, [(3, "converse_stream")], id="boto3.Session().client(...) inline"),
+        pytest.param("""
+            import aioboto3
+            async def go():
+                async with aioboto3.Session().client("bedrock-runtime") as c:
+                    await c.invoke_model_with_response_stream(modelId="m", body="{}")
+            """, [(5, "invoke_model_with_response_stream")], id="aioboto3 async client"),
+        pytest.param("""
+            from aiobotocore.session import get_session
+            async def go():
+                session = get_session()
+                async with session.create_client("bedrock-runtime", region_name="us-east-1") as c:
+                    await c.converse(modelId="m", messages=[])
+            """, [(6, "converse")], id="aiobotocore create_client"),
+        pytest.param("""
+            import boto3
+            s3 = boto3.client("s3")
+            s3.converse = None
+            boto3.client("bedrock").get_foundation_model(modelIdentifier="m")
+            """, [], id="other services and control-plane reads are not AI calls"),
+    ],
+)
+def test_boto3_clients(code: str, expected: list[tuple[int, str]]) -> None:
+    assert ops(code) == expected
+
+
+@pytest.mark.parametrize(
+    "code, expected",
+    [
+        pytest.param("""
+            import functools
+            from openai import OpenAI
+            client = OpenAI()
+            ask = functools.partial(client.chat.completions.create, model="gpt-4o")
+            """, [(5, CREATE)], id="functools.partial reports the method reference"),
+        pytest.param("""
+            import asyncio
+            from openai import OpenAI
+            client = OpenAI()
+            async def go():
+                return await asyncio.to_thread(client.embeddings.create, model="m", input="x")
+            """, [(6, "embeddings.create")], id="asyncio.to_thread"),
+        pytest.param("""
+            import asyncio
+            from functools import partial
+            import boto3
+            brt = boto3.client("bedrock-runtime")
+            async def go():
+                loop = asyncio.get_running_loop()
+                return await loop.run_in_executor(None, partial(brt.converse, modelId="m", messages=[]))
+            """, [(8, "converse")], id="loop.run_in_executor with partial"),
+        pytest.param("""
+            from asgiref.sync import sync_to_async
+            from anthropic import Anthropic
+            client = Anthropic()
+            async def go():
+                return await sync_to_async(client.messages.create)(model="c", max_tokens=1, messages=[])
+            """, [(6, "messages.create")], id="sync_to_async(method)(...)"),
+        pytest.param("""
+            from openai import OpenAI
+            create = OpenAI().chat.completions.create
+            create(model="m", messages=[])
+            """, [(4, CREATE)], id="a method bound to a name and called later"),
+    ],
+)
+def test_async_and_method_references(code: str, expected: list[tuple[int, str]]) -> None:
+    assert ops(code) == expected
+
+
+def test_references_forward_the_wrapper_arguments_as_tag_evidence() -> None:
+    (call,) = calls_of("""
+        import functools
+        from openai import OpenAI
+        client = OpenAI()
+        ask = functools.partial(client.chat.completions.create, model="gpt-4o",
+                                extra_headers={"Helicone-Property-Team": "ads"})
+        """)
+    assert call.site.kind == "reference"
+    assert call.site.model == "gpt-4o"
+    team = next(t for t in call.tags if t.key == "team")
+    assert (team.state, team.grade, team.value) == ("present", "GW", "ads")
+
+
+@pytest.mark.parametrize(
+    "code",
+    [
+        pytest.param("""
+            # client.chat.completions.create(model="gpt-4o") in a comment
+            import openai
+            """, id="comments"),
+        pytest.param('''
+            """Call openai.OpenAI().chat.completions.create(...) to answer."""
+            import openai
+            x = "client.messages.create(model='claude')"
+            ''', id="strings and docstrings"),
+        pytest.param("""
+            import openai
+            def generate_content(prompt):
+                return prompt
+            class Model:
+                def generate_content(self, p):
+                    return p
+                def run(self):
+                    return self.generate_content("x")
+            generate_content("x")
+            """, id="local functions and methods named like SDK methods"),
+        pytest.param("""
+            import openai
+            from twilio.rest import Client
+            client = Client("sid", "token")
+            client.messages.create(body="hi", from_="+1", to="+2")
+            """, id="Twilio client.messages.create"),
+        pytest.param("""
+            from unittest import mock
+            import openai
+            client = openai.OpenAI()
+            with mock.patch.object(client.chat.completions, "create") as fake:
+                pass
+            mock.patch("openai.resources.chat.Completions.create")
+            m = mock.create_autospec(client.chat.completions.create)
+            """, id="unittest.mock targets and patch strings"),
+        pytest.param("""
+            from openai import OpenAI
+            client = OpenAI()
+            client.moderations.create(input="x")
+            client.models.list()
+            client.files.create(file=b"", purpose="batch")
+            """, id="free methods"),
+        pytest.param("""
+            import openai
+            def run(client):
+                client.chat.completions.create(model="m", messages=[])
+            """, id="an unannotated parameter is not assumed to be an SDK client"),
+    ],
+)
+def test_no_false_positives(code: str) -> None:
+    assert ops(code) == []
+
+
+def test_positions_point_at_the_called_attribute_and_span_the_call() -> None:
+    (call,) = calls_of("""
+        from openai import OpenAI
+        client = OpenAI()
+        r = (client.chat
+             .completions
+             .create(model="m",
+                     messages=[]))
+        """)
+    s = call.site
+    assert (s.line, s.column) == (6, 7)
+    assert (s.end_line, s.statement_line) == (7, 4)
+
+
+def test_columns_count_characters_not_utf8_bytes() -> None:
+    (call,) = calls_of("""
+        from openai import OpenAI
+        café = OpenAI(); café.chat.completions.create(model="m", messages=[])
+        """)
+    line = 'café = OpenAI(); café.chat.completions.create(model="m", messages=[])'
+    assert call.site.column == line.index("create") + 1
+
+
+def test_scope_and_occurrence_identify_repeated_calls_in_one_function() -> None:
+    calls = calls_of("""
+        from openai import OpenAI
+        class A:
+            def run(self):
+                c = OpenAI()
+                c.embeddings.create(model="m", input="a")
+                c.embeddings.create(model="m", input="b")
+        """)
+    assert [(c.site.scope, c.site.occurrence) for c in calls] == [("A.run", 0), ("A.run", 1)]
+    assert calls[0].fingerprint != calls[1].fingerprint
+
+
+def test_base_url_host_is_recorded_and_sets_the_provider() -> None:
+    calls = calls_of("""
+        from openai import OpenAI
+        xai = OpenAI(base_url="https://api.x.ai/v1")
+        xai.chat.completions.create(model="grok-4", messages=[])
+        ds = OpenAI(base_url="https://api.deepseek.com")
+        ds.chat.completions.create(model="deepseek-chat", messages=[])
+        local = OpenAI(base_url="http://localhost:8000/v1")
+        local.chat.completions.create(model="llama", messages=[])
+        """)
+    assert [(c.site.endpoint, c.site.provider, c.status) for c in calls] == [
+        ("api.x.ai", "xai", "untagged"),
+        ("api.deepseek.com", "deepseek", "untagged"),
+        ("localhost", "local", "exempt"),
+    ]
