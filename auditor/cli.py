@@ -126,6 +126,9 @@ def policy_check(files: Annotated[list[Path], typer.Argument(help="Policy files 
 
     bad = 0
     for path in files:
+        if path.name == "pyproject.toml" and "[tool.tagaudit" not in path.read_text(errors="replace"):
+            sys.stdout.write(f"{path}: no [tool.tagaudit] table, nothing to check\n")
+            continue
         try:
             data, lines, _ = read_policy_file(path)
             problems = validate_policy_data(data, path, lines)

@@ -130,7 +130,8 @@ def _apply_suppressions(fs: FileScan, findings: list[Finding], policy: Policy, s
     out: list[Finding] = []
     extra: list[Finding | None] = []
     for f in findings:
-        match = next((s for s in sups if s.covers(f.rule, f.line, f.statement_line or f.line, f.cell)), None)
+        match = next((s for s in sups if s.covers(f.rule, f.statement_line or f.line, max(f.end_line, f.line),
+                                                   f.cell)), None)
         if match is None or not RULES[f.rule].suppressible:
             out.append(f)
             continue

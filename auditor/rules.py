@@ -76,9 +76,8 @@ def missing_required_tag(call: AuditedCall) -> Messages:
     """
     missing = _keys(call, "missing")
     if missing:
-        hint = ""
-        if any(e.grade == "TRACE" for e in call.site.evidence):
-            hint = " (LangChain config tags/metadata only reach tracing, never the provider)"
+        traced = sorted({e.via for e in call.site.evidence if e.grade == "TRACE"})
+        hint = f" ({', '.join(traced)} never reach{'es' if len(traced) == 1 else ''} billing)" if traced else ""
         yield f"{_what(call)} has no {', '.join(missing)} tag{'s' if len(missing) > 1 else ''}{hint}"
 
 

@@ -23,10 +23,11 @@ class InlineSuppression:
     owner: str | None
     expires: dt.date | None
 
-    def covers(self, rule: str, line: int, statement_line: int, cell: int | None) -> bool:
+    def covers(self, rule: str, statement_line: int, end_line: int, cell: int | None) -> bool:
+        """On any line of the call's statement up to its last line, or standalone right above it."""
         if rule not in self.rules or cell != self.cell:
             return False
-        return self.line == line or statement_line <= self.line <= line or self.anchor == statement_line
+        return statement_line <= self.line <= end_line or self.anchor == statement_line
 
 
 @dataclass(frozen=True, slots=True)

@@ -97,3 +97,13 @@ def test_a_policy_can_forbid_inline_suppression_per_rule(tmp_path: Path) -> None
         OpenAI().embeddings.create(model="m", input="x")  # tagaudit: ignore[TAG001] reason="please"
         """, policy=load_policy(path))
     assert rules == [("TAG001", False), ("TAG904", False)]
+
+
+def test_a_suppression_on_the_closing_line_of_a_multi_line_call_applies() -> None:
+    assert _rules("""
+        from openai import OpenAI
+        OpenAI().embeddings.create(
+            model="m",
+            input="x",
+        )  # tagaudit: ignore[TAG001] reason="formatter moved me here"
+        """) == [("TAG001", True)]

@@ -1,0 +1,39 @@
+"""The built wheel carries the catalog and policies and runs from a fresh virtualenv."""
+
+from __future__ import annotations
+
+import json
+import subprocess
+import sys
+import zipfile
+from pathlib import Path
+
+from tests.helpers import REPO
+
+
+def test_wheel_installs_in_a_fresh_venv_and_scans_the_example(tmp_path: Path) -> None:
+    dist = tmp_path / "dist"
+    subprocess.run([sys.executable, "-m", "pip", "wheel", "--no-deps", "-q", "-w", str(dist), str(REPO)],
+                   check=True, capture_output=True, timeout=600)
+    (wheel,) = dist.glob("tagaudit-*.whl")
+    names = set(zipfile.ZipFile(wheel).namelist())
+    assert "scanners/catalog/openai.yaml" in names and "scanners/catalog.schema.json" in names
+    assert "scanners/gateways.yaml" in names
+    assert "policies/default.yaml" in names and "policies/policy.schema.json" in names
+    assert "policies/examples/strict-chargeback.yaml" in names
+    venv = tmp_path / "venv"
+    subprocess.run([sys.executable, "-m", "venv", str(venv)], check=True, timeout=300)
+    subprocess.run([str(venv / "bin" / "pip"), "install", "-q", str(wheel)], check=True, capture_output=True,
+                   timeout=900)
+    work = tmp_path / "elsewhere"
+    work.mkdir()
+    proc = subprocess.run([str(venv / "bin" / "tagaudit"), "scan", str(REPO / "examples" / "app"), "--format", "json"],
+                          cwd=work, capture_output=True, text=True, timeout=300)
+    assert proc.returncode == 1, proc.stderr
+    data = json.loads(proc.stdout)
+    assert data["summary"]["call_sites"] >= 10
+    assert {"tagged", "untagged", "unverifiable", "exempt"} <= {c["status"] for c in data["call_sites"]}
+    assert data["policy"].endswith("examples/app/tagaudit.yaml")
+    default = subprocess.run([str(venv / "bin" / "tagaudit"), "policy", "show", str(work)], capture_output=True,
+                             text=True, timeout=120)
+    assert default.returncode == 0 and "policy: default" in default.stdout
