@@ -87,17 +87,20 @@ def severity_for(rule_id: str, policy: Policy, settings: Settings) -> str:
     return sev
 
 
-def _finding(rule_id: str, message: str, policy: Policy, settings: Settings, *, path: str, line: int = 1,
-             column: int = 1, ident: Iterable[object] = (), call: AuditedCall | None = None,
+def _finding(rule_id: str, message: str | tuple[str, str], policy: Policy, settings: Settings, *, path: str,
+             line: int = 1, column: int = 1, ident: Iterable[object] = (), call: AuditedCall | None = None,
              cell: int | None = None) -> Finding | None:
     sev = severity_for(rule_id, policy, settings)
     if sev == "off":
         return None
+    extra: tuple[object, ...] = ()
+    if isinstance(message, tuple):
+        extra, message = (message[0],), message[1]
     if call is not None:
         s = call.site
         return Finding(rule_id, RULES[rule_id].name, sev, s.path, s.line, s.column, message,
-                       fingerprint(rule_id, s.path, s.scope, s.operation, s.occurrence), s.end_line, s.end_column,
-                       s.scope, s.operation, s.cell, s.statement_line, sev == "error")
+                       fingerprint(rule_id, s.path, s.scope, s.operation, s.occurrence, *extra), s.end_line,
+                       s.end_column, s.scope, s.operation, s.cell, s.statement_line, sev == "error")
     return Finding(rule_id, RULES[rule_id].name, sev, path, line, column, message,
                    fingerprint(rule_id, path, *ident), line, column, "<module>", None, cell, line, sev == "error")
 
@@ -108,7 +111,7 @@ def audit_file(fs: FileScan, policy: Policy) -> tuple[list[AuditedCall], list[Fi
     if fs.error is not None:
         e = fs.error
         findings.append(_finding("TAG901", f"{e.message}", policy, settings, path=fs.path, line=e.line,
-                                 column=e.column, ident=(e.kind,)))
+                                 column=e.column, ident=(e.kind,), cell=e.cell))
     calls = [evaluate_call(site, policy, settings) for site in fs.call_sites]
     for call in calls:
         if call.status == "exempt":

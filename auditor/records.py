@@ -87,6 +87,7 @@ class ScanError:
     message: str
     line: int = 1
     column: int = 1
+    cell: int | None = None
 
 
 @dataclass(frozen=True, slots=True)

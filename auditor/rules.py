@@ -8,7 +8,8 @@ from dataclasses import dataclass
 
 from auditor.records import AuditedCall
 
-Messages = Iterator[str]
+# A rule yields a message, or (identity part, message) when one call can have several findings of it.
+Messages = Iterator[str | tuple[str, str]]
 CallRule = Callable[[AuditedCall], Messages]
 
 
@@ -40,9 +41,9 @@ def _keys(call: AuditedCall, state: str) -> list[str]:
 
 
 def _issues(call: AuditedCall, rule_id: str) -> Messages:
-    for issue in call.site.issues:
-        if issue.rule == rule_id:
-            yield issue.message
+    found = [i.message for i in call.site.issues if i.rule == rule_id]
+    for n, message in enumerate(found):
+        yield (str(n), message) if len(found) > 1 else message
 
 
 # -- tag coverage ------------------------------------------------------------------------------
@@ -104,7 +105,7 @@ def tag_value_not_allowed(call: AuditedCall) -> Messages:
     """
     for tag in call.tags:
         if tag.problem == "not_allowed":
-            yield f"{tag.key}={tag.value!r} at {_what(call)} is not allowed ({tag.detail}; set by {tag.via})"
+            yield tag.key, f"{tag.key}={tag.value!r} at {_what(call)} is not allowed ({tag.detail}; set by {tag.via})"
 
 
 @_rule("TAG003", "tags-unverifiable", "warning", "Allocation tags are passed in a form that cannot be read statically")
@@ -160,7 +161,7 @@ def tag_grade_below_minimum(call: AuditedCall) -> Messages:
     """
     for tag in call.tags:
         if tag.problem == "too_weak":
-            yield f"{tag.key} at {_what(call)} only reaches {tag.grade} via {tag.via} ({tag.detail})"
+            yield tag.key, f"{tag.key} at {_what(call)} only reaches {tag.grade} via {tag.via} ({tag.detail})"
 
 
 # -- SDK misuse (sdk-tagging.md §9.3) --------------------------------------------------------------

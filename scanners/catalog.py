@@ -127,6 +127,7 @@ class Catalog:
     module_instances: dict[str, list[str]] = field(default_factory=dict)
     tokens: tuple[bytes, ...] = ()
     names: frozenset[str] = frozenset()
+    call_names: frozenset[str] = frozenset()
     headers: tuple[HeaderRule, ...] = ()
     endpoints: tuple[EndpointRule, ...] = ()
     model_prefixes: tuple[tuple[str, str], ...] = ()
@@ -245,6 +246,7 @@ def compile_catalog(files: list[tuple[Path, dict[str, Any]]]) -> Catalog:
     cat = Catalog()
     tokens: set[str] = set()
     names: set[str] = set()
+    call_names: set[str] = set()
     for path, data in files:
         family = data["family"]
         cat.families[family] = data
@@ -261,6 +263,7 @@ def compile_catalog(files: list[tuple[Path, dict[str, Any]]]) -> Catalog:
             for mod in spec.module_instance:
                 cat.module_instances.setdefault(mod, []).append(spec.id)
             names.update(p[-1] for p in spec.calls)
+            call_names.update(p[-1] for p in spec.calls)
             names.update(f.path[-1] for f in spec.factories)
             names.update(spec.derive)
     with GATEWAYS_PATH.open("rb") as fh:
@@ -278,6 +281,7 @@ def compile_catalog(files: list[tuple[Path, dict[str, Any]]]) -> Catalog:
     cat.model_prefixes = tuple((str(p), str(v)) for p, v in gw.get("model_prefixes", ()))
     cat.tokens = tuple(sorted(t.encode() for t in tokens))
     cat.names = frozenset(names)
+    cat.call_names = frozenset(call_names)
     return cat
 
 

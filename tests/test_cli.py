@@ -189,3 +189,13 @@ def test_explain_and_rules(tmp_path: Path) -> None:
     assert run("explain", "TAG999", cwd=tmp_path).returncode == 2
     rules = json.loads(run("rules", "--format", "json", cwd=tmp_path).stdout)
     assert {r["id"] for r in rules} >= {"TAG001", "TAG002", "TAG003", "TAG004", "TAG101", "TAG105", "TAG901", "TAG902"}
+
+
+def test_a_syntax_error_in_a_notebook_names_the_cell(tmp_path: Path) -> None:
+    nb = {"nbformat": 4, "nbformat_minor": 5, "metadata": {}, "cells": [
+        {"cell_type": "code", "source": "import openai\n", "metadata": {}, "outputs": [], "execution_count": 1},
+        {"cell_type": "code", "source": "x = 1\ndef f(:\n", "metadata": {}, "outputs": [], "execution_count": 2}]}
+    (tmp_path / "nb.ipynb").write_text(json.dumps(nb))
+    _, data = scan_json(tmp_path)
+    (f,) = data["findings"]
+    assert (f["rule"], f["cell"], f["line"]) == ("TAG901", 2, 2)

@@ -162,3 +162,14 @@ def test_severity_overrides_and_off(tmp_path: Path) -> None:
         OpenAI().chat.completions.create(model="m", messages=[], metadata={"x": "y"})
         """, policy)
     assert [(f.rule, f.severity) for f in findings] == [("TAG001", "warning")]
+
+
+def test_two_findings_of_one_rule_on_one_call_have_distinct_fingerprints(tmp_path: Path) -> None:
+    policy = _policy(tmp_path, "version: 1\nkeys:\n  team:\n    allowed: [a]\n  environment:\n    allowed: [b]\n")
+    _, findings = audit("""
+        from openai import OpenAI
+        OpenAI().chat.completions.create(model="m", messages=[], extra_headers={
+            "Helicone-Property-Team": "x", "Helicone-Property-Environment": "y"})
+        """, policy)
+    prints = [f.fingerprint for f in findings if f.rule == "TAG002"]
+    assert len(prints) == 2 and len(set(prints)) == 2

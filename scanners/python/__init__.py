@@ -47,7 +47,7 @@ def scan_python(path: str, data: bytes, catalog: Catalog) -> FileScan:
     except SyntaxError as exc:
         cell, line = locate(exc.lineno or 1)
         where = f" (cell {cell})" if cell is not None else ""
-        return FileScan(path, error=ScanError("syntax", f"{exc.msg}{where}", line, exc.offset or 1))
+        return FileScan(path, error=ScanError("syntax", f"{exc.msg}{where}", line, exc.offset or 1, cell))
     except (ValueError, RecursionError, MemoryError) as exc:
         return FileScan(path, error=ScanError("syntax", f"cannot parse: {exc or type(exc).__name__}"))
     comments = extract_comments(source)

@@ -59,7 +59,7 @@ class _Finder:
         self.lines = lines
         self.path = path
         self.locate = locate
-        self.index: ModuleIndex = index_module(tree, catalog.names)
+        self.index: ModuleIndex = index_module(tree, catalog.names, catalog.call_names)
         self.annotations = _Annotations(comments)
         self.resolver = Resolver(self.index, catalog, self.annotations)
         self.module_objs: dict[tuple[str, str], Obj] = {}
@@ -188,11 +188,9 @@ class _Finder:
     def visit_references(self) -> None:
         r = self.resolver
         for ref in self.index.args:
-            if self._is_mock(ref.wrapper, ref.scope):
-                continue
             value = r.eval(ref.node, ref.scope, ref.node.lineno)
             found = self.classify(value)
-            if found is None:
+            if found is None or self._is_mock(ref.wrapper, ref.scope):
                 continue
             obj, spec, call = found
             kw = self._forwarded(ref)

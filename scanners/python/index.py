@@ -90,9 +90,27 @@ def _callee_name(func: ast.expr) -> str | None:
     return None
 
 
+_SKIP_FIELDS = frozenset({"ctx", "op", "type_comment", "kind"})
+_LEAVES = (ast.Constant, ast.Name, ast.expr_context, ast.operator, ast.unaryop, ast.boolop, ast.cmpop,
+           ast.Pass, ast.Break, ast.Continue)
+_CHILD_FIELDS: dict[type, tuple[str, ...]] = {}
+
+
+def _child_fields(cls: type) -> tuple[str, ...]:
+    fields = _CHILD_FIELDS.get(cls)
+    if fields is None:
+        fields = tuple(f for f in cls._fields if f not in _SKIP_FIELDS)  # type: ignore[attr-defined]
+        _CHILD_FIELDS[cls] = fields
+    return fields
+
+
 class _Indexer(ast.NodeVisitor):
-    def __init__(self, names: frozenset[str]) -> None:
+    """A NodeVisitor with table dispatch: the index walk is the scanner's hottest loop."""
+
+    def __init__(self, names: frozenset[str], call_names: frozenset[str]) -> None:
         self.names = names
+        self.call_names = call_names
+        self._dispatch: dict[type, object] = {}
         self.module = Scope("module", "<module>", None, ast.Module(body=[], type_ignores=[]))
         self.scope = self.module
         self.classes: dict[str, ClassInfo] = {}
@@ -104,11 +122,29 @@ class _Indexer(ast.NodeVisitor):
         self.stmt_line = 1
         self.outer_of: dict[int, ast.Call] = {}
 
-    # -- statements ---------------------------------------------------------------------
+    # -- traversal ------------------------------------------------------------------------
+    def visit(self, node: ast.AST) -> None:
+        cls = type(node)
+        handler = self._dispatch.get(cls)
+        if handler is None:
+            handler = getattr(self, "visit_" + cls.__name__, None) or self.generic_visit
+            self._dispatch[cls] = handler
+        handler(node)  # type: ignore[operator]
+
     def generic_visit(self, node: ast.AST) -> None:
         if isinstance(node, ast.stmt):
             self.stmt_line = node.lineno
-        super().generic_visit(node)
+        visit = self.visit
+        for name in _child_fields(type(node)):
+            value = getattr(node, name, None)
+            if type(value) is list:
+                for item in value:
+                    if isinstance(item, ast.AST) and not isinstance(item, _LEAVES):
+                        visit(item)
+            elif isinstance(value, ast.AST) and not isinstance(value, _LEAVES):
+                visit(value)
+
+    # -- statements ---------------------------------------------------------------------
 
     def _target_scope(self, name: str) -> Scope:
         if name in self.scope.globals:
@@ -321,7 +357,7 @@ class _Indexer(ast.NodeVisitor):
             if isinstance(arg, ast.Starred):
                 arg = arg.value
             ref = _callee_name(arg) if isinstance(arg, (ast.Attribute, ast.Name)) else None
-            if ref is not None and (ref in self.names or isinstance(arg, ast.Name)):
+            if ref is not None and ref in self.call_names:
                 self.args.append(ArgRef(arg, node, self.outer_of.get(id(node)), self.scope, self.stmt_line))
         self.generic_visit(node)
 
@@ -332,8 +368,8 @@ class _Indexer(ast.NodeVisitor):
             self.visit(cond)
 
 
-def index_module(tree: ast.Module, names: frozenset[str]) -> ModuleIndex:
-    indexer = _Indexer(names)
+def index_module(tree: ast.Module, names: frozenset[str], call_names: frozenset[str] = frozenset()) -> ModuleIndex:
+    indexer = _Indexer(names, call_names or names)
     indexer.module.node = tree
     indexer.scopes[id(tree)] = indexer.module
     for stmt in tree.body:
