@@ -8,7 +8,7 @@ from typing import Any
 from urllib.parse import quote
 
 from auditor import __version__
-from auditor.records import Finding, Report
+from auditor.records import Finding, Report, Suppression
 from auditor.report import baseline_states, cell_prefix, file_region, ordered, suppression_kind, unique_ids
 from auditor.report.rulesdoc import full_description, help_markdown, help_text, rule_url
 from auditor.rules import RULES, Rule
@@ -77,16 +77,7 @@ def sarif_log(
         "version": "2.1.0",
         "runs": [
             {
-                "tool": {
-                    "driver": {
-                        "name": "tagaudit",
-                        "semanticVersion": __version__,
-                        "version": __version__,
-                        "informationUri": INFORMATION_URI,
-                        # All rules, not only those that fired: ruleIndex stays stable from run to run.
-                        "rules": [_descriptor(rule) for rule in RULES.values()],
-                    }
-                },
+                "tool": {"driver": _driver()},
                 "automationDetails": {"id": automation_id},
                 "originalUriBaseIds": {SRCROOT: base},
                 "columnKind": "unicodeCodePoints",  # the scanner counts columns in code points, 1-based
@@ -98,6 +89,17 @@ def sarif_log(
                 },
             }
         ],
+    }
+
+
+def _driver() -> dict[str, Any]:
+    return {
+        "name": "tagaudit",
+        "semanticVersion": __version__,
+        "version": __version__,
+        "informationUri": INFORMATION_URI,
+        # All rules, not only those that fired: ruleIndex stays stable from run to run.
+        "rules": [_descriptor(rule) for rule in RULES.values()],
     }
 
 
@@ -158,25 +160,29 @@ def _result(
     if line_hash is not None:
         result["partialFingerprints"] = {"primaryLocationLineHash": line_hash}
     if f.suppressed is not None:
-        sup = f.suppressed
-        entry: dict[str, Any] = {
-            "kind": suppression_kind(sup),
-            "status": "accepted",
-            "justification": sup.justification or "no justification recorded",
-        }
-        extra = {
-            "source": sup.kind if sup.kind != entry["kind"] else None,
-            "owner": sup.owner,
-            "expires": sup.expires,
-            "line": sup.line or None,
-        }
-        if any(v is not None for v in extra.values()):
-            entry["properties"] = {k: v for k, v in extra.items() if v is not None}
-        result["suppressions"] = [entry]
+        result["suppressions"] = [_suppression(f.suppressed)]
     if state is not None:
         result["baselineState"] = state
     result["properties"] = props
     return result
+
+
+def _suppression(sup: Suppression) -> dict[str, Any]:
+    """SARIF suppression: inSource for a comment, external for the baseline, always with a justification."""
+    entry: dict[str, Any] = {
+        "kind": suppression_kind(sup),
+        "status": "accepted",
+        "justification": sup.justification or "no justification recorded",
+    }
+    extra = {
+        "source": sup.kind if sup.kind != entry["kind"] else None,
+        "owner": sup.owner,
+        "expires": sup.expires,
+        "line": sup.line or None,
+    }
+    if any(v is not None for v in extra.values()):
+        entry["properties"] = {k: v for k, v in extra.items() if v is not None}
+    return entry
 
 
 # -- primaryLocationLineHash -----------------------------------------------------------------------------
