@@ -1,0 +1,190 @@
+"""Who wrote a line: `git blame --porcelain` through the git CLI, one process per file, cached by blob SHA."""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import os
+import re
+import subprocess
+from collections.abc import Callable, Iterable, Sequence
+from pathlib import Path
+
+Runner = Callable[[Sequence[str], Path], tuple[int, bytes]]
+
+UNCOMMITTED = "(uncommitted)"  # blame_lines' value for a line that is not in any commit yet
+_HEADER = re.compile(rb"^([0-9a-f]{40}|[0-9a-f]{64}) \d+ (\d+)(?: \d+)?$")
+_NOREPLY = re.compile(r"^(?:\d+\+)?([A-Za-z0-9][A-Za-z0-9-]*)@users\.noreply\.github\.com$", re.IGNORECASE)
+
+
+def run_git(args: Sequence[str], cwd: Path) -> tuple[int, bytes]:
+    """The real runner: `git <args>` in `cwd`; (127, b"") when git is missing or hangs."""
+    try:
+        proc = subprocess.run(["git", *args], cwd=cwd, capture_output=True, timeout=120, check=False)
+    except (OSError, subprocess.TimeoutExpired):
+        return 127, b""
+    return proc.returncode, proc.stdout
+
+
+def blob_sha(data: bytes) -> str:
+    """The blob id `git hash-object --no-filters` gives these bytes, without starting a process."""
+    return hashlib.sha1(b"blob %d\0" % len(data) + data, usedforsecurity=False).hexdigest()
+
+
+def identity(name: str, email: str) -> str:
+    """An author as an owner string CODEOWNERS could also name: `@login` for GitHub noreply addresses,
+    else the email, else the name."""
+    m = _NOREPLY.match(email)
+    if m:
+        return f"@{m.group(1)}"
+    return email or name
+
+
+class BlameCache:
+    """(path, blob SHA, line) -> author identity, in memory and optionally in a JSON file.
+
+    Keyed by path as well as blob: the same content at two paths has two histories. Only committed lines
+    are stored, since an uncommitted line gets an author once it is committed with the same content.
+    """
+
+    def __init__(self, file: Path | None = None) -> None:
+        self.file = file
+        self._data: dict[str, dict[str, str]] = {}
+        if file is not None and file.is_file():
+            try:
+                loaded = json.loads(file.read_text(encoding="utf-8"))
+                if loaded.get("version") == 1:
+                    self._data = loaded["entries"]
+            except (OSError, ValueError, KeyError, AttributeError):
+                self._data = {}  # a corrupt cache is only a slower run
+
+    def get(self, path: str, blob: str, line: int) -> str | None:
+        return self._data.get(f"{path}\x1f{blob}", {}).get(str(line))
+
+    def put(self, path: str, blob: str, line: int, who: str) -> None:
+        key = f"{path}\x1f{blob}"
+        if key not in self._data:  # a new version of the file makes the old one's entries dead weight
+            for stale in [k for k in self._data if k.split("\x1f", 1)[0] == path]:
+                del self._data[stale]
+        self._data.setdefault(key, {})[str(line)] = who
+
+    def save(self) -> None:
+        if self.file is None:
+            return
+        self.file.parent.mkdir(parents=True, exist_ok=True)
+        tmp = self.file.with_suffix(".tmp")
+        tmp.write_text(json.dumps({"version": 1, "entries": self._data}, sort_keys=True), encoding="utf-8")
+        os.replace(tmp, self.file)
+
+
+def blame_lines(
+    root: Path,
+    path: str,
+    lines: Iterable[int],
+    *,
+    cache: BlameCache | None = None,
+    runner: Runner = run_git,
+    rev: str | None = None,
+) -> dict[int, str]:
+    """Author identity of each requested line of `path` (relative to `root`, inside a git work tree).
+
+    Blames the working tree by default, so line numbers are those the scanner saw; lines not yet
+    committed map to UNCOMMITTED. Lines past the end, untracked files and git failures give no entry.
+    At most one `git blame` runs, with one `-L` per run of consecutive lines, and none when the cache
+    (keyed by the file's blob SHA) already knows every line.
+    """
+    try:
+        data = (root / path).read_bytes()
+    except OSError:
+        return {}
+    count = data.count(b"\n") + (0 if data.endswith(b"\n") or not data else 1)
+    wanted = sorted({n for n in lines if 1 <= n <= count})
+    cache = cache if cache is not None else BlameCache()
+    blob = blob_sha(data)
+    out: dict[int, str] = {}
+    for n in wanted:
+        hit = cache.get(path, blob, n)
+        if hit is not None:
+            out[n] = hit
+    missing = [n for n in wanted if n not in out]
+    if not missing:
+        return out
+    args = ["blame", "--porcelain", *_ranges(missing), *([rev] if rev else []), "--", path]
+    code, stdout = runner(args, root)
+    if code != 0:
+        return out
+    for n, (commit, who) in parse_porcelain(stdout).items():
+        if n in missing:
+            committed = commit.strip("0") != ""  # git blames uncommitted lines on the all-zero commit
+            out[n] = who if committed else UNCOMMITTED
+            if committed:
+                cache.put(path, blob, n, who)
+    return out
+
+
+def _ranges(lines: list[int]) -> list[str]:
+    args: list[str] = []
+    start = prev = lines[0]
+    for n in [*lines[1:], None]:
+        if n is not None and n == prev + 1:
+            prev = n
+            continue
+        args += ["-L", f"{start},{prev}"]
+        if n is not None:
+            start = prev = n
+    return args
+
+
+def parse_porcelain(output: bytes) -> dict[int, tuple[str, str]]:
+    """final line number -> (commit, author identity) from `git blame --porcelain` output.
+
+    Porcelain prints a commit's author headers only the first time the commit appears, so authors are
+    collected per commit and resolved at the end.
+    """
+    line_commit: dict[int, str] = {}
+    authors: dict[str, dict[str, str]] = {}
+    current = None
+    for raw in output.split(b"\n"):
+        if raw.startswith(b"\t"):
+            continue  # the line's content
+        m = _HEADER.match(raw)
+        if m:
+            current = m.group(1).decode()
+            line_commit[int(m.group(2))] = current
+            continue
+        if current is not None and raw.startswith((b"author ", b"author-mail ")):
+            key, _, value = raw.decode("utf-8", "replace").partition(" ")
+            authors.setdefault(current, {})[key] = value.strip()
+    out = {}
+    for n, commit in line_commit.items():
+        a = authors.get(commit, {})
+        out[n] = (commit, identity(a.get("author", ""), a.get("author-mail", "").strip("<>")))
+    return out
+
+
+def last_author(
+    root: Path, path: str, *, cache: BlameCache | None = None, runner: Runner = run_git
+) -> str | None:
+    """Author of the last commit that touched `path`; for notebooks, whose cell lines are not file lines.
+
+    Cached only when that commit's blob is the working-tree content: a modified notebook gets a new
+    last author once it is committed.
+    """
+    try:
+        blob = blob_sha((root / path).read_bytes())
+    except OSError:
+        return None
+    cache = cache if cache is not None else BlameCache()
+    hit = cache.get(path, blob, 0)
+    if hit is not None:
+        return hit
+    code, stdout = runner(["log", "-1", "--no-abbrev", "--raw", "--format=%an%x00%ae", "--", path], root)
+    lines = stdout.decode("utf-8", "replace").splitlines()
+    if code != 0 or not lines or "\0" not in lines[0]:
+        return None
+    name, _, email = lines[0].partition("\0")
+    who = identity(name, email)
+    raw = next((ln.split() for ln in lines[1:] if ln.startswith(":")), [])
+    if len(raw) >= 4 and raw[3] == blob:  # `:old-mode new-mode old-blob new-blob status\tpath`
+        cache.put(path, blob, 0, who)
+    return who
