@@ -256,6 +256,17 @@ def test_references_forward_the_wrapper_arguments_as_tag_evidence() -> None:
             m = mock.create_autospec(client.chat.completions.create)
             """, id="unittest.mock targets and patch strings"),
         pytest.param("""
+            import functools, inspect
+            from typing import cast, Callable
+            from openai import OpenAI
+            client = OpenAI()
+            fn = cast(Callable, client.chat.completions.create)
+            sig = inspect.signature(client.chat.completions.create)
+            @functools.wraps(client.embeddings.create)
+            def wrapper(*a, **k):
+                pass
+            """, id="cast, signature and functools.wraps never call the method"),
+        pytest.param("""
             from openai import OpenAI
             client = OpenAI()
             client.moderations.create(input="x")
@@ -324,3 +335,44 @@ def test_base_url_host_is_recorded_and_sets_the_provider() -> None:
         ("api.deepseek.com", "deepseek", "untagged"),
         ("localhost", "local", "exempt"),
     ]
+
+
+@pytest.mark.parametrize(
+    "code, expected",
+    [
+        pytest.param("""
+            from functools import cached_property
+            import anthropic
+            class Chat:
+                @cached_property
+                def _client(self) -> anthropic.Client:
+                    return anthropic.Client(**self.params)
+                def go(self):
+                    return self._client.messages.with_raw_response.create(model="c", max_tokens=1, messages=[])
+            """, [(9, "messages.create")], id="a cached_property that builds the client"),
+        pytest.param("""
+            from openai import AsyncOpenAI
+            class Model:
+                @property
+                def client(self) -> AsyncOpenAI:
+                    return self._provider.client
+                async def go(self):
+                    return await self.client.chat.completions.create(model="m", messages=[])
+            """, [(8, "chat.completions.create")], id="a property typed as a client, built elsewhere"),
+        pytest.param("""
+            import openai
+            class ApiModel:
+                def __init__(self, client=None):
+                    self.client = client or self.create_client()
+                def create_client(self):
+                    raise NotImplementedError
+            class OpenAIModel(ApiModel):
+                def create_client(self):
+                    return openai.OpenAI(**self.client_kwargs)
+                def generate(self):
+                    return self.client.chat.completions.create(model="m", messages=[])
+            """, [(12, "chat.completions.create")], id="a base class stores what the subclass's factory returns"),
+    ],
+)
+def test_properties_inheritance_and_virtual_factories(code: str, expected: list[tuple[int, str]]) -> None:
+    assert ops(code) == expected

@@ -17,8 +17,11 @@ from scanners.python.resolve import Resolver
 from scanners.python.values import Kwargs, ModuleRef, Obj, Value
 
 Locate = Callable[[int], tuple[int | None, int]]
-_MOCK_WRAPPERS = frozenset({"patch", "object", "setattr", "MagicMock", "Mock", "AsyncMock", "create_autospec",
-                            "PropertyMock", "spy", "stub"})
+# Handing a method to these never calls it: mocks, casts, introspection, decorators that copy metadata.
+_NOT_CALLERS = frozenset({"patch", "object", "setattr", "MagicMock", "Mock", "AsyncMock", "create_autospec",
+                          "PropertyMock", "spy", "stub", "cast", "wraps", "update_wrapper", "signature",
+                          "getfullargspec", "iscoroutinefunction", "isfunction", "ismethod", "getattr", "hasattr",
+                          "callable", "isinstance", "id", "repr", "print", "type", "getdoc", "getsource"})
 
 
 class _Annotations:
@@ -177,10 +180,10 @@ class _Finder:
             self.sites.append(self._site(obj, spec, call, kw, target=node.func, whole=node, scope=ref.scope,
                                          stmt_line=ref.stmt_line, kind="call"))
 
-    def _is_mock(self, wrapper: ast.Call, scope: Scope) -> bool:
+    def _is_not_caller(self, wrapper: ast.Call, scope: Scope) -> bool:
         func = wrapper.func
         name = func.attr if isinstance(func, ast.Attribute) else func.id if isinstance(func, ast.Name) else ""
-        if name in _MOCK_WRAPPERS:
+        if name in _NOT_CALLERS:
             return True
         value = self.resolver.eval(func, scope, wrapper.lineno)
         return isinstance(value, ModuleRef) and value.qualname.split(".")[0] in ("unittest", "mock", "pytest_mock")
@@ -190,7 +193,7 @@ class _Finder:
         for ref in self.index.args:
             value = r.eval(ref.node, ref.scope, ref.node.lineno)
             found = self.classify(value)
-            if found is None or self._is_mock(ref.wrapper, ref.scope):
+            if found is None or self._is_not_caller(ref.wrapper, ref.scope):
                 continue
             obj, spec, call = found
             kw = self._forwarded(ref)

@@ -47,6 +47,7 @@ class Scope:
 class ClassInfo:
     qualname: str
     scope: Scope
+    bases: list[ast.expr] = field(default_factory=list)
     attrs: dict[str, list[Binding]] = field(default_factory=dict)
     methods: dict[str, FuncNode] = field(default_factory=dict)
     method_scopes: dict[str, Scope] = field(default_factory=dict)
@@ -321,7 +322,7 @@ class _Indexer(ast.NodeVisitor):
         parent.bind(node.name, Binding(node.lineno, "class", node, None, parent))
         scope = Scope("class", self._child_name(node.name), parent, node)
         self.scopes[id(node)] = scope
-        info = ClassInfo(scope.qualname, scope)
+        info = ClassInfo(scope.qualname, scope, list(node.bases))
         self.classes[scope.qualname] = info
         self.class_stack.append(info)
         self.scope = scope

@@ -20,6 +20,17 @@ _MAX_DEPTH = 60
 AnnotationLookup = Callable[[int, int], list[Evidence]]
 
 
+
+
+def _is_property(node: ast.FunctionDef | ast.AsyncFunctionDef) -> bool:
+    for deco in node.decorator_list:
+        target = deco.func if isinstance(deco, ast.Call) else deco
+        name = target.attr if isinstance(target, ast.Attribute) else getattr(target, "id", "")
+        if name in ("property", "cached_property"):
+            return True
+    return False
+
+
 def _unwrap_optional(node: ast.expr) -> ast.expr:
     """`OpenAI | None`, `Optional[OpenAI]`, `"OpenAI"` -> the client class expression."""
     if isinstance(node, ast.Constant) and isinstance(node.value, str):
@@ -43,8 +54,11 @@ class Resolver:
         self.index = index
         self.catalog = catalog
         self.annotations = annotations
-        self.memo: dict[tuple[int, int], Value] = {}
-        self.active: set[tuple[int, int]] = set()
+        self.memo: dict[tuple[int, int, str | None], Value] = {}
+        self.active: set[tuple[int, int, str | None]] = set()
+        # The class `self` really is while evaluating code inherited from a base class.
+        self.self_cls: str | None = None
+        self._mro_cache: dict[str, list[str]] = {}
         self.constructions: dict[tuple[int, int], tuple[Obj, ast.Call, Scope]] = {}
         self._module_attrs: dict[str, list[tuple[str, ast.expr, Scope, int]]] | None = None
         self.roots = frozenset(q.split(".")[0] for q in catalog.constructors) | frozenset(
@@ -71,6 +85,8 @@ class Resolver:
 
     def eval_name(self, name: str, scope: Scope, line: int) -> Value:
         if scope.self_name == name and scope.owner is not None:
+            if self.self_cls is not None and scope.owner in self.mro(self.self_cls):
+                return Instance(self.self_cls)
             return Instance(scope.owner)
         bindings = self.lookup(name, scope, line)
         if not bindings:
@@ -141,7 +157,7 @@ class Resolver:
 
     # -- expressions ----------------------------------------------------------------------
     def eval(self, node: ast.expr, scope: Scope, line: int) -> Value:
-        key = (id(node), id(scope))
+        key = (id(node), id(scope), self.self_cls)
         if key in self.memo:
             return self.memo[key]
         if key in self.active or len(self.active) > _MAX_DEPTH:
@@ -260,20 +276,46 @@ class Resolver:
             return Dyn(f"attribute .{attr} of an SDK method")
         return Dyn(f"attribute .{attr} of {describe(base)}")
 
-    def _eval_member(self, cls: str, attr: str, line: int) -> Value:
+    def mro(self, cls: str) -> list[str]:
+        """The class and its bases defined in this module, nearest first (a simple linearisation)."""
+        if cls in self._mro_cache:
+            return self._mro_cache[cls]
+        self._mro_cache[cls] = [cls]
+        out = [cls]
         info = self.index.classes.get(cls)
-        if info is None:
-            return Dyn(f"attribute .{attr}")
+        for base in info.bases if info is not None else ():
+            ref = self.eval(base, info.scope.parent or info.scope, base.lineno) if info is not None else None
+            if isinstance(ref, ClassRef):
+                out += [c for c in self.mro(ref.qualname) if c not in out]
+        self._mro_cache[cls] = out
+        return out
+
+    def _with_self(self, cls: str, thunk: Callable[[], Value]) -> Value:
+        saved, self.self_cls = self.self_cls, cls
+        try:
+            return thunk()
+        finally:
+            self.self_cls = saved
+
+    def _eval_member(self, cls: str, attr: str, line: int) -> Value:
         first: Value | None = None
-        for b in sorted(info.attrs.get(attr, ()), key=lambda b: -b.line):
-            value = self._eval_binding(b, attr)
-            if first is None:
-                first = value
-            if isinstance(value, (Obj, DictV, Lit, Env, FStr, MethodRef)) and not (
-                    isinstance(value, Lit) and value.value is None):
-                return value
-        if attr in info.methods:
-            return FuncRef(info.methods[attr], cls)
+        for owner in self.mro(cls):
+            info = self.index.classes.get(owner)
+            if info is None:
+                continue
+            for b in sorted(info.attrs.get(attr, ()), key=lambda b: -b.line):
+                value = self._with_self(cls, lambda b=b: self._eval_binding(b, attr))  # type: ignore[misc]
+                if first is None:
+                    first = value
+                if isinstance(value, (Obj, DictV, Lit, Env, FStr, MethodRef)) and not (
+                        isinstance(value, Lit) and value.value is None):
+                    return value
+            method = info.methods.get(attr)
+            if method is not None:
+                ref = FuncRef(method, cls)
+                if _is_property(method):
+                    return self._call_function(ref)
+                return ref
         return first if first is not None else Dyn(f"attribute .{attr}")
 
     def _eval_subscript(self, node: ast.Subscript, scope: Scope, line: int) -> Value:
@@ -369,11 +411,16 @@ class Resolver:
         fscope = self.index.scopes.get(id(func.node))
         if fscope is None:
             return Dyn("a function result")
-        for ret in reversed(fscope.returns):
-            value = self.eval(ret, fscope, ret.lineno)
-            if isinstance(value, Obj):
-                return value
-        return Dyn(f"the result of {func.node.name}()")
+
+        def returns() -> Value:
+            for ret in reversed(fscope.returns):
+                value = self.eval(ret, fscope, ret.lineno)
+                if isinstance(value, Obj):
+                    return value
+            if func.node.returns is not None:
+                return self._eval_annotation(func.node.returns, fscope.parent or fscope, func.node.lineno)
+            return Dyn(f"the result of {func.node.name}()")
+        return self._with_self(func.owner, returns) if func.owner is not None else returns()
 
     def _call_obj(self, obj: Obj, node: ast.Call, scope: Scope, line: int) -> Value:
         spec = self.catalog.types[obj.type_id]
