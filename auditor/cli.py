@@ -5,7 +5,7 @@ from __future__ import annotations
 import sys
 from enum import Enum
 from pathlib import Path
-from typing import Annotated, Optional
+from typing import Annotated
 
 import typer
 
@@ -54,13 +54,13 @@ def _root(
 
 @app.command()
 def scan(
-    paths: Annotated[Optional[list[Path]], typer.Argument(help="Files or directories (default: .).")] = None,
-    policy: Annotated[Optional[Path], typer.Option("--policy", "-p", help="Policy file (YAML, or pyproject.toml).")] = None,
-    root: Annotated[Optional[Path], typer.Option(help="Scan root: paths in output are relative to it and the policy "
+    paths: Annotated[list[Path] | None, typer.Argument(help="Files or directories (default: .).")] = None,
+    policy: Annotated[Path | None, typer.Option("--policy", "-p", help="Policy file (YAML, or pyproject.toml).")] = None,
+    root: Annotated[Path | None, typer.Option(help="Scan root: paths in output are relative to it and the policy "
                                                       "is looked up there (default: the one directory given, else .).")] = None,
     fmt: Annotated[Format, typer.Option("--format", "-f", help="Output format.")] = Format.console,
     show_calls: Annotated[bool, typer.Option("--show-calls", help="List every call site, not only findings.")] = False,
-    jobs: Annotated[Optional[int], typer.Option("--jobs", "-j", min=1, help="Worker processes (default: auto).")] = None,
+    jobs: Annotated[int | None, typer.Option("--jobs", "-j", min=1, help="Worker processes (default: auto).")] = None,
     exit_zero: Annotated[bool, typer.Option("--exit-zero", help="Exit 0 even with blocking findings.")] = False,
 ) -> None:
     """Find cost-incurring AI SDK calls and check their allocation tags against the policy."""
@@ -91,7 +91,8 @@ def scan(
 @app.command()
 def explain(rule: Annotated[str, typer.Argument(help="Rule id, e.g. TAG001, or its name.")]) -> None:
     """Show a rule's documentation."""
-    from auditor.rules import RULES, explain as explain_rule
+    from auditor.rules import RULES
+    from auditor.rules import explain as explain_rule
 
     key = rule.upper()
     if key not in RULES:
@@ -148,7 +149,7 @@ def policy_check(files: Annotated[list[Path], typer.Argument(help="Policy files 
 @policy_app.command("show")
 def policy_show(
     root: Annotated[Path, typer.Argument(help="Directory whose policy to show.")] = Path("."),
-    policy: Annotated[Optional[Path], typer.Option("--policy", "-p")] = None,
+    policy: Annotated[Path | None, typer.Option("--policy", "-p")] = None,
 ) -> None:
     """Print which policy applies at ROOT and where it came from."""
     from auditor.policy import discover_policy

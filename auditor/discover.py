@@ -48,7 +48,7 @@ def _walk(directory: Path) -> list[str]:
     import pathspec
 
     out: list[str] = []
-    specs: list[tuple[str, pathspec.PathSpec]] = []
+    specs: list[tuple[str, pathspec.GitIgnoreSpec]] = []
     for current, dirs, files in os.walk(directory, followlinks=False):
         here = Path(current)
         rel_dir = here.relative_to(directory).as_posix()
@@ -62,7 +62,7 @@ def _walk(directory: Path) -> list[str]:
                 pass
         active = [(base, spec) for base, spec in specs if not base or rel_dir == base or rel_dir.startswith(base + "/")]
 
-        def ignored(rel: str, is_dir: bool) -> bool:
+        def ignored(rel: str, is_dir: bool, active: list[tuple[str, pathspec.GitIgnoreSpec]] = active) -> bool:
             for base, spec in active:
                 sub = rel[len(base) + 1:] if base else rel
                 if spec.match_file(sub + ("/" if is_dir else "")):

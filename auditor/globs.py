@@ -8,11 +8,9 @@ from collections.abc import Callable, Iterable
 
 def glob_to_regex(pattern: str) -> str:
     pattern = pattern.strip()
-    if pattern.startswith("./"):
-        pattern = pattern[2:]
+    pattern = pattern.removeprefix("./")
     anchored = "/" in pattern.rstrip("/")
-    if pattern.startswith("/"):
-        pattern = pattern[1:]
+    pattern = pattern.removeprefix("/")
     if pattern.endswith("/"):
         pattern += "**"
     out = []

@@ -9,7 +9,7 @@ from dataclasses import dataclass
 from auditor.records import Comment
 from scanners.python.comments import is_directive, parse_annotation
 
-_IGNORE = re.compile(r"^ignore\s*\[([^\]]*)\](.*)$", re.S)
+_IGNORE = re.compile(r"^ignore\s*\[([^\]]*)\](.*)$", re.DOTALL)
 _RULE_ID = re.compile(r"^TAG\d{3}$")
 
 

@@ -8,7 +8,7 @@ from collections.abc import Callable
 from dataclasses import replace
 
 from auditor.records import CallSite, Comment, Evidence
-from scanners.catalog import Catalog, CallSpec, TypeSpec
+from scanners.catalog import CallSpec, Catalog, TypeSpec
 from scanners.python.carriers import literal_text
 from scanners.python.checks import run_checks
 from scanners.python.comments import is_directive, parse_annotation

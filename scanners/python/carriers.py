@@ -7,7 +7,7 @@ import re
 from urllib.parse import urlsplit
 
 from auditor.records import Evidence
-from scanners.catalog import Catalog, CarrierSpec
+from scanners.catalog import CarrierSpec, Catalog
 from scanners.python.values import DictV, Dyn, Env, FStr, JsonV, Kwargs, ListV, Lit, Value, describe
 
 INFERENCE_PROFILE_ARN = re.compile(r"^arn:aws[-a-z]*:bedrock:[a-z0-9-]+:\d{12}:application-inference-profile/.+")

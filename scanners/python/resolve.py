@@ -6,13 +6,28 @@ import ast
 from collections.abc import Callable
 
 from auditor.records import Evidence, Issue
-from scanners.catalog import Catalog, CarrierSpec, CtorSpec, Select, TypeSpec
+from scanners.catalog import CarrierSpec, Catalog, CtorSpec, Select, TypeSpec
 from scanners.python.carriers import carrier_evidence, endpoint_host, literal_text
 from scanners.python.checks import run_checks
 from scanners.python.index import Binding, ModuleIndex, Scope
 from scanners.python.values import (
-    Builtin, ClassRef, DictV, Dyn, Env, FStr, FuncRef, Instance, JsonV, Kwargs, ListV, Lit, MethodRef,
-    ModuleRef, Obj, Value, describe,
+    Builtin,
+    ClassRef,
+    DictV,
+    Dyn,
+    Env,
+    FStr,
+    FuncRef,
+    Instance,
+    JsonV,
+    Kwargs,
+    ListV,
+    Lit,
+    MethodRef,
+    ModuleRef,
+    Obj,
+    Value,
+    describe,
 )
 
 _BUILTINS = frozenset({"dict", "list", "tuple", "str", "int", "bool", "partial"})
