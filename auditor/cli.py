@@ -10,7 +10,7 @@ from typing import Annotated
 import typer
 
 from auditor import __version__
-from auditor.errors import EXIT_CLEAN, EXIT_FINDINGS, EXIT_USAGE, PolicyError, TagauditError
+from auditor.errors import EXIT_CLEAN, EXIT_FINDINGS, EXIT_USAGE, TagauditError
 
 app = typer.Typer(
     name="tagaudit",
@@ -22,20 +22,39 @@ app = typer.Typer(
     pretty_exceptions_enable=False,
     rich_markup_mode=None,
 )
-policy_app = typer.Typer(help="Validate and show tag policies.", no_args_is_help=True)
-app.add_typer(policy_app, name="policy")
 
 
 class Format(str, Enum):
     console = "console"
     json = "json"
+    sarif = "sarif"
+    gitlab = "gitlab"
+    junit = "junit"
+    github = "github"
+    markdown = "markdown"
 
 
-def _fail(exc: TagauditError) -> None:
-    text = str(exc)
-    for line in text.splitlines():
+class GroupBy(str, Enum):
+    file = "file"
+    owner = "owner"
+
+
+def fail(exc: TagauditError) -> None:
+    for line in str(exc).splitlines():
         sys.stderr.write(f"tagaudit: error: {line}\n")
     raise typer.Exit(exc.exit_code)
+
+
+def default_root(paths: list[Path]) -> Path:
+    return paths[0] if len(paths) == 1 and paths[0].is_dir() else Path(".")
+
+
+def cache_dir_for(root: Path, cache_dir: Path | None, no_cache: bool) -> Path | None:
+    from auditor.cache import DEFAULT_DIR
+
+    if no_cache:
+        return None
+    return cache_dir if cache_dir is not None else root / DEFAULT_DIR
 
 
 def _version(value: bool) -> None:
@@ -52,39 +71,66 @@ def _root(
     pass
 
 
+Paths = Annotated[list[Path] | None, typer.Argument(help="Files or directories (default: .).")]
+PolicyOpt = Annotated[Path | None, typer.Option("--policy", "-p", help="Policy file (YAML, or pyproject.toml).")]
+RootOpt = Annotated[Path | None, typer.Option(help="Scan root: output paths are relative to it and the policy, baseline "
+                                                   "and cache live there (default: the one directory given, else .).")]
+CacheDirOpt = Annotated[Path | None, typer.Option("--cache-dir", help="Result cache (default: ROOT/.tagaudit-cache).")]
+NoCacheOpt = Annotated[bool, typer.Option("--no-cache", help="Do not read or write the result cache.")]
+BaselineOpt = Annotated[Path | None, typer.Option("--baseline", help="Baseline file "
+                                                                     "(default: ROOT/.tagaudit-baseline.json if present).")]
+
+
 @app.command()
 def scan(
-    paths: Annotated[list[Path] | None, typer.Argument(help="Files or directories (default: .).")] = None,
-    policy: Annotated[Path | None, typer.Option("--policy", "-p", help="Policy file (YAML, or pyproject.toml).")] = None,
-    root: Annotated[Path | None, typer.Option(help="Scan root: paths in output are relative to it and the policy "
-                                                      "is looked up there (default: the one directory given, else .).")] = None,
-    fmt: Annotated[Format, typer.Option("--format", "-f", help="Output format.")] = Format.console,
+    paths: Paths = None,
+    policy: PolicyOpt = None,
+    root: RootOpt = None,
+    fmt: Annotated[Format, typer.Option("--format", "-f", help="Format written to standard output.")] = Format.console,
+    output: Annotated[list[str] | None, typer.Option("--output", "-o", metavar="FORMAT=PATH",
+                                                     help="Also write FORMAT to PATH (repeatable).")] = None,
+    diff_base: Annotated[str | None, typer.Option("--diff-base", metavar="REF",
+                                                  help="Report only findings that do not exist at the merge base "
+                                                       "of REF and HEAD.")] = None,
+    changed_lines: Annotated[bool, typer.Option("--changed-lines", help="With --diff-base: report findings on added "
+                                                                        "or changed lines instead.")] = False,
+    baseline: BaselineOpt = None,
+    no_baseline: Annotated[bool, typer.Option("--no-baseline", help="Ignore the baseline file.")] = False,
+    owners: Annotated[bool, typer.Option("--owners/--no-owners", help="Name each finding's owner (CODEOWNERS, "
+                                                                      "then git blame).")] = True,
+    group_by: Annotated[GroupBy, typer.Option("--group-by", help="Group console findings by file or owner.")]
+    = GroupBy.file,
     show_calls: Annotated[bool, typer.Option("--show-calls", help="List every call site, not only findings.")] = False,
     jobs: Annotated[int | None, typer.Option("--jobs", "-j", min=1, help="Worker processes (default: auto).")] = None,
+    cache_dir: CacheDirOpt = None,
+    no_cache: NoCacheOpt = False,
     exit_zero: Annotated[bool, typer.Option("--exit-zero", help="Exit 0 even with blocking findings.")] = False,
 ) -> None:
     """Find cost-incurring AI SDK calls and check their allocation tags against the policy."""
-    from auditor.engine import run_scan
+    from auditor.gate import GateOptions, run_gate
+    from auditor.outputs import OutputSpec, parse_outputs, write_outputs
     from auditor.policy import discover_policy
 
     targets = list(paths) if paths else [Path(".")]
-    if root is None:
-        root = targets[0] if len(targets) == 1 and targets[0].is_dir() else Path(".")
+    root = root or default_root(targets)
+    if changed_lines and diff_base is None:
+        fail(TagauditError("--changed-lines needs --diff-base REF"))
     try:
+        specs = parse_outputs(output or []) + [OutputSpec(fmt.value, "-")] * (fmt is not Format.console)
         pol = discover_policy(root, policy)
-        report = run_scan(targets, root, pol, workers=jobs)
+        opts = GateOptions(diff_base=diff_base, changed_lines=changed_lines, baseline=baseline,
+                           use_baseline=not no_baseline, owners=owners, workers=jobs,
+                           cache_dir=cache_dir_for(root, cache_dir, no_cache))
+        result = run_gate(targets, root, pol, opts)
+        write_outputs(specs, result, root, group_by=group_by.value, show_calls=show_calls)
     except TagauditError as exc:
-        _fail(exc)
+        fail(exc)
         return
-    if fmt is Format.json:
-        from auditor.report.jsonout import render_json
-
-        sys.stdout.write(render_json(report))
-    else:
+    if fmt is Format.console:
         from auditor.report.console import render_console
 
-        render_console(report, show_calls=show_calls)
-    blocking = any(f.blocking for f in report.findings)
+        render_console(result.report, show_calls=show_calls, group_by=group_by.value)
+    blocking = any(f.blocking for f in result.report.findings)
     raise typer.Exit(EXIT_FINDINGS if blocking and not exit_zero else EXIT_CLEAN)
 
 
@@ -97,16 +143,16 @@ def explain(rule: Annotated[str, typer.Argument(help="Rule id, e.g. TAG001, or i
     key = rule.upper()
     if key not in RULES:
         by_name = {r.name: r.id for r in RULES.values()}
-        if rule in by_name:
-            key = by_name[rule]
-        else:
+        if rule not in by_name:
             sys.stderr.write(f"tagaudit: error: unknown rule {rule!r}; `tagaudit rules` lists them\n")
             raise typer.Exit(EXIT_USAGE)
+        key = by_name[rule]
     sys.stdout.write(explain_rule(key))
 
 
 @app.command()
-def rules(fmt: Annotated[Format, typer.Option("--format", "-f")] = Format.console) -> None:
+def rules(fmt: Annotated[Format, typer.Option("--format", "-f", help="console, json or markdown.")] = Format.console
+          ) -> None:
     """List every rule with its id, name and default severity."""
     from auditor.rules import RULES
 
@@ -115,61 +161,31 @@ def rules(fmt: Annotated[Format, typer.Option("--format", "-f")] = Format.consol
 
         data = [{"id": r.id, "name": r.name, "severity": r.severity, "summary": r.summary} for r in RULES.values()]
         sys.stdout.write(json.dumps(data, indent=2) + "\n")
-        return
-    for r in RULES.values():
-        sys.stdout.write(f"{r.id}  {r.name:<38} {r.severity:<8} {r.summary}\n")
+    elif fmt is Format.markdown:
+        from auditor.report.rulesdoc import render_rules_markdown
+
+        sys.stdout.write(render_rules_markdown())
+    else:
+        for r in RULES.values():
+            sys.stdout.write(f"{r.id}  {r.name:<38} {r.severity:<8} {r.summary}\n")
 
 
-@policy_app.command("check")
-def policy_check(files: Annotated[list[Path], typer.Argument(help="Policy files (YAML or pyproject.toml).")]) -> None:
-    """Validate policy files; every problem names the file, line and key path, and how to fix it."""
-    from auditor.policy import read_policy_file, validate_policy_data
+def _register() -> None:
+    from auditor.cli_baseline import baseline_app, suppressions
+    from auditor.cli_policy import policy_app
 
-    bad = 0
-    for path in files:
-        if path.name == "pyproject.toml" and "[tool.tagaudit" not in path.read_text(errors="replace"):
-            sys.stdout.write(f"{path}: no [tool.tagaudit] table, nothing to check\n")
-            continue
-        try:
-            data, lines, _ = read_policy_file(path)
-            problems = validate_policy_data(data, path, lines)
-        except PolicyError as exc:
-            problems = exc.problems
-        except TagauditError as exc:
-            problems = [str(exc)]
-        if problems:
-            bad += 1
-            for p in problems:
-                sys.stderr.write(f"{p}\n")
-        else:
-            sys.stdout.write(f"{path}: ok\n")
-    raise typer.Exit(EXIT_USAGE if bad else EXIT_CLEAN)
+    app.add_typer(policy_app, name="policy")
+    app.add_typer(baseline_app, name="baseline")
+    app.command()(suppressions)
 
 
-@policy_app.command("show")
-def policy_show(
-    root: Annotated[Path, typer.Argument(help="Directory whose policy to show.")] = Path("."),
-    policy: Annotated[Path | None, typer.Option("--policy", "-p")] = None,
-) -> None:
-    """Print which policy applies at ROOT and where it came from."""
-    from auditor.policy import discover_policy
-
-    try:
-        pol = discover_policy(root, policy)
-    except TagauditError as exc:
-        _fail(exc)
-        return
-    sys.stdout.write(f"policy: {pol.name} ({pol.source})\nmode: {pol.mode}\nmin_grade: {pol.min_grade}\n"
-                     f"unverifiable: {pol.unverifiable}\n")
-    for k in pol.keys:
-        extra = f" aliases={','.join(k.aliases)}" if k.aliases else ""
-        sys.stdout.write(f"key {k.name}{extra}{f' min_grade={k.min_grade}' if k.min_grade else ''}\n")
+_register()
 
 
 def main() -> None:
     try:
         app()
-    except TagauditError as exc:  # raised outside a command body (should not happen, but never a traceback)
+    except TagauditError as exc:  # raised outside a command body: still a message, never a traceback
         sys.stderr.write(f"tagaudit: error: {exc}\n")
         sys.exit(exc.exit_code)
     except KeyboardInterrupt:

@@ -174,3 +174,5 @@ class Report:
     findings: tuple[Finding, ...]
     errors: tuple[FileError, ...] = ()
     policy: str = "default"
+    paths: tuple[str, ...] = ()  # every file scanned (relative to root)
+    notes: tuple[str, ...] = ()  # how the run was scoped (diff base, baseline), for humans

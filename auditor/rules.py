@@ -440,6 +440,91 @@ def suppression_forbidden(call: AuditedCall) -> Messages:
     return iter(())
 
 
+@_rule("TAG905", "unused-suppression", "warning", "An inline suppression no longer silences anything",
+       per_call=False, suppressible=False)
+def unused_suppression(call: AuditedCall) -> Messages:
+    """
+    ## What it does
+    Reports `# tagaudit: ignore[...]` comments that matched no finding in this run: the call was
+    tagged, moved away, or the rule no longer fires there.
+
+    ## Why is this bad?
+    Stale suppressions pile up, hide the next regression on the same line, and make the suppression
+    inventory an auditor reviews longer than the real debt.
+
+    ## Example
+    ```python
+    client.embeddings.create(model=m, input=x, extra_headers=TAGS)  # tagaudit: ignore[TAG001] reason="old"
+    ```
+
+    ## Use instead
+    Delete the comment.
+    """
+    return iter(())
+
+
+@_rule("TAG906", "suppression-expired", "error", "An inline suppression is past its `expires` date",
+       per_call=False, suppressible=False)
+def suppression_expired(call: AuditedCall) -> Messages:
+    """
+    ## What it does
+    Reports inline suppressions whose `expires=YYYY-MM-DD` has passed. An expired suppression
+    silences nothing, so the finding it covered is reported again.
+
+    ## Why is this bad?
+    Exceptions were granted until a date. Past it, the untagged spend is unapproved again.
+
+    ## Example
+    ```python
+    # tagaudit: ignore[TAG001] reason="migration" expires=2025-01-31
+    ```
+
+    ## Use instead
+    Tag the call, or renew the exception with a new date and a reviewer's agreement.
+    """
+    return iter(())
+
+
+@_rule("TAG907", "baseline-entry-unused", "warning", "A baseline entry matches no finding any more",
+       per_call=False, suppressible=False)
+def baseline_entry_unused(call: AuditedCall) -> Messages:
+    """
+    ## What it does
+    Reports baseline entries for scanned files that match no current finding: the debt was paid or
+    the code is gone.
+
+    ## Why is this bad?
+    A stale entry would silently re-suppress a new finding that happens to get the same identity.
+
+    ## Example
+    An entry for a call that has since been tagged.
+
+    ## Use instead
+    Run `tagaudit baseline update --prune-only` and commit the smaller baseline.
+    """
+    return iter(())
+
+
+@_rule("TAG908", "baseline-entry-expired", "error", "A baseline entry is past its expiry date",
+       per_call=False, suppressible=False)
+def baseline_entry_expired(call: AuditedCall) -> Messages:
+    """
+    ## What it does
+    Reports baseline entries whose `expires` date has passed. The finding they recorded is no longer
+    suppressed and blocks again.
+
+    ## Why is this bad?
+    Recorded debt had a deadline and an owner; the deadline passed.
+
+    ## Example
+    `{"path": "app/llm.py", ..., "owner": "@ml-platform", "expires": "2025-06-30"}`
+
+    ## Use instead
+    Tag the call, or agree a new date with the owner and edit `expires` in the baseline.
+    """
+    return iter(())
+
+
 def _what(call: AuditedCall) -> str:
     return f"{call.site.operation} ({call.site.provider})"
 

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import fnmatch
+import hashlib
 import json
 from dataclasses import dataclass, field
 from functools import lru_cache
@@ -131,6 +132,7 @@ class Catalog:
     headers: tuple[HeaderRule, ...] = ()
     endpoints: tuple[EndpointRule, ...] = ()
     model_prefixes: tuple[tuple[str, str], ...] = ()
+    digest: str = ""
     families: dict[str, dict[str, Any]] = field(default_factory=dict)
 
     def header_rule(self, name: str) -> HeaderRule | None:
@@ -212,10 +214,17 @@ def _compile_type(family: str, raw: dict[str, Any]) -> TypeSpec:
 def read_family_files(directory: Path = CATALOG_DIR) -> list[tuple[Path, dict[str, Any]]]:
     out = []
     for path in sorted(directory.glob("*.yaml")):
-        with path.open("rb") as fh:
-            data = yaml.load(fh, Loader=_Loader)
+        data = yaml.load(path.read_bytes(), Loader=_Loader)
         out.append((path, data))
     return out
+
+
+def catalog_digest(directory: Path = CATALOG_DIR) -> str:
+    """Changes whenever any catalog or gateway data changes (part of the result-cache key)."""
+    h = hashlib.blake2b(digest_size=12)
+    for path in [*sorted(directory.glob("*.yaml")), GATEWAYS_PATH]:
+        h.update(path.name.encode() + b"\0" + path.read_bytes())
+    return h.hexdigest()
 
 
 def validate_families(files: list[tuple[Path, dict[str, Any]]]) -> list[str]:
@@ -289,7 +298,9 @@ def compile_catalog(files: list[tuple[Path, dict[str, Any]]]) -> Catalog:
 def load_catalog() -> Catalog:
     """The packaged catalog. Its schema is enforced by the test suite and `tagaudit catalog check`."""
     try:
-        return compile_catalog(read_family_files())
+        cat = compile_catalog(read_family_files())
+        cat.digest = catalog_digest()
+        return cat
     except (OSError, yaml.YAMLError, KeyError, TypeError) as exc:
         raise TagauditError(f"the packaged SDK catalog is unreadable ({exc})", where=str(CATALOG_DIR),
                             hint="reinstall tagaudit") from exc

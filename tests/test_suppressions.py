@@ -72,13 +72,13 @@ def test_the_justification_is_kept_for_reports() -> None:
         pytest.param("""
             from openai import OpenAI
             OpenAI().embeddings.create(model="m", input="x")  # tagaudit: ignore[TAG003] reason="wrong rule"
-            """, [("TAG001", False)], id="a suppression of another rule does not apply"),
+            """, [("TAG001", False), ("TAG905", False)], id="a suppression of another rule does not apply"),
         pytest.param("""
             from openai import OpenAI
             # tagaudit: ignore[TAG001] reason="too far away"
 
             OpenAI().embeddings.create(model="m", input="x")
-            """, [("TAG001", False)], id="a blank line breaks the link to the call"),
+            """, [("TAG001", False), ("TAG905", False)], id="a blank line breaks the link to the call"),
         pytest.param('''
             from openai import OpenAI
             x = "# tagaudit: ignore[TAG001] reason='in a string'"; OpenAI().embeddings.create(model="m", input=x)
@@ -107,3 +107,23 @@ def test_a_suppression_on_the_closing_line_of_a_multi_line_call_applies() -> Non
             input="x",
         )  # tagaudit: ignore[TAG001] reason="formatter moved me here"
         """) == [("TAG001", True)]
+
+
+def test_an_expired_suppression_stops_suppressing_and_is_reported() -> None:
+    _, findings = audit("""
+        from openai import OpenAI
+        OpenAI().embeddings.create(model="m", input="x")  # tagaudit: ignore[TAG001] reason="migration" expires=2020-01-31
+        """)
+    assert sorted((f.rule, f.suppressed is not None, f.blocking) for f in findings) == [
+        ("TAG001", False, True), ("TAG906", False, True)]
+    assert "expired on 2020-01-31" in next(f.message for f in findings if f.rule == "TAG906")
+
+
+def test_a_suppression_that_silences_nothing_is_reported_as_unused() -> None:
+    _, findings = audit("""
+        from openai import OpenAI
+        TAGS = {"Helicone-Property-Team": "a", "Helicone-Property-Cost-Center": "b",
+                "Helicone-Property-Use-Case": "c", "Helicone-Property-Environment": "d"}
+        OpenAI().embeddings.create(model="m", input="x", extra_headers=TAGS)  # tagaudit: ignore[TAG001] reason="old"
+        """)
+    assert [(f.rule, f.severity, f.line) for f in findings] == [("TAG905", "warning", 5)]

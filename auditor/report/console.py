@@ -52,6 +52,8 @@ def render_console(report: Report, stream: IO[str] | None = None, *, show_calls:
                           f"[dim]({f.name})[/dim]")
     if keys:
         console.print()
+    for note in report.notes:
+        console.print(f"[dim]{escape(note)}[/dim]")
     _summary(console, report)
 
 
