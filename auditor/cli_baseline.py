@@ -10,7 +10,17 @@ from typing import Annotated, Any
 
 import typer
 
-from auditor.cli import BaselineOpt, CacheDirOpt, NoCacheOpt, Paths, PolicyOpt, RootOpt, cache_dir_for, default_root, fail
+from auditor.cli import (
+    BaselineOpt,
+    CacheDirOpt,
+    NoCacheOpt,
+    Paths,
+    PolicyOpt,
+    RootOpt,
+    cache_dir_for,
+    default_root,
+    fail,
+)
 from auditor.errors import EXIT_CLEAN, TagauditError
 
 baseline_app = typer.Typer(help="Record existing findings as debt with a reason, an owner and an expiry.",

@@ -7,8 +7,7 @@ import os
 from dataclasses import dataclass, field, replace
 from pathlib import Path
 
-from auditor.baseline import BASELINE_NAME, Baseline, apply_baseline, load_baseline
-from auditor.baseline import BaselineEntry
+from auditor.baseline import BASELINE_NAME, Baseline, BaselineEntry, apply_baseline, load_baseline
 from auditor.engine import ScanJob, audit_file, make_finding, run_scan, scan_data
 from auditor.errors import TagauditError
 from auditor.gitdiff import DiffBase

@@ -9,7 +9,7 @@ from pathlib import Path
 
 from auditor.errors import TagauditError
 
-_HUNK = re.compile(rb"^@@ -\d+(?:,\d+)? \+(\d+)(?:,(\d+))? @@", re.M)
+_HUNK = re.compile(rb"^@@ -\d+(?:,\d+)? \+(\d+)(?:,(\d+))? @@", re.MULTILINE)
 FETCH_HINT = ("fetch the full history: actions/checkout with `fetch-depth: 0`, GitLab `GIT_DEPTH: 0`, "
               "or `git fetch --unshallow`")
 
