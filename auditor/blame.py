@@ -7,6 +7,7 @@ import json
 import os
 import re
 import subprocess
+import tempfile
 from collections.abc import Callable, Iterable, Sequence
 from pathlib import Path
 
@@ -69,12 +70,17 @@ class BlameCache:
         self._data.setdefault(key, {})[str(line)] = who
 
     def save(self) -> None:
+        """Atomic and safe when several runs save at once (the last writer wins; all entries are valid)."""
         if self.file is None:
             return
-        self.file.parent.mkdir(parents=True, exist_ok=True)
-        tmp = self.file.with_suffix(".tmp")
-        tmp.write_text(json.dumps({"version": 1, "entries": self._data}, sort_keys=True), encoding="utf-8")
-        os.replace(tmp, self.file)
+        try:
+            self.file.parent.mkdir(parents=True, exist_ok=True)
+            fd, tmp = tempfile.mkstemp(dir=self.file.parent, prefix=".blame-", suffix=".tmp")
+            with os.fdopen(fd, "w", encoding="utf-8") as fh:
+                json.dump({"version": 1, "entries": self._data}, fh, sort_keys=True)
+            os.replace(tmp, self.file)
+        except OSError:
+            pass  # a cache that cannot be written only makes the next run slower
 
 
 def blame_lines(

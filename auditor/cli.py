@@ -191,3 +191,12 @@ def main() -> None:
     except KeyboardInterrupt:
         sys.stderr.write("tagaudit: interrupted\n")
         sys.exit(130)
+    except Exception as exc:  # noqa: BLE001 - the one boundary: a crash must fail the gate, not pass it
+        import os
+        import traceback
+
+        if os.environ.get("TAGAUDIT_DEBUG"):
+            traceback.print_exc()
+        sys.stderr.write(f"tagaudit: internal error: {type(exc).__name__}: {exc}\n"
+                         "tagaudit: set TAGAUDIT_DEBUG=1 for the traceback, and please report it\n")
+        sys.exit(EXIT_USAGE)
