@@ -117,10 +117,10 @@ def scan(
         fail(TagauditError("--changed-lines needs --diff-base REF"))
     try:
         specs = parse_outputs(output or []) + [OutputSpec(fmt.value, "-")] * (fmt is not Format.console)
-        pol = discover_policy(root, policy)
+        cache = cache_dir_for(root, cache_dir, no_cache)
+        pol = discover_policy(root, policy, cache_dir=cache)
         opts = GateOptions(diff_base=diff_base, changed_lines=changed_lines, baseline=baseline,
-                           use_baseline=not no_baseline, owners=owners, workers=jobs,
-                           cache_dir=cache_dir_for(root, cache_dir, no_cache))
+                           use_baseline=not no_baseline, owners=owners, workers=jobs, cache_dir=cache)
         result = run_gate(targets, root, pol, opts)
         write_outputs(specs, result, root, group_by=group_by.value, show_calls=show_calls)
     except TagauditError as exc:

@@ -153,13 +153,13 @@ def _toml_lines(text: str, section: str) -> dict[tuple[Any, ...], int]:
     return out
 
 
-def _read_yaml(path: Path) -> tuple[Any, dict[tuple[Any, ...], int]]:
+def _read_yaml(path: Path, *, lines: bool = True) -> tuple[Any, dict[tuple[Any, ...], int]]:
     try:
         text = path.read_text(encoding="utf-8")
     except (OSError, UnicodeDecodeError) as exc:
         raise TagauditError(f"cannot read policy ({exc})", where=str(path), hint="check the path and encoding") from exc
     try:
-        node = yaml.compose(text, Loader=_Loader)
+        node = yaml.compose(text, Loader=_Loader) if lines else None
         data = yaml.load(text, Loader=_Loader)
     except yaml.YAMLError as exc:
         mark = getattr(exc, "problem_mark", None)
@@ -341,7 +341,7 @@ def compile_policy(data: dict[str, Any], source: str) -> Policy:
     )
 
 
-def read_policy_file(path: Path) -> tuple[Any, dict[tuple[Any, ...], int], str]:
+def read_policy_file(path: Path, *, lines: bool = True) -> tuple[Any, dict[tuple[Any, ...], int], str]:
     """Raw data, line index and display name for a policy file (YAML, or pyproject's [tool.tagaudit])."""
     if path.name == "pyproject.toml":
         found = _read_pyproject(path)
@@ -349,38 +349,55 @@ def read_policy_file(path: Path) -> tuple[Any, dict[tuple[Any, ...], int], str]:
             raise TagauditError("no [tool.tagaudit] table", where=str(path),
                                 hint="add one or point --policy at a YAML policy")
         return found[0], found[1], f"{path} [tool.tagaudit]"
-    data, lines = _read_yaml(path)
-    return data, lines, str(path)
+    data, index = _read_yaml(path, lines=lines)
+    return data, index, str(path)
 
 
-def load_policy(path: Path, *, trusted: bool = False) -> Policy:
-    data, lines, source = read_policy_file(path)
-    if not trusted:
+def _validated_marker(path: Path, cache_dir: Path | None) -> Path | None:
+    """A file that records 'these exact policy bytes passed validation with this tagaudit version'."""
+    if cache_dir is None:
+        return None
+    from auditor import __version__
+
+    try:
+        digest = hashlib.sha256(path.read_bytes() + SCHEMA_PATH.read_bytes() + __version__.encode()).hexdigest()
+    except OSError:
+        return None
+    return cache_dir / "policies" / f"{digest[:32]}.ok"
+
+
+def load_policy(path: Path, *, trusted: bool = False, cache_dir: Path | None = None) -> Policy:
+    """Validate (unless the packaged default, or already validated as these exact bytes) and compile."""
+    marker = None if trusted else _validated_marker(path, cache_dir)
+    known_good = trusted or (marker is not None and marker.exists())
+    data, lines, source = read_policy_file(path, lines=not known_good)
+    if not known_good:
         problems = validate_policy_data(data, path, lines)
         if problems:
             raise PolicyError(problems)
+        if marker is not None:
+            try:
+                marker.parent.mkdir(parents=True, exist_ok=True)
+                marker.touch()
+            except OSError:
+                pass
     return compile_policy(data, source)
 
 
-def discover_policy(root: Path, explicit: Path | None = None) -> Policy:
+def discover_policy(root: Path, explicit: Path | None = None, *, cache_dir: Path | None = None) -> Policy:
     """--policy FILE, else tagaudit.yaml or [tool.tagaudit] at the scan root, else the packaged default."""
     if explicit is not None:
         if not explicit.is_file():
             raise TagauditError("policy file not found", where=str(explicit), hint="check the --policy path")
-        return load_policy(explicit)
+        return load_policy(explicit, cache_dir=cache_dir)
     base = root if root.is_dir() else root.parent
     for name in POLICY_FILENAMES:
         candidate = base / name
         if candidate.is_file():
-            return load_policy(candidate)
+            return load_policy(candidate, cache_dir=cache_dir)
     pyproject = base / "pyproject.toml"
-    if pyproject.is_file():
-        found = _read_pyproject(pyproject)
-        if found is not None:
-            problems = validate_policy_data(found[0], pyproject, found[1])
-            if problems:
-                raise PolicyError(problems)
-            return compile_policy(found[0], f"{pyproject} [tool.tagaudit]")
+    if pyproject.is_file() and b"[tool.tagaudit" in pyproject.read_bytes():
+        return load_policy(pyproject, cache_dir=cache_dir)
     return load_policy(DEFAULT_POLICY, trusted=True)
 
 

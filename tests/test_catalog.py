@@ -85,3 +85,18 @@ def test_compiled_catalog_indexes_constructors_and_module_instances() -> None:
     assert "openai.OpenAI" in cat.constructors
     assert "openai" in cat.module_instances
     assert b"openai" in cat.tokens
+
+
+def test_the_compiled_catalog_cache_is_used_and_a_damaged_one_is_ignored(tmp_path: Path, monkeypatch) -> None:
+    from scanners import catalog as cat_mod
+
+    monkeypatch.setenv("XDG_CACHE_HOME", str(tmp_path))
+    cat_mod.load_catalog.cache_clear()
+    first = cat_mod.load_catalog()
+    (stored,) = (tmp_path / "tagaudit").glob("catalog-*.pickle")
+    cat_mod.load_catalog.cache_clear()
+    assert cat_mod.load_catalog().types.keys() == first.types.keys()
+    stored.write_bytes(b"not a pickle")
+    cat_mod.load_catalog.cache_clear()
+    assert cat_mod.load_catalog().digest == first.digest
+    cat_mod.load_catalog.cache_clear()

@@ -173,3 +173,15 @@ def test_two_findings_of_one_rule_on_one_call_have_distinct_fingerprints(tmp_pat
         """, policy)
     prints = [f.fingerprint for f in findings if f.rule == "TAG002"]
     assert len(prints) == 2 and len(set(prints)) == 2
+
+
+def test_a_validated_policy_is_remembered_only_for_its_exact_bytes(tmp_path: Path) -> None:
+    cache = tmp_path / "cache"
+    path = tmp_path / "tagaudit.yaml"
+    path.write_text("version: 1\nkeys:\n  team: {}\n")
+    assert discover_policy(tmp_path, cache_dir=cache).name == "tagaudit"
+    assert len(list((cache / "policies").glob("*.ok"))) == 1
+    assert discover_policy(tmp_path, cache_dir=cache).name == "tagaudit"
+    path.write_text("version: 1\nkeys:\n  team: {min_grade: NOPE}\n")
+    with pytest.raises(PolicyError):
+        discover_policy(tmp_path, cache_dir=cache)
