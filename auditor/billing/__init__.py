@@ -1,0 +1,35 @@
+"""Billing side of tagaudit: FOCUS ingestion (DuckDB), AI-spend allocation and untagged pools.
+
+Public API (see each module's docstring):
+    load_billing(paths, *, currency=None, max_listed=1000) -> BillingData      (auditor.billing.load)
+    pool_spend(data, policy) -> Allocation                                    (auditor.billing.allocate)
+    reconcile(data, invoices, policy) -> Reconciliation                       (auditor.billing.reconcile)
+    load_invoices(path) -> list[Invoice]                                      (auditor.billing.reconcile)
+Records live in auditor.billing.records. DuckDB is imported only when a function runs.
+"""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING, Any
+
+if TYPE_CHECKING:
+    from auditor.billing.allocate import pool_spend
+    from auditor.billing.load import load_billing
+    from auditor.billing.reconcile import load_invoices, reconcile
+
+_LAZY = {
+    "load_billing": "auditor.billing.load",
+    "pool_spend": "auditor.billing.allocate",
+    "reconcile": "auditor.billing.reconcile",
+    "load_invoices": "auditor.billing.reconcile",
+}
+
+__all__ = ["load_billing", "pool_spend", "reconcile", "load_invoices"]
+
+
+def __getattr__(name: str) -> Any:
+    if name in _LAZY:
+        import importlib
+
+        return getattr(importlib.import_module(_LAZY[name]), name)
+    raise AttributeError(name)
