@@ -112,7 +112,8 @@ class BillingData:
 class SpendPool:
     """AI spend that shares provider, sub-account, resource, model and missing keys.
 
-    Allocated pools have `missing_keys == ()`. `cost_sources` splits `cost` by what was bought
+    `provider` is tagaudit's id (openai, anthropic, aws_bedrock, azure_openai, google_vertex, other);
+    `provider_name` its display name. Allocated spend uses the same record with `missing_keys == ()`. `cost_sources` splits `cost` by what was bought
     (input, output, cache-read, cache-write, with /batch or /priority, credit, ...); it sums to `cost`.
     `tags` are the keys that did resolve (key, value), as seen in any row of the pool.
     """
@@ -159,7 +160,9 @@ class Seen:
 class Allocation:
     """AI spend split into allocated spend and untagged pools, in one currency.
 
-    Invariant: `allocated_cost + untagged_cost == total_ai_cost`, and every breakdown sums to it.
+    Invariant: `allocated_cost + untagged_cost == total_ai_cost`; `pools` (untagged, ranked by cost)
+    sum to `untagged_cost`, `allocated` sums to `allocated_cost`, and each breakdown
+    (`spend_by_vendor`, `spend_by_team`) sums to `total_ai_cost`.
     """
 
     currency: str | None
@@ -171,13 +174,10 @@ class Allocation:
     untagged_cost: Decimal
     ai_rows: int
     pools: tuple[SpendPool, ...]
+    allocated: tuple[SpendPool, ...]
     spend_by_vendor: tuple[Spend, ...]
     spend_by_team: tuple[Spend, ...]
     seen: tuple[Seen, ...]
-
-    @property
-    def untagged_pools(self) -> tuple[SpendPool, ...]:
-        return tuple(p for p in self.pools if p.missing_keys)
 
 
 @dataclass(frozen=True, slots=True)
