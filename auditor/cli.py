@@ -24,6 +24,9 @@ app = typer.Typer(
 )
 policy_app = typer.Typer(help="Validate and show tag policies.", no_args_is_help=True)
 app.add_typer(policy_app, name="policy")
+from auditor.billing.cli import billing_app  # noqa: E402  (typer only; DuckDB loads inside commands)
+
+app.add_typer(billing_app, name="billing")
 
 
 class Format(str, Enum):

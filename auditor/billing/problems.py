@@ -94,24 +94,30 @@ def _parse_rejection(src: Source, data_row: int, error: str, line: str) -> Rejec
 
 
 def _quirk_notes(con: Any, src: Source) -> list[Note]:
+    """One note per kind of quirk per file (columns listed), with the first affected row and a value."""
     rows = con.execute(f"""WITH q AS (SELECT x_Quirks, sum(Rows) AS n FROM {validate.RAW_ROLLUP}
                                      WHERE x_Src = {src.index} AND x_Quirks <> 0 GROUP BY 1)
                            SELECT b, sum(n) FROM q, range(0, 63) t(b) WHERE ((x_Quirks >> b) & 1) = 1
                            GROUP BY b ORDER BY b""").fetchall()
+    dates = [(focus.DATETIME_COLUMNS[b], int(n), int(b)) for b, n in rows if b < QUIRK_ROUNDED]
+    nulls = [(NULL_LITERAL_COLUMNS[b - QUIRK_NULL_BASE], int(n)) for b, n in rows if b >= QUIRK_NULL_BASE]
     notes = []
-    for bit, count in rows:
-        if bit < QUIRK_ROUNDED:
-            col: str | None = focus.DATETIME_COLUMNS[bit]
-            reason, hint = "date/time is not ISO 8601 UTC (YYYY-MM-DDTHH:mm:ssZ); read as UTC", "export ...Z timestamps"
-        elif bit == QUIRK_ROUNDED:
-            col, reason = "BilledCost", "more than 10 decimal places; rounded to DECIMAL(38, 10)"
-            hint = "amounts below 1e-10 are lost; round in the export if that matters"
-        else:
-            col = NULL_LITERAL_COLUMNS[bit - QUIRK_NULL_BASE]
-            reason, hint = "the literal string 'NULL' stands for a null; read as null", "FOCUS wants real nulls (empty)"
-        first = validate.quirk_example(con, src, int(bit), col if bit <= QUIRK_ROUNDED else None)
-        notes.append(Note(src.path, col, reason, hint, int(count), first[0] if first else None,
-                          first[1] if first and bit <= QUIRK_ROUNDED else None))
+    if dates:
+        first = validate.quirk_example(con, src, dates[0][2], dates[0][0])
+        notes.append(Note(src.path, ", ".join(c for c, _, _ in dates),
+                          "dates/times are not ISO 8601 UTC (YYYY-MM-DDTHH:mm:ssZ); read as UTC",
+                          "export ...Z timestamps", max(n for _, n, _ in dates), first and first[0],
+                          first and first[1]))
+    rounded = [int(n) for b, n in rows if b == QUIRK_ROUNDED]
+    if rounded:
+        first = validate.quirk_example(con, src, QUIRK_ROUNDED, "BilledCost")
+        notes.append(Note(src.path, "BilledCost", "more than 10 decimal places; rounded to DECIMAL(38, 10)",
+                          "amounts below 1e-10 are lost; round in the export if that matters", rounded[0],
+                          first and first[0], first and first[1]))
+    if nulls:
+        listed = ", ".join(f"{c} ({n})" for c, n in nulls)
+        notes.append(Note(src.path, None, f"the literal string 'NULL' stands for a null in {listed}; read as null",
+                          "FOCUS wants real nulls (empty cells)"))
     return notes
 
 
@@ -126,8 +132,10 @@ def _value_notes(con: Any, src: Source) -> list[Note]:
                                WHERE x_Src = {src.index} AND ({column} IS NULL OR {column} NOT IN ({listed}))
                                GROUP BY 1 ORDER BY 2 DESC""").fetchall()
         for value, count in rows:
+            hint = f"use one of {', '.join(values)}" if column == "ChargeCategory" else \
+                f"use a FOCUS {column} value (e.g. {values[0]}, {values[3]}, Other)"
             notes.append(Note(src.path, column, "empty" if value is None else "not an allowed FOCUS value",
-                              f"use one of {', '.join(values)}", int(count), None, value))
+                              hint, int(count), None, value))
     return notes
 
 
