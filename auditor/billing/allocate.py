@@ -36,7 +36,7 @@ def _currency(con: Any, data: BillingData) -> str | None:
     rows = con.execute(f"SELECT BillingCurrency, sum(Rows), sum(BilledCost) FROM {ROWS} GROUP BY 1 ORDER BY 1"
                        ).fetchall()
     if len(rows) > 1:
-        listed = ", ".join(f"{c} ({n} rows, {Decimal(a):f})" for c, n, a in rows)
+        listed = ", ".join(f"{c} ({n} rows, {Decimal(a).normalize():f})" for c, n, a in rows)
         raise TagauditError(f"AI spend is billed in several currencies: {listed}",
                             hint="choose one with --currency (load_billing(..., currency=...)); totals are "
                                  "never summed across currencies")

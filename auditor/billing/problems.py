@@ -78,7 +78,7 @@ def _parse_rejection(src: Source, data_row: int, error: str, line: str) -> Rejec
     after the BilledCost cell (a cell at the cut may itself be cut)."""
     fields = next(csv.reader([line]), [])
     cost, currency = None, None
-    if error.startswith("MISSING COLUMNS") and ";" not in error:
+    if error.startswith("MISSING COLUMNS") and not error.endswith("(and other errors)"):
         idx = {name: src.header.index(col) for name, col in src.mapping if name in ("BilledCost", "BillingCurrency")}
         if idx["BilledCost"] < len(fields) - 1:
             try:

@@ -81,13 +81,15 @@ def row_ok_sql(prefix: str = "") -> str:
 
 
 def csv_rejects(con: Any, src: Source) -> list[tuple[int, str, str]]:
-    """Rows DuckDB could not parse: (data row, error summary, the raw line), sorted by row."""
+    """Rows DuckDB could not parse: (data row, "ERROR TYPE: first message", the raw line), by row.
+    DuckDB records one error per missing column; the first one describes the row."""
     if src.format != "csv":
         return []
     rows = con.execute(f"""
-        SELECT line - 1, string_agg(DISTINCT error_type || ': ' || error_message, '; '), any_value(csv_line)
+        SELECT line - 1, arg_min(error_type || ': ' || error_message, column_idx), any_value(csv_line),
+               count(DISTINCT error_type)
         FROM rejects_{src.index} GROUP BY line ORDER BY line""").fetchall()
-    return [(int(r[0]), str(r[1]), str(r[2])) for r in rows]
+    return [(int(r[0]), str(r[1]) + (" (and other errors)" if r[3] > 1 else ""), str(r[2])) for r in rows]
 
 
 def problem_rows(con: Any, src: Source, limit: int) -> list[dict[str, Any]]:
