@@ -23,6 +23,9 @@ MACROS = (
     "WHEN contains(v, '/') THEN try_strptime(trim(v), "
     "['%m/%d/%y', '%m/%d/%Y', '%m/%d/%Y %H:%M:%S', '%m/%d/%Y %H:%M', '%m/%d/%y %H:%M']) END",
     "CREATE OR REPLACE TEMP MACRO focus_iso(v) AS v LIKE '____-__-__T__:__:__%Z'",
+    # True when a money text has significant digits beyond the 10th decimal (DECIMAL(38, 10) rounds it).
+    "CREATE OR REPLACE TEMP MACRO focus_rounds(v) AS coalesce("
+    f"TRY_CAST(trim(v) AS DECIMAL(38, 20)) <> TRY_CAST(trim(v) AS {focus.DECIMAL_SQL}), false)",
 )
 
 # Quirk bits: 0-3 non-ISO datetimes (focus.DATETIME_COLUMNS order), 4 BilledCost rounded to 10 decimals,
@@ -101,8 +104,7 @@ def _quirks(src: Source, raw: dict[str, str]) -> tuple[str, str]:
             later.append(f"CASE WHEN {raw[name]} IS NOT NULL AND NOT focus_iso({raw[name]}) THEN {1 << i} ELSE 0 END")
     if "BilledCost" in raw:
         r = raw["BilledCost"]
-        later.append(f"CASE WHEN {r} LIKE '%.___________%' AND regexp_matches({r}, '\\.\\d{{10}}\\d*[1-9]') "
-                     f"THEN {1 << QUIRK_ROUNDED} ELSE 0 END")
+        later.append(f"CASE WHEN focus_rounds({r}) THEN {1 << QUIRK_ROUNDED} ELSE 0 END")
     return ("(" + (" + ".join(nulls) or "0") + ")::BIGINT"), ("(" + (" + ".join(later) or "0") + ")::BIGINT")
 
 

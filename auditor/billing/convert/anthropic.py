@@ -129,4 +129,5 @@ def convert(con: Any, paths: list[Path], name: str, *, account: str = "anthropic
     count = common.rows_to_table(con, rows(), name, EXTRA)
     if not costs:
         notes.append("usage reports carry no money: BilledCost is 0; convert the cost report for spend")
+    notes.extend(common.rounding_notes(common.rounded_count(native)))
     return Converted(name, count, common.totals(iter(native)), tuple(notes))

@@ -134,4 +134,8 @@ def convert(con: Any, paths: list[Path], name: str, **_: Any) -> Converted:
     t = open_table(con, paths, normalise)
     con.execute(f"CREATE OR REPLACE TEMP TABLE {name} AS {common.focus_select(_exprs(t), t.source, EXTRA)}")
     rows = int(con.execute(f"SELECT count(*) FROM {name}").fetchone()[0])
-    return Converted(name, rows, common.money_rows(con.execute(native_total_sql(t)).fetchall()))
+    used = (f"coalesce(NULLIF(trim({t.col('line_item_net_unblended_cost')}), ''), "
+            f"{t.col('line_item_unblended_cost')})")
+    rounded = con.execute(f"SELECT count_if(focus_rounds({used})) FROM {t.source}").fetchone()
+    return Converted(name, rows, common.money_rows(con.execute(native_total_sql(t)).fetchall()),
+                     common.rounding_notes(int(rounded[0])))

@@ -106,4 +106,5 @@ def convert(con: Any, paths: list[Path], name: str, **_: Any) -> Converted:
     native = con.execute(f"""SELECT upper(coalesce({t.text('billingcurrencycode')}, {t.text('billingcurrency')})),
                                     coalesce(sum({t.dec('costinbillingcurrency')}), 0), count(*)
                              FROM {t.source} GROUP BY 1 ORDER BY 1""").fetchall()
-    return Converted(name, rows, common.money_rows(native))
+    rounded = con.execute(f"SELECT count_if(focus_rounds({t.col('costinbillingcurrency')})) FROM {t.source}").fetchone()
+    return Converted(name, rows, common.money_rows(native), common.rounding_notes(int(rounded[0])))

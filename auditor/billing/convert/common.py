@@ -161,6 +161,21 @@ def table_totals(con: Any, table: str) -> tuple[Money, ...]:
                                   "GROUP BY 1 ORDER BY 1").fetchall())
 
 
+TEN_PLACES = Decimal("1e-10")
+
+
+def rounding_notes(count: int) -> tuple[str, ...]:
+    """Say so when amounts had more digits than DECIMAL(38, 10) keeps (never a silent change)."""
+    if not count:
+        return ()
+    return (f"{count} cost values have more than 10 decimal places; each was rounded to DECIMAL(38, 10), "
+            f"so the total can differ from the raw sum by up to {count} x 0.00000000005",)
+
+
+def rounded_count(items: list[tuple[str, Decimal]]) -> int:
+    return sum(1 for _, v in items if v != v.quantize(TEN_PLACES))
+
+
 def money_rows(rows: list[tuple[Any, ...]]) -> tuple[Money, ...]:
     """(currency, amount, rows) tuples from SQL as Money records."""
     return tuple(Money(str(c), Decimal(a), int(n)) for c, a, n in rows)

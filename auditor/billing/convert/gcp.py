@@ -132,5 +132,5 @@ def _rows(paths: list[Path], native: list[Any]) -> Iterator[Row]:
 def convert(con: Any, paths: list[Path], name: str, **_: Any) -> Converted:
     native: list[Any] = []
     rows = common.rows_to_table(con, _rows(paths, native), name, EXTRA)
-    return Converted(name, rows, common.totals(iter(native)))
+    return Converted(name, rows, common.totals(iter(native)), common.rounding_notes(common.rounded_count(native)))
 

@@ -137,7 +137,7 @@ def convert(con: Any, paths: list[Path], name: str, *, account: str = "openai-or
     native: list[Any] = []
     if costs:
         rows = common.rows_to_table(con, _cost_rows(costs, usage, account, native), name, EXTRA)
-        return Converted(name, rows, common.totals(iter(native)))
+        return Converted(name, rows, common.totals(iter(native)), common.rounding_notes(common.rounded_count(native)))
     rows = common.rows_to_table(con, _usage_rows(usage, account), name, EXTRA)
     return Converted(name, rows, (), ("usage pages carry no money: BilledCost is 0; convert the Costs API "
                                       "export (usage files alongside fill ConsumedQuantity)",))
