@@ -6,8 +6,9 @@
 Invoice side (billing-formats.md §7): Σ BilledCost per InvoiceId; rows without an InvoiceId match an
 invoice given by billing period ("YYYY-MM" of BillingPeriodStart) and, optionally, provider
 (ProviderName). Estimate side: per provider x model x cost source, tokens x the packaged list price
-(prices.yaml) or PricingQuantity x ListUnitPrice from the data, against ListCost. Anything off by more
-than `policy.tolerance` (default 5%) is flagged.
+(prices.yaml; batch at the batch factor, other tiers at the standard price as a lower bound) or else
+PricingQuantity x ListUnitPrice from the data, against ListCost. Anything off by more than
+`policy.tolerance` (default 5%) is flagged; a zero reference with a non-zero actual is always flagged.
 """
 
 from __future__ import annotations
@@ -151,7 +152,6 @@ def _estimates(con: Any, data: BillingData, tol: Decimal) -> list[EstimateCheck]
             SELECT g.*, arg_max(p.price, length(p.model)) AS price
             FROM g LEFT JOIN recon_prices p ON p.provider = g.x_Provider AND starts_with(g.x_ModelName, p.model)
                  AND p.source = split_part(g.x_CostSource, '/', 1)
-                 AND (g.x_CostSource NOT LIKE '%/%' OR g.x_CostSource = split_part(g.x_CostSource, '/', 1) || '/batch')
             GROUP BY ALL)
         SELECT x_Provider, x_ModelName, x_CostSource, list_cost, tokens, unit_cost, price FROM priced
         ORDER BY 1, 2 NULLS FIRST, 3""").fetchall()
