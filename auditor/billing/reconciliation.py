@@ -174,5 +174,9 @@ def _estimates(con: Any, data: BillingData, tol: Decimal) -> list[EstimateCheck]
 def reconcile(data: BillingData, invoices: list[Invoice], policy: Policy) -> Reconciliation:
     tol = Decimal(str(policy.tolerance))
     con = data.con
-    return Reconciliation(tol, data.currency, tuple(_check_invoices(con, data.rollup, invoices, tol)),
-                          tuple(_unmatched(con, data.rollup, invoices)), tuple(_estimates(con, data, tol)))
+    con.execute(f"""CREATE OR REPLACE TEMP TABLE recon_billed AS
+                    SELECT InvoiceId, BillingPeriodStart, ProviderName, BillingCurrency, sum(BilledCost) AS BilledCost,
+                           count(*) AS Rows
+                    FROM {data.view} GROUP BY ALL""")
+    return Reconciliation(tol, data.currency, tuple(_check_invoices(con, "recon_billed", invoices, tol)),
+                          tuple(_unmatched(con, "recon_billed", invoices)), tuple(_estimates(con, data, tol)))

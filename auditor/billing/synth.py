@@ -3,9 +3,10 @@
     focus_sql(rows, *, start="2026-10-01") -> str     a SELECT producing `rows` FOCUS 1.2 rows
     write_focus(con, path, rows) -> None              COPY that SELECT to .parquet or .csv
 
-The mix is deterministic: about 60% of rows are generative-AI spend (Bedrock, Azure OpenAI, OpenAI,
-Anthropic, Vertex AI) and the rest ordinary cloud spend; tags come from a small pool of combinations,
-some complete, some partial, some missing; a few thousand distinct resources.
+The mix is deterministic: about 70% of rows are generative-AI spend (Bedrock, Azure OpenAI, OpenAI,
+Anthropic, Vertex AI) and the rest ordinary cloud spend. Like real exports, dimensions are correlated:
+each of 400 resources per service belongs to one sub-account and carries one tag set (complete, partial
+or missing; 10% of rows see the tags a resource had before a retag), one invoice per provider, ~1% credits.
 """
 
 from __future__ import annotations
@@ -54,7 +55,7 @@ def focus_sql(rows: int, *, start: str = "2026-10-01") -> str:
     return f"""
     WITH svc(k, provider, service, category, meter, model) AS (VALUES {svc}),
          tg(k, tags) AS (VALUES {tags}),
-         base AS (SELECT i, hash(i) AS h FROM range({int(rows)}) r(i))
+         base AS (SELECT i, h, h % 400 AS res FROM (SELECT i, hash(i) AS h FROM range({int(rows)}) r(i)))
     SELECT
         CAST((h % 100000) / 1000.0 AS {focus.DECIMAL_SQL}) AS BilledCost,
         'acme-billing' AS BillingAccountId, 'Acme' AS BillingAccountName, 'USD' AS BillingCurrency,
@@ -66,20 +67,21 @@ def focus_sql(rows: int, *, start: str = "2026-10-01") -> str:
         CAST(h % 5000 AS {focus.DECIMAL_SQL}) AS ConsumedQuantity, 'Tokens' AS ConsumedUnit,
         CAST((h % 100000) / 1000.0 AS {focus.DECIMAL_SQL}) AS ContractedCost,
         CAST((h % 100000) / 1000.0 AS {focus.DECIMAL_SQL}) AS EffectiveCost,
-        'INV-' || (i % 3) AS InvoiceId, svc.provider AS InvoiceIssuerName,
+        'INV-' || svc.provider || '-202610' AS InvoiceId, svc.provider AS InvoiceIssuerName,
         CAST((h % 100000) / 1000.0 AS {focus.DECIMAL_SQL}) AS ListCost,
         CAST(h % 5000 AS {focus.DECIMAL_SQL}) AS PricingQuantity, 'Tokens' AS PricingUnit,
         svc.provider AS ProviderName, svc.provider AS PublisherName, 'us-east-1' AS RegionId,
-        CASE WHEN svc.k < 3 AND h % 3 = 0
-             THEN 'arn:aws:bedrock:us-east-1:123456789012:application-inference-profile/p' || (h % 20)
-             ELSE svc.provider || '/res-' || (h % 400) END AS ResourceId,
-        'res-' || (h % 400) AS ResourceName, svc.category AS ServiceCategory, svc.service AS ServiceName,
+        CASE WHEN svc.k < 3 AND res % 3 = 0
+             THEN 'arn:aws:bedrock:us-east-1:123456789012:application-inference-profile/p' || res
+             ELSE svc.provider || '/res-' || res END AS ResourceId,
+        'res-' || res AS ResourceName, svc.category AS ServiceCategory, svc.service AS ServiceName,
         CASE WHEN svc.category = 'AI and Machine Learning' THEN 'Generative AI' ELSE 'Other (Compute)' END
             AS ServiceSubcategory,
-        svc.meter AS SkuMeter, 'sku-' || svc.k AS SkuId, 'acct-' || (h % 50) AS SubAccountId,
-        'Account ' || (h % 50) AS SubAccountName, tg.tags AS Tags, svc.model AS x_Model,
+        svc.meter AS SkuMeter, 'sku-' || svc.k AS SkuId, 'acct-' || (res % 50) AS SubAccountId,
+        'Account ' || (res % 50) AS SubAccountName, tg.tags AS Tags, svc.model AS x_Model,
         CASE WHEN svc.k < 5 THEN svc.meter END AS x_UsageType
-    FROM base JOIN svc ON svc.k = base.i % 10 JOIN tg ON tg.k = (base.h // 7) % 8"""
+    FROM base JOIN svc ON svc.k = base.i % 10
+         JOIN tg ON tg.k = (base.res + CASE WHEN (base.h // 400) % 10 = 0 THEN 1 ELSE 0 END) % 8"""
 
 
 def write_focus(con: Any, path: Path, rows: int) -> None:

@@ -45,13 +45,18 @@ class Check:
 
 
 def checks_for(src: Source) -> tuple[Check, ...]:
+    """Nulls where tagaudit needs a value; unparseable text in every money, quantity and date column.
+    Typed columns (Parquet DECIMAL, DOUBLE, TIMESTAMP) need no parse check, and skipping them keeps
+    columns tagaudit does not use from being read at all."""
     out: list[Check] = []
     for name in (*focus.DECIMAL_COLUMNS, *focus.DATETIME_COLUMNS):
-        if src.column(name) is None:
+        col = src.column(name)
+        if col is None:
             continue
         if name == "BilledCost" or name in focus.DATETIME_COLUMNS:
             out.append(Check(len(out), name, "missing"))
-        out.append(Check(len(out), name, "not_decimal" if name in focus.DECIMAL_COLUMNS else "not_date"))
+        if src.type_of(col) == "VARCHAR":
+            out.append(Check(len(out), name, "not_decimal" if name in focus.DECIMAL_COLUMNS else "not_date"))
     return tuple(out)
 
 

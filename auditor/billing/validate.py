@@ -14,10 +14,11 @@ from auditor.billing.focus import quote_ident as qi
 from auditor.billing.sources import Source
 from auditor.billing.typed import typed_sql
 
-# Grouping keys of the rollup: what classification, allocation and reconciliation read. Kept short on
-# purpose (each key costs time on every row); display-only columns ride along as any_value().
+# Grouping keys of the rollup: what classification and allocation read. Kept short on purpose (each key
+# costs time on every row); display-only columns ride along as any_value(). Reconciliation needs
+# InvoiceId and billing periods and scans the valid-row view itself, off the ingest path.
 DIMS = (
-    "ProviderName", "PublisherName", "BillingAccountId", "BillingCurrency", "BillingPeriodStart", "InvoiceId",
+    "ProviderName", "BillingAccountId", "BillingCurrency",
     "ChargeCategory", "ServiceCategory", "ServiceSubcategory", "ServiceName", "SkuMeter", "SubAccountId",
     "ResourceId", "Tags", "x_Model", "x_ProjectId", "x_ApiKeyId", "x_WorkspaceId", "x_TokenType", "x_Batch",
     "x_ServiceTier", "x_CostType", "x_UsageType", "x_ServiceCode", "x_SkuMeterCategory",
@@ -47,12 +48,15 @@ def rollup_sql(src: Source, *, rejects: bool = True) -> str:
     """One source grouped by the DIMS it has (absent ones are added as NULL by the UNION BY NAME)."""
     dims = ", ".join(qi(d) for d in DIMS if src.column(d) is not None)
     display = "".join(f", any_value({qi(d)}) AS {qi(d)}" for d in DISPLAY if src.column(d) is not None)
+    # Constants stay out of the grouping keys; typed files have no text quirks.
+    quirks = ("x_Quirks", "") if src.format == "csv" else ("", "0::BIGINT AS x_Quirks, ")
     return f"""
-        SELECT {src.index} AS x_Src, x_Mask, x_Quirks, {dims}{display},
-               sum(BilledCost) AS BilledCost, count(*) AS Rows, count(BilledCost) AS CostRows,
-               min(ChargePeriodStart) AS FirstCharge, max(ChargePeriodEnd) AS LastCharge
-        FROM ({typed_sql(src, rejects=rejects)})
-        GROUP BY ALL"""
+        SELECT {src.index} AS x_Src, {quirks[1]}* FROM (
+            SELECT x_Mask, {quirks[0] + ", " if quirks[0] else ""}{dims}{display},
+                   sum(BilledCost) AS BilledCost, count(*) AS Rows, count(BilledCost) AS CostRows,
+                   min(ChargePeriodStart) AS FirstCharge, max(ChargePeriodEnd) AS LastCharge
+            FROM ({typed_sql(src, rejects=rejects)})
+            GROUP BY ALL)"""
 
 
 def build_rollup(con: Any, sources: list[Source]) -> None:
@@ -61,7 +65,6 @@ def build_rollup(con: Any, sources: list[Source]) -> None:
     shape = f"SELECT 0 AS x_Src, 0 AS x_Mask, 0::BIGINT AS x_Quirks, {typed_nulls}, NULL::{focus.DECIMAL_SQL} AS " \
             "BilledCost, 0::BIGINT AS Rows, 0::BIGINT AS CostRows, NULL::TIMESTAMP AS FirstCharge, " \
             "NULL::TIMESTAMP AS LastCharge WHERE false"
-    shape = shape.replace("NULL::VARCHAR AS \"BillingPeriodStart\"", "NULL::TIMESTAMP AS \"BillingPeriodStart\"")
     parts = [shape, *(rollup_sql(src) for src in sources)]
     con.execute(f"CREATE OR REPLACE TEMP TABLE {RAW_ROLLUP} AS {' UNION ALL BY NAME '.join(parts)}")
     con.execute(f"""
