@@ -96,7 +96,7 @@ def summary_lines(report: CheckReport) -> list[str]:
 
 
 def _iso(ts: Any) -> str:
-    return ts.strftime("%Y-%m-%dT%H:%M:%SZ")
+    return str(ts.strftime("%Y-%m-%dT%H:%M:%SZ"))
 
 
 def report_json(report: CheckReport) -> dict[str, Any]:

@@ -9,7 +9,7 @@ import json
 import sys
 from enum import Enum
 from pathlib import Path
-from typing import Annotated, Optional
+from typing import Annotated
 
 import typer
 
@@ -49,7 +49,7 @@ def convert(
     inputs: Annotated[list[Path], typer.Argument(help="Native export files (JSON, JSON lines, CSV, CSV.gz, Parquet).")],
     output: Annotated[Path, typer.Option("--output", "-o", help="FOCUS 1.2 file to write: .parquet or .csv.")],
     source: Annotated[Source, typer.Option("--from", help="What the inputs are; auto sniffs each.")] = Source.auto,
-    account: Annotated[Optional[str], typer.Option(help="BillingAccountId for OpenAI/Anthropic (their exports "
+    account: Annotated[str | None, typer.Option(help="BillingAccountId for OpenAI/Anthropic (their exports "
                                                         "do not name the organisation).")] = None,
 ) -> None:
     """Convert provider-native billing exports to one FOCUS 1.2 file (Σ BilledCost = the native total)."""
@@ -71,7 +71,7 @@ def convert(
 @billing_app.command()
 def check(
     files: Annotated[list[Path], typer.Argument(help="FOCUS 1.0-1.2 files or folders (CSV, CSV.gz, Parquet).")],
-    currency: Annotated[Optional[str], typer.Option(help="Count only this BillingCurrency (others are "
+    currency: Annotated[str | None, typer.Option(help="Count only this BillingCurrency (others are "
                                                          "reported as excluded).")] = None,
     max_listed: Annotated[int, typer.Option(min=0, help="List at most this many rejected rows per file.")] = 1000,
     fmt: Annotated[Format, typer.Option("--format", "-f")] = Format.console,

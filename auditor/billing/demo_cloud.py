@@ -17,7 +17,7 @@ HAIKU = "arn:aws:bedrock:us-east-1::foundation-model/anthropic.claude-3-haiku-20
 PROFILE_TAGS = {"user:team": "platform", "user:cost_center": "cc-300", "user:use_case": "summarize",
                 "user:environment": "production"}
 # (resource, usage-type model, {token suffix: (base M tokens/day, $/1M)}, tags)
-BEDROCK = (
+BEDROCK: tuple[tuple[str, str, dict[str, tuple[float, str]], dict[str, str]], ...] = (
     (PROFILE, "Claude3.5Sonnet", {"input-tokens": (22, "3.00"), "output-tokens": (1.4, "15.00"),
                                   "cache-read-input-token-count": (10, "0.30"),
                                   "cache-write-input-token-count": (1, "3.75")}, PROFILE_TAGS),
@@ -37,6 +37,32 @@ CUR_COLUMNS = (
 
 def _money(value: Decimal) -> str:
     return format(value.quantize(Decimal("0.0000000001")).normalize(), "f")
+
+
+def _cur_month_rows(common: dict[str, Any]) -> list[dict[str, Any]]:
+    """Monthly lines: a Marketplace model, a Bedrock credit, and non-AI EC2 and S3."""
+    rows: list[dict[str, Any]] = []
+    month = {"line_item_usage_start_date": "2026-10-01T00:00:00.000Z", "line_item_usage_end_date": "2026-11-01T00:00:00.000Z",
+             "line_item_legal_entity": "Amazon Web Services, Inc.", "resource_tags": "{}"}
+    rows.append({**common, **month, "bill_billing_entity": "AWS Marketplace", "line_item_line_item_type": "Usage",
+                 "line_item_product_code": "prod-4pmewlybdftbs", "line_item_usage_type": "USE1-MP:USE1_InputTokenCount-Units",
+                 "line_item_usage_amount": "720000", "line_item_unblended_rate": "0.00025",
+                 "line_item_unblended_cost": "180", "line_item_net_unblended_cost": "180",
+                 "line_item_line_item_description": "Claude 3 Haiku input tokens (per 1K)",
+                 "line_item_legal_entity": "Anthropic, PBC", "pricing_unit": "Units",
+                 "product": json.dumps({"product_name": "Claude 3 Haiku (Amazon Bedrock Edition)"})})
+    rows.append({**common, **month, "line_item_line_item_type": "Credit", "line_item_product_code": "AmazonBedrock",
+                 "line_item_usage_type": "USE1-Credit", "line_item_unblended_cost": "-250",
+                 "line_item_net_unblended_cost": "-250", "line_item_line_item_description": "AWS Activate credit",
+                 "product_servicecode": "AmazonBedrock", "product": json.dumps({"product_name": "Amazon Bedrock"})})
+    for code, name, amount in (("AmazonEC2", "Amazon Elastic Compute Cloud", "1184.32"),
+                               ("AmazonS3", "Amazon Simple Storage Service", "296.18")):
+        rows.append({**common, **month, "line_item_line_item_type": "Usage", "line_item_product_code": code,
+                     "line_item_usage_type": "USE1-Usage", "line_item_unblended_cost": amount,
+                     "line_item_net_unblended_cost": amount, "line_item_line_item_description": f"{name} usage",
+                     "product_servicecode": code, "product": json.dumps({"product_name": name}),
+                     "resource_tags": json.dumps({"user:team": "platform"})})
+    return rows
 
 
 def cur_rows() -> list[dict[str, Any]]:
@@ -66,27 +92,7 @@ def cur_rows() -> list[dict[str, Any]]:
                              "product_servicecode": "AmazonBedrock",
                              "product": json.dumps({"product_name": "Amazon Bedrock", "region": "us-east-1"}),
                              "resource_tags": json.dumps(tags) if tags else "{}"})
-    month = {"line_item_usage_start_date": "2026-10-01T00:00:00.000Z", "line_item_usage_end_date": "2026-11-01T00:00:00.000Z",
-             "line_item_legal_entity": "Amazon Web Services, Inc.", "resource_tags": "{}"}
-    rows.append({**common, **month, "bill_billing_entity": "AWS Marketplace", "line_item_line_item_type": "Usage",
-                 "line_item_product_code": "prod-4pmewlybdftbs", "line_item_usage_type": "USE1-MP:USE1_InputTokenCount-Units",
-                 "line_item_usage_amount": "720000", "line_item_unblended_rate": "0.00025",
-                 "line_item_unblended_cost": "180", "line_item_net_unblended_cost": "180",
-                 "line_item_line_item_description": "Claude 3 Haiku input tokens (per 1K)",
-                 "line_item_legal_entity": "Anthropic, PBC", "pricing_unit": "Units",
-                 "product": json.dumps({"product_name": "Claude 3 Haiku (Amazon Bedrock Edition)"})})
-    rows.append({**common, **month, "line_item_line_item_type": "Credit", "line_item_product_code": "AmazonBedrock",
-                 "line_item_usage_type": "USE1-Credit", "line_item_unblended_cost": "-250",
-                 "line_item_net_unblended_cost": "-250", "line_item_line_item_description": "AWS Activate credit",
-                 "product_servicecode": "AmazonBedrock", "product": json.dumps({"product_name": "Amazon Bedrock"})})
-    for code, name, cost in (("AmazonEC2", "Amazon Elastic Compute Cloud", "1184.32"),
-                             ("AmazonS3", "Amazon Simple Storage Service", "296.18")):
-        rows.append({**common, **month, "line_item_line_item_type": "Usage", "line_item_product_code": code,
-                     "line_item_usage_type": "USE1-Usage", "line_item_unblended_cost": cost,
-                     "line_item_net_unblended_cost": cost, "line_item_line_item_description": f"{name} usage",
-                     "product_servicecode": code, "product": json.dumps({"product_name": name}),
-                     "resource_tags": json.dumps({"user:team": "platform"})})
-    return rows
+    return rows + _cur_month_rows(common)
 
 
 AZURE_RESOURCE = ("/subscriptions/3f2a9c1e-0b7d-4c55-9e21-5a8d7c6b4e10/resourceGroups/rg-payments/providers/"
@@ -111,10 +117,10 @@ def azure_rows() -> list[dict[str, Any]]:
                          "PayGPrice": price, "CostInBillingCurrency": _money(cost), "ConsumedService":
                          "Microsoft.CognitiveServices", "ResourceId": AZURE_RESOURCE, "ResourceName": "acme-payments",
                          "Tags": '"team": "payments"', "CostCenter": ""})
-    for name, category, cost in (("D4s v5", "Virtual Machines", "412.80"), ("Compute Instance", "Azure Machine Learning",
-                                                                            "96.40")):
+    for name, category, amount in (("D4s v5", "Virtual Machines", "412.80"),
+                                   ("Compute Instance", "Azure Machine Learning", "96.40")):
         rows.append({**common, "Date": "10/31/2026", "ProductName": name, "MeterCategory": category, "MeterName": name,
-                     "UnitOfMeasure": "1 Hour", "Quantity": "744", "CostInBillingCurrency": cost,
+                     "UnitOfMeasure": "1 Hour", "Quantity": "744", "CostInBillingCurrency": amount,
                      "ResourceId": "/subscriptions/3f2a9c1e-0b7d-4c55-9e21-5a8d7c6b4e10/resourceGroups/rg-payments/"
                                    "providers/Microsoft.Compute/virtualMachines/pay-api-1",
                      "Tags": '"team": "payments","env": "production"'})

@@ -141,7 +141,9 @@ def _value_notes(con: Any, src: Source) -> list[Note]:
 
 def collect(con: Any, sources: list[Source], max_listed: int) -> Found:
     ok = validate.row_ok_sql()
-    files, rejected, notes = [], [], []
+    files: list[SourceFile] = []
+    rejected: list[Rejection] = []
+    notes: list[Note] = []
     listed_rows = 0
     total_rejected = 0
     parse_costs: list[Rejection] = []
@@ -156,7 +158,7 @@ def collect(con: Any, sources: list[Source], max_listed: int) -> Found:
         if bad:
             found = validate.problem_rows(con, src, max_listed)
             positions = validate.shift_rows([int(r["x_Row"]) for r in found], skipped)
-            for row, data_row in zip(found, positions):
+            for row, data_row in zip(found, positions, strict=True):
                 mine.extend(_row_rejections(bad_values, src, row, data_row))
         listed = {r.row for r in mine}
         listed_rows += len(listed)

@@ -24,7 +24,14 @@ import yaml
 from auditor.billing import classify, validate
 from auditor.billing.focus import DECIMAL_SQL
 from auditor.billing.focus import quote_ident as qi
-from auditor.billing.records import BilledGroup, BillingData, EstimateCheck, Invoice, InvoiceCheck, Reconciliation
+from auditor.billing.records import (
+    BilledGroup,
+    BillingData,
+    EstimateCheck,
+    Invoice,
+    InvoiceCheck,
+    Reconciliation,
+)
 from auditor.errors import TagauditError
 from auditor.policy import Policy
 
@@ -75,7 +82,7 @@ def load_invoices(path: Path) -> list[Invoice]:
     seq = next(v for k, v in root.value if k.value == "invoices")
     lines = [n.start_mark.line + 1 for n in seq.value]
     return [_invoice(item if isinstance(item, dict) else {"amount": item}, f"{path}:{line}")
-            for item, line in zip(items, lines)]
+            for item, line in zip(items, lines, strict=True)]
 
 
 def _variance(actual: Decimal, reference: Decimal) -> Decimal | None:
@@ -90,10 +97,10 @@ def _check_invoices(con: Any, table: str, invoices: list[Invoice], tol: Decimal)
     out = []
     for inv in invoices:
         if inv.invoice_id is not None:
-            where, args = "InvoiceId = ? AND BillingCurrency = ?", [inv.invoice_id, inv.currency]
+            where, args = "InvoiceId = ? AND BillingCurrency = ?", [str(inv.invoice_id), inv.currency]
         else:
             where = "InvoiceId IS NULL AND strftime(BillingPeriodStart, '%Y-%m') = ? AND BillingCurrency = ?"
-            args = [inv.period, inv.currency]
+            args = [str(inv.period), inv.currency]
             if inv.provider:
                 where += " AND lower(ProviderName) = lower(?)"
                 args.append(inv.provider)
@@ -141,7 +148,7 @@ def _estimates(con: Any, data: BillingData, tol: Decimal) -> list[EstimateCheck]
                 f"price {DECIMAL_SQL})")
     con.executemany("INSERT INTO recon_prices VALUES (?, ?, ?, ?)", list(price_rows()))
     factor = Decimal(yaml.load(PRICES_PATH.read_text(encoding="utf-8"), Loader=yaml.BaseLoader)["batch_factor"])
-    rows = con.execute(f"""
+    rows = con.execute("""
         WITH g AS (
             SELECT x_Provider, x_ModelName, x_CostSource, sum(ListCost) AS list_cost,
                    sum(ConsumedQuantity) FILTER (WHERE lower(ConsumedUnit) IN ('tokens', 'token')) AS tokens,

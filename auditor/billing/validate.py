@@ -101,7 +101,7 @@ def problem_rows(con: Any, src: Source, limit: int) -> list[dict[str, Any]]:
               ORDER BY x_Row LIMIT {int(limit)}"""
     cur = con.execute(sql)
     names = [d[0] for d in cur.description]
-    return [dict(zip(names, row)) for row in cur.fetchall()]
+    return [dict(zip(names, row, strict=True)) for row in cur.fetchall()]
 
 
 def quirk_example(con: Any, src: Source, bit: int, column: str | None) -> tuple[int, str | None] | None:

@@ -9,10 +9,10 @@ from decimal import ROUND_HALF_UP, Decimal
 from pathlib import Path
 
 import pytest
+from billing_helpers import focus_row, write_csv
 
 from auditor.billing import load_billing
 from auditor.billing.load import connect
-from billing_helpers import focus_row, write_csv
 
 
 def _python_total(path: Path) -> tuple[int, Decimal]:

@@ -57,7 +57,7 @@ def sniff(path: Path) -> str | None:
     if fmt == "parquet":
         import duckdb
 
-        rows = duckdb.sql(f"DESCRIBE SELECT * FROM read_parquet({focus.quote_str(str(path))})").fetchall()
+        rows = duckdb.connect().execute(f"DESCRIBE SELECT * FROM read_parquet({focus.quote_str(str(path))})").fetchall()
         return _sniff_columns({str(r[0]) for r in rows})
     text = sniff_text(path)
     if '"organization.costs.result"' in text:
@@ -112,7 +112,10 @@ def convert_files(inputs: list[Path], kind: str, output: Path, *, account: str |
     if kind != "auto" and kind not in KINDS:
         raise TagauditError(f"unknown source {kind!r}", hint=f"use one of auto, {', '.join(KINDS)}")
     con = connect()
-    parts, native, notes, extra = [], [], [], []
+    parts: list[str] = []
+    native: list[Money] = []
+    notes: list[str] = []
+    extra: list[str] = []
     for family, paths in _groups(inputs, kind).items():
         module = importlib.import_module(f"auditor.billing.convert.{family}")
         kwargs = {"account": account} if account else {}

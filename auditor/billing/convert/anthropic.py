@@ -85,12 +85,12 @@ def _cost_rows(costs: list[Path], usage: list[Path], account: str, native: list[
         currency = str(res.get("currency") or "USD").upper()
         native.append((currency, value))
         seen.add(_key(bucket, res))
-        token = res.get("token_type")
-        tokens = index.get((*_key(bucket, res), token)) if token else None
-        desc = res.get("description") or " ".join(filter(None, [res.get("model"), res.get("cost_type"), token]))
+        token_type: str | None = res.get("token_type")
+        tokens = index.get((*_key(bucket, res), token_type)) if token_type else None
+        desc = res.get("description") or " ".join(filter(None, [res.get("model"), res.get("cost_type"), token_type]))
         yield {**_row(bucket, res, account), "BilledCost": value, "EffectiveCost": value, "ListCost": value,
                "ContractedCost": value, "BillingCurrency": currency, "ChargeDescription": desc, "SkuMeter": desc,
-               "SkuPriceId": f"{res.get('model')}:{token}" if token else None, "x_TokenType": token,
+               "SkuPriceId": f"{res.get('model')}:{token_type}" if token_type else None, "x_TokenType": token_type,
                "x_CostType": res.get("cost_type"), "ConsumedQuantity": tokens,
                "ConsumedUnit": "Tokens" if tokens is not None else None, "PricingQuantity": tokens,
                "PricingUnit": "Tokens" if tokens is not None else None}

@@ -74,32 +74,43 @@ def _tags(t: Table) -> str:
     return f"CASE WHEN {any_set} THEN json_object({pairs}) END"
 
 
-def _exprs(t: Table) -> dict[str, str]:
+def _charge_exprs(t: Table) -> dict[str, str]:
+    """Money, quantities, periods and charge attributes."""
     kind = t.text("line_item_line_item_type")
     billed = f"coalesce({t.dec('line_item_net_unblended_cost')}, {t.dec('line_item_unblended_cost')})"
-    resource = t.text("line_item_resource_id")
-    code = t.text("line_item_product_code")
-    name = f"coalesce({_product(t, 'product_name')}, {t.text('product_servicecode')}, {code})"
-    bedrock = f"(contains(lower({name}), 'bedrock') OR contains(lower(coalesce({code}, '')), 'bedrock'))"
-    marketplace = f"coalesce({t.text('bill_billing_entity')}, '') = 'AWS Marketplace'"
     usage = f"{kind} IN ({', '.join(qs(u) for u in _USAGE)})"
     return {
-        "BillingAccountId": t.text("bill_payer_account_id"),
-        "BillingAccountName": f"coalesce({t.text('bill_payer_account_name')}, {t.text('bill_payer_account_id')})",
-        "SubAccountId": t.text("line_item_usage_account_id"), "SubAccountName": t.text("line_item_usage_account_name"),
         "BillingPeriodStart": t.ts("bill_billing_period_start_date"),
         "BillingPeriodEnd": t.ts("bill_billing_period_end_date"),
         "ChargePeriodStart": t.ts("line_item_usage_start_date"), "ChargePeriodEnd": t.ts("line_item_usage_end_date"),
         "BilledCost": billed, "EffectiveCost": billed, "ContractedCost": billed,
         "ListCost": f"coalesce({t.dec('pricing_public_on_demand_cost')}, {billed})",
-        "ListUnitPrice": t.dec("pricing_public_on_demand_rate"), "ContractedUnitPrice": t.dec("line_item_unblended_rate"),
+        "ListUnitPrice": t.dec("pricing_public_on_demand_rate"),
+        "ContractedUnitPrice": t.dec("line_item_unblended_rate"),
         "BillingCurrency": f"upper({t.text('line_item_currency_code')})",
         "ChargeCategory": case_map(kind, CHARGE_CATEGORY, "'Adjustment'"),
         "ChargeClass": f"CASE WHEN {kind} = 'Refund' THEN 'Correction' END",
         "ChargeFrequency": f"CASE WHEN {usage} THEN 'Usage-Based' WHEN {kind} IN ('RIFee', "
                            "'SavingsPlanRecurringFee') THEN 'Recurring' ELSE 'One-Time' END",
-        "ChargeDescription": t.text("line_item_line_item_description"),
-        "ProviderName": "'AWS'", "InvoiceId": t.text("bill_invoice_id"),
+        "ChargeDescription": t.text("line_item_line_item_description"), "InvoiceId": t.text("bill_invoice_id"),
+        "ConsumedQuantity": f"CASE WHEN {usage} THEN {t.dec('line_item_usage_amount')} END",
+        "ConsumedUnit": f"CASE WHEN {usage} THEN {t.text('pricing_unit')} END",
+        "PricingQuantity": t.dec("line_item_usage_amount"), "PricingUnit": t.text("pricing_unit"),
+    }
+
+
+def _dimension_exprs(t: Table) -> dict[str, str]:
+    """Accounts, provider, service, resource, SKU and tags."""
+    resource = t.text("line_item_resource_id")
+    code = t.text("line_item_product_code")
+    name = f"coalesce({_product(t, 'product_name')}, {t.text('product_servicecode')}, {code})"
+    bedrock = f"(contains(lower({name}), 'bedrock') OR contains(lower(coalesce({code}, '')), 'bedrock'))"
+    marketplace = f"coalesce({t.text('bill_billing_entity')}, '') = 'AWS Marketplace'"
+    return {
+        "BillingAccountId": t.text("bill_payer_account_id"),
+        "BillingAccountName": f"coalesce({t.text('bill_payer_account_name')}, {t.text('bill_payer_account_id')})",
+        "SubAccountId": t.text("line_item_usage_account_id"), "SubAccountName": t.text("line_item_usage_account_name"),
+        "ProviderName": "'AWS'",
         "PublisherName": f"CASE WHEN {marketplace} THEN coalesce({t.text('line_item_legal_entity')}, "
                          "'AWS Marketplace') ELSE 'Amazon Web Services' END",
         "InvoiceIssuerName": f"coalesce({t.text('bill_invoicing_entity')}, 'Amazon Web Services, Inc.')",
@@ -113,11 +124,8 @@ def _exprs(t: Table) -> dict[str, str]:
                         f"'Foundation Model' ELSE {_product(t, 'product_family')} END",
         "RegionId": f"coalesce({t.text('product_region_code')}, {_product(t, 'region_code')})",
         "SkuId": f"coalesce({t.text('product_sku')}, {_product(t, 'sku')})", "SkuPriceId": t.text("pricing_rate_id"),
-        "SkuMeter": t.text("line_item_usage_type"),
-        "ConsumedQuantity": f"CASE WHEN {usage} THEN {t.dec('line_item_usage_amount')} END",
-        "ConsumedUnit": f"CASE WHEN {usage} THEN {t.text('pricing_unit')} END",
-        "PricingQuantity": t.dec("line_item_usage_amount"), "PricingUnit": t.text("pricing_unit"),
-        "Tags": _tags(t), "x_UsageType": t.text("line_item_usage_type"), "x_Operation": t.text("line_item_operation"),
+        "SkuMeter": t.text("line_item_usage_type"), "Tags": _tags(t),
+        "x_UsageType": t.text("line_item_usage_type"), "x_Operation": t.text("line_item_operation"),
         "x_ServiceCode": f"coalesce({t.text('product_servicecode')}, {code})",
         "x_IamPrincipal": t.text("line_item_iam_principal"),
         "x_InferenceProfileArn": f"CASE WHEN contains({resource}, 'inference-profile/') THEN {resource} END",
@@ -132,7 +140,7 @@ def native_total_sql(t: Table) -> str:
 
 def convert(con: Any, paths: list[Path], name: str, **_: Any) -> Converted:
     t = open_table(con, paths, normalise)
-    con.execute(f"CREATE OR REPLACE TEMP TABLE {name} AS {common.focus_select(_exprs(t), t.source, EXTRA)}")
+    con.execute(f"CREATE OR REPLACE TEMP TABLE {name} AS {common.focus_select({**_charge_exprs(t), **_dimension_exprs(t)}, t.source, EXTRA)}")
     rows = int(con.execute(f"SELECT count(*) FROM {name}").fetchone()[0])
     used = (f"coalesce(NULLIF(trim({t.col('line_item_net_unblended_cost')}), ''), "
             f"{t.col('line_item_unblended_cost')})")

@@ -16,6 +16,7 @@ from auditor.billing.convert import common
 from auditor.billing.convert.common import Converted
 from auditor.billing.convert.tabular import Table, case_map, open_table
 from auditor.billing.focus import DECIMAL_SQL
+from auditor.errors import TagauditError
 
 EXTRA = ("x_SkuMeterCategory", "x_SkuMeterSubcategory", "x_CostCenter")
 CHARGE_CATEGORY = {"usage": "Usage", "purchase": "Purchase", "tax": "Tax", "refund": "Credit",
@@ -43,21 +44,12 @@ def _block(t: Table) -> tuple[str, str]:
     return f"({number} * {scale})", unit
 
 
-def _exprs(t: Table) -> dict[str, str]:
+def _charge_exprs(t: Table) -> dict[str, str]:
+    """Money, quantities, periods and charge attributes."""
     billed = t.dec("costinbillingcurrency")
     qty = t.dec("quantity")
     block, unit = _block(t)
-    category = f"lower({t.text('metercategory')})"
-    openai = (f"({category} IN ('azure openai', 'azure openai service') "
-              f"OR contains(lower(coalesce({t.text('productname')}, '')), 'openai'))")
-    resource = t.text("resourceid")
-    sub = t.text("subscriptionid")
-    tags = f"trim({t.col('tags')})"
     return {
-        "BillingAccountId": f"coalesce({t.text('billingaccountid')}, {t.text('billingprofileid')})",
-        "BillingAccountName": f"coalesce({t.text('billingaccountname')}, {t.text('billingprofilename')})",
-        "SubAccountId": f"CASE WHEN starts_with({sub}, '/subscriptions/') THEN {sub} ELSE '/subscriptions/' || {sub} END",
-        "SubAccountName": t.text("subscriptionname"), "SubAccountType": "'Subscription'",
         "BillingPeriodStart": t.ts("billingperiodstartdate"),
         "BillingPeriodEnd": f"{t.ts('billingperiodenddate')} + INTERVAL 1 DAY",
         "ChargePeriodStart": t.ts("date"), "ChargePeriodEnd": f"{t.ts('date')} + INTERVAL 1 DAY",
@@ -70,9 +62,28 @@ def _exprs(t: Table) -> dict[str, str]:
         "ChargeCategory": case_map(f"lower({t.text('chargetype')})", CHARGE_CATEGORY, "'Adjustment'"),
         "ChargeClass": f"CASE WHEN lower({t.text('chargetype')}) = 'refund' THEN 'Correction' END",
         "ChargeFrequency": case_map(f"lower({t.text('frequency')})", FREQUENCY, "'Usage-Based'"),
-        "ChargeDescription": t.text("productname"), "ProviderName": "'Microsoft'",
-        "PublisherName": f"coalesce({t.text('publishername')}, 'Microsoft')",
-        "InvoiceIssuerName": f"coalesce({t.text('partnername')}, 'Microsoft')", "InvoiceId": t.text("invoiceid"),
+        "ChargeDescription": t.text("productname"), "InvoiceId": t.text("invoiceid"),
+        "ConsumedQuantity": f"CAST({qty} * {block} AS {DECIMAL_SQL})", "ConsumedUnit": unit,
+        "PricingQuantity": qty,
+        "PricingUnit": f"CASE WHEN {block} > 1 THEN {block} || ' ' || {unit} ELSE {unit} END",
+    }
+
+
+def _dimension_exprs(t: Table) -> dict[str, str]:
+    """Accounts, provider, service, resource, meter and tags (wrapped in braces)."""
+    category = f"lower({t.text('metercategory')})"
+    openai = (f"({category} IN ('azure openai', 'azure openai service') "
+              f"OR contains(lower(coalesce({t.text('productname')}, '')), 'openai'))")
+    resource = t.text("resourceid")
+    sub = t.text("subscriptionid")
+    tags = f"trim({t.col('tags')})"
+    return {
+        "BillingAccountId": f"coalesce({t.text('billingaccountid')}, {t.text('billingprofileid')})",
+        "BillingAccountName": f"coalesce({t.text('billingaccountname')}, {t.text('billingprofilename')})",
+        "SubAccountId": f"CASE WHEN starts_with({sub}, '/subscriptions/') THEN {sub} ELSE '/subscriptions/' || {sub} END",
+        "SubAccountName": t.text("subscriptionname"), "SubAccountType": "'Subscription'",
+        "ProviderName": "'Microsoft'", "PublisherName": f"coalesce({t.text('publishername')}, 'Microsoft')",
+        "InvoiceIssuerName": f"coalesce({t.text('partnername')}, 'Microsoft')",
         "ServiceName": f"CASE WHEN {openai} THEN 'Azure OpenAI' ELSE {t.text('metercategory')} END",
         "ServiceCategory": f"CASE WHEN {openai} THEN 'AI and Machine Learning' ELSE "
                            f"{case_map(category, SERVICE_CATEGORY, chr(39) + 'Other' + chr(39))} END",
@@ -84,9 +95,6 @@ def _exprs(t: Table) -> dict[str, str]:
         "AvailabilityZone": t.text("availabilityzone"),
         "SkuId": f"coalesce({t.text('partnumber')}, {t.text('meterid')})", "SkuPriceId": t.text("meterid"),
         "SkuMeter": t.text("metername"),
-        "ConsumedQuantity": f"CAST({qty} * {block} AS {DECIMAL_SQL})", "ConsumedUnit": unit,
-        "PricingQuantity": qty,
-        "PricingUnit": f"CASE WHEN {block} > 1 THEN {block} || ' ' || {unit} ELSE {unit} END",
         "Tags": f"CASE WHEN {tags} IS NULL OR {tags} = '' THEN NULL WHEN starts_with({tags}, '{{') THEN {tags} "
                 f"ELSE '{{' || {tags} || '}}' END",
         "x_SkuMeterCategory": t.text("metercategory"), "x_SkuMeterSubcategory": t.text("metersubcategory"),
@@ -97,11 +105,9 @@ def _exprs(t: Table) -> dict[str, str]:
 def convert(con: Any, paths: list[Path], name: str, **_: Any) -> Converted:
     t = open_table(con, paths, str.lower)
     if not t.has("costinbillingcurrency"):
-        from auditor.errors import TagauditError
-
         raise TagauditError("no CostInBillingCurrency column", where=str(paths[0]),
                             hint="export Azure cost details (actual cost), not a summary")
-    con.execute(f"CREATE OR REPLACE TEMP TABLE {name} AS {common.focus_select(_exprs(t), t.source, EXTRA)}")
+    con.execute(f"CREATE OR REPLACE TEMP TABLE {name} AS {common.focus_select({**_charge_exprs(t), **_dimension_exprs(t)}, t.source, EXTRA)}")
     rows = int(con.execute(f"SELECT count(*) FROM {name}").fetchone()[0])
     native = con.execute(f"""SELECT upper(coalesce({t.text('billingcurrencycode')}, {t.text('billingcurrency')})),
                                     coalesce(sum({t.dec('costinbillingcurrency')}), 0), count(*)

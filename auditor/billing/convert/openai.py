@@ -36,8 +36,8 @@ def parse_line_item(line_item: str | None) -> tuple[str | None, str | None, bool
     batch = "batch" in text.lower()
     token = ("cached_input" if "cached" in kind or "cache read" in kind else "output" if "output" in kind
              else "input" if "input" in kind else (kind.replace(" ", "_") or None))
-    model = model.strip().lower().replace(" (batch)", "").replace(" ", "-") or None
-    return model, token, batch
+    name = model.strip().lower().replace(" (batch)", "").replace(" ", "-") or None
+    return name, token, batch
 
 
 def _results(paths: list[Path]) -> Iterator[tuple[str, dict[str, Any], dict[str, Any]]]:
