@@ -1,0 +1,122 @@
+"""`tagaudit billing check`: validate FOCUS files and summarise them (no policy needed).
+
+    check_files(paths, *, currency=None, max_listed=1000) -> CheckReport
+
+Exit codes (CheckReport.exit_code): 0 every row readable; 1 some rows rejected (each listed with
+file:row: column: what; how to fix, and their cost when readable); 2 a file is unusable (missing,
+empty, unparseable, or lacking a column tagaudit computes with). Notes (FOCUS deviations tagaudit
+reads through, e.g. `YYYY-MM-DD HH:MM:SS` dates or literal "NULL") never change the exit code.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from decimal import Decimal
+from pathlib import Path
+from typing import Any
+
+from auditor.billing import classify
+from auditor.billing.records import BillingData, Money
+from auditor.billing.sources import describe, expand_paths
+from auditor.errors import EXIT_CLEAN, EXIT_FINDINGS, EXIT_USAGE, TagauditError
+
+
+@dataclass(frozen=True, slots=True)
+class CheckReport:
+    unusable: tuple[str, ...]
+    data: BillingData | None
+    ai_spend: tuple[Money, ...]
+    not_generative: tuple[tuple[str, str, int, Decimal], ...]  # currency, service, rows, cost
+
+    @property
+    def exit_code(self) -> int:
+        if self.unusable:
+            return EXIT_USAGE
+        if self.data is not None and self.data.rejected_rows:
+            return EXIT_FINDINGS
+        return EXIT_CLEAN
+
+
+def check_files(paths: list[Path], *, currency: str | None = None, max_listed: int = 1000) -> CheckReport:
+    from auditor.billing.load import connect, load_billing
+
+    files = expand_paths(paths)
+    con = connect()
+    unusable, usable = [], []
+    for i, path in enumerate(files):
+        try:
+            describe(con, path, i)
+            usable.append(path)
+        except TagauditError as exc:
+            unusable.append(str(exc))
+    if not usable:
+        return CheckReport(tuple(unusable), None, (), ())
+    data = load_billing(usable, currency=currency, max_listed=max_listed)
+    return CheckReport(tuple(unusable), data, _ai_spend(data), tuple(
+        (str(c), str(s), int(n), Decimal(a)) for c, s, n, a in classify.unrecognised_ai_category(data.con, data.rollup)))
+
+
+def _ai_spend(data: BillingData) -> tuple[Money, ...]:
+    classify.create_ai_table(data.con, data.rollup, "check_ai", ("BillingCurrency", "BilledCost", "Rows"))
+    rows = data.con.execute("SELECT BillingCurrency, sum(BilledCost), sum(Rows) FROM check_ai GROUP BY 1 ORDER BY 1"
+                            ).fetchall()
+    return tuple(Money(str(c), Decimal(a), int(n)) for c, a, n in rows)
+
+
+def _money(items: tuple[Money, ...]) -> str:
+    return "; ".join(f"{m.amount.normalize():f} {m.currency} ({m.rows} rows)" for m in items) or "none"
+
+
+def summary_lines(report: CheckReport) -> list[str]:
+    """The human summary printed after the problems."""
+    data = report.data
+    lines = [f"unusable files: {len(report.unusable)}"] if report.unusable else []
+    if data is None:
+        return lines
+    for f in data.files:
+        lines.append(f"file {f.path}: {f.format}, FOCUS {f.focus_version}, {f.rows} rows, {f.rejected_rows} rejected")
+    lines.append(f"rows: {data.rows} read, {data.valid_rows} valid, {data.rejected_rows} rejected")
+    if data.rejected_rows:
+        parts = [_money(data.rejected_cost)] if data.rejected_cost else []
+        if data.unreadable_cost_rows:
+            parts.append(f"{data.unreadable_cost_rows} rows whose cost is unreadable")
+        lines.append(f"{data.rejected_rows} rows rejected, cost not counted: {' + '.join(parts)}")
+        if data.unlisted_rows:
+            lines.append(f"({data.unlisted_rows} rejected rows not listed one by one; raise --max-listed)")
+    lines.append(f"BilledCost: {_money(data.currencies)}")
+    if data.excluded:
+        lines.append(f"excluded by --currency {data.currency}: {_money(data.excluded)}")
+    lines.append(f"AI spend (generative AI rows): {_money(report.ai_spend)}")
+    for cur, service, n, cost in report.not_generative:
+        lines.append(f"not counted as generative AI: {service} ({n} rows, {cost.normalize():f} {cur}) "
+                     "in category 'AI and Machine Learning'")
+    if data.period:
+        lines.append(f"period: {_iso(data.period[0])} .. {_iso(data.period[1])}")
+    return lines
+
+
+def _iso(ts: Any) -> str:
+    return str(ts.strftime("%Y-%m-%dT%H:%M:%SZ"))
+
+
+def report_json(report: CheckReport) -> dict[str, Any]:
+    data = report.data
+
+    def money(items: tuple[Money, ...]) -> list[dict[str, Any]]:
+        return [{"currency": m.currency, "amount": str(m.amount), "rows": m.rows} for m in items]
+
+    out: dict[str, Any] = {"exit_code": report.exit_code, "unusable": list(report.unusable)}
+    if data is not None:
+        out.update({
+            "files": [{"path": f.path, "format": f.format, "focus_version": f.focus_version, "rows": f.rows,
+                       "rejected_rows": f.rejected_rows} for f in data.files],
+            "rows": data.rows, "valid_rows": data.valid_rows, "rejected_rows": data.rejected_rows,
+            "rejected": [{"file": r.file, "row": r.row, "column": r.column, "reason": r.reason, "hint": r.hint,
+                          "cost": None if r.cost is None else str(r.cost), "currency": r.currency}
+                         for r in data.rejected],
+            "rejected_cost": money(data.rejected_cost), "unreadable_cost_rows": data.unreadable_cost_rows,
+            "billed_cost": money(data.currencies), "excluded": money(data.excluded),
+            "ai_spend": money(report.ai_spend), "notes": [str(n) for n in data.notes],
+            "period": None if not data.period else [_iso(data.period[0]), _iso(data.period[1])],
+        })
+    return out

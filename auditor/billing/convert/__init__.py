@@ -1,0 +1,145 @@
+"""Provider-native billing exports -> FOCUS 1.2 files. One module per source; this module dispatches.
+
+    convert_files(inputs, kind, output, *, account=None) -> ConvertResult
+    sniff(path) -> kind | None
+
+Kinds: openai-costs, openai-usage, anthropic-cost, anthropic-usage, aws-cur, azure, gcp ("auto" sniffs
+each input). Costs and usage of one vendor convert together (usage fills ConsumedQuantity). The output
+(.parquet or .csv) has every FOCUS 1.2 column plus the converter's x_ columns; it is written by
+DuckDB's COPY. Converting never changes money: each converter's Σ BilledCost must equal the native
+total it read, or the conversion fails.
+"""
+
+from __future__ import annotations
+
+import json
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+from auditor.billing import focus
+from auditor.billing.records import Money
+from auditor.billing.sources import file_format, read_header, sniff_text
+from auditor.errors import TagauditError
+
+KINDS = ("openai-costs", "openai-usage", "anthropic-cost", "anthropic-usage", "aws-cur", "azure", "gcp")
+FAMILY = {"openai-costs": "openai", "openai-usage": "openai", "anthropic-cost": "anthropic",
+          "anthropic-usage": "anthropic", "aws-cur": "aws_cur", "azure": "azure", "gcp": "gcp"}
+
+
+@dataclass(frozen=True, slots=True)
+class ConvertResult:
+    output: str
+    rows: int
+    native_total: tuple[Money, ...]
+    focus_total: tuple[Money, ...]
+    notes: tuple[str, ...]
+
+
+def _sniff_columns(columns: set[str]) -> str | None:
+    lower = {c.lower() for c in columns}
+    if "billedcost" in lower:
+        return "focus"
+    if lower & {"line_item_usage_type", "lineitem/usagetype", "line_item_unblended_cost", "lineitem/unblendedcost"}:
+        return "aws-cur"
+    if lower & {"costinbillingcurrency", "metercategory"}:
+        return "azure"
+    if {"billing_account_id", "cost"} <= lower or "service.description" in lower:
+        return "gcp"
+    return None
+
+
+def sniff(path: Path) -> str | None:
+    """Guess an input's kind from its header or its first JSON object; None when unsure."""
+    fmt = file_format(path)
+    if fmt == "csv":
+        return _sniff_columns(set(read_header(path)))
+    if fmt == "parquet":
+        import duckdb
+
+        rows = duckdb.connect().execute(f"DESCRIBE SELECT * FROM read_parquet({focus.quote_str(str(path))})").fetchall()
+        return _sniff_columns({str(r[0]) for r in rows})
+    text = sniff_text(path)
+    if '"organization.costs.result"' in text:
+        return "openai-costs"
+    if '"organization.usage.' in text:
+        return "openai-usage"
+    if '"starting_at"' in text and '"amount"' in text:
+        return "anthropic-cost"
+    if '"starting_at"' in text and '"uncached_input_tokens"' in text:
+        return "anthropic-usage"
+    first = text.lstrip().splitlines()[0] if text.strip() else ""
+    try:
+        obj = json.loads(first)
+    except json.JSONDecodeError:
+        return None
+    return "gcp" if isinstance(obj, dict) and "billing_account_id" in obj else None
+
+
+def _groups(inputs: list[Path], kind: str) -> dict[str, list[Path]]:
+    groups: dict[str, list[Path]] = {}
+    for path in inputs:
+        if not path.is_file():
+            raise TagauditError("no such file", where=str(path), hint="check the input path")
+        found = kind if kind != "auto" else sniff(path)
+        if found == "focus":
+            raise TagauditError("already FOCUS (has BilledCost)", where=str(path),
+                                hint="use `tagaudit billing check` on it directly")
+        if found is None:
+            raise TagauditError("cannot tell which export this is", where=str(path),
+                                hint=f"pass --from with one of {', '.join(KINDS)}")
+        groups.setdefault(FAMILY[found], []).append(path)
+    return groups
+
+
+def write(con: Any, sql: str, output: Path) -> None:
+    """COPY FOCUS rows to Parquet or CSV (ISO 8601 UTC times, plain decimals)."""
+    target = focus.quote_str(str(output))
+    if output.name.lower().endswith(".parquet"):
+        con.execute(f"COPY ({sql}) TO {target} (FORMAT parquet)")
+    elif output.name.lower().endswith(".csv"):
+        con.execute(f"COPY ({sql}) TO {target} (FORMAT csv, HEADER true, TIMESTAMPFORMAT '%Y-%m-%dT%H:%M:%SZ')")
+    else:
+        raise TagauditError("unknown output type", where=str(output), hint="name it .parquet or .csv")
+
+
+def convert_files(inputs: list[Path], kind: str, output: Path, *, account: str | None = None) -> ConvertResult:
+    import importlib
+
+    from auditor.billing.convert.common import table_totals
+    from auditor.billing.load import connect
+
+    if kind != "auto" and kind not in KINDS:
+        raise TagauditError(f"unknown source {kind!r}", hint=f"use one of auto, {', '.join(KINDS)}")
+    con = connect()
+    parts: list[str] = []
+    native: list[Money] = []
+    notes: list[str] = []
+    extra: list[str] = []
+    for family, paths in _groups(inputs, kind).items():
+        module = importlib.import_module(f"auditor.billing.convert.{family}")
+        kwargs = {"account": account} if account else {}
+        done = module.convert(con, paths, f"converted_{family}", **kwargs)
+        if _amounts(done.native_total) and _amounts(table_totals(con, done.table)) != _amounts(done.native_total):
+            raise TagauditError(f"{family} conversion changed the total ({done.native_total} -> "
+                                f"{table_totals(con, done.table)})", hint="this is a tagaudit bug; please report it")
+        parts.append(done.table)
+        native.extend(done.native_total)
+        notes.extend(done.notes)
+        extra.extend(c for c in module.EXTRA if c not in extra)
+    cols = [*focus.COLUMNS_1_2, *extra]
+    union = " UNION ALL BY NAME ".join(f"SELECT * FROM {t}" for t in parts)
+    sql = f"SELECT {', '.join(focus.quote_ident(c) for c in cols)} FROM ({union})"
+    con.execute(f"CREATE OR REPLACE TEMP TABLE converted AS {sql}")
+    write(con, "SELECT * FROM converted", output)
+    rows = int(con.execute("SELECT count(*) FROM converted").fetchone()[0])
+    merged = tuple(Money(c, a, sum(m.rows for m in native if m.currency == c)) for c, a in _amounts(native).items())
+    return ConvertResult(str(output), rows, merged, table_totals(con, "converted"), tuple(notes))
+
+
+def _amounts(items: Any) -> dict[str, Any]:
+    """Currency -> total, zero totals dropped (usage-only rows add currency but no money)."""
+    out: dict[str, Any] = {}
+    for m in items:
+        out[m.currency] = out.get(m.currency, 0) + m.amount
+    return {c: a for c, a in sorted(out.items()) if a != 0}

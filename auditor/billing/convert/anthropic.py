@@ -1,0 +1,133 @@
+"""Anthropic Admin API cost report (and usage report) JSON -> FOCUS 1.2 rows (billing-formats.md §4.2, §6).
+
+The cost report's `amount` is a decimal string in the lowest currency unit (cents): "123.45" USD is
+$1.23, so amounts are divided by 100 exactly. `workspace_id` null is the default workspace (read as
+SubAccountId NULL, SubAccountName "Default"). Token types include cache_read_input_tokens and
+cache_creation.ephemeral_5m/1h_input_tokens; service tiers standard, batch, priority. Usage is joined
+by (day, workspace, model, tier, context window, token type) for ConsumedQuantity. The cost report
+leaves out priority-tier spend, so priority usage becomes zero-cost rows with a note.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from decimal import Decimal
+from pathlib import Path
+from typing import Any
+
+from auditor.billing.convert import common
+from auditor.billing.convert.common import Converted, Row
+
+EXTRA = ("x_Model", "x_WorkspaceId", "x_ApiKeyId", "x_TokenType", "x_ServiceTier", "x_CostType",
+         "x_ContextWindow", "x_InferenceGeo")
+_BASE: Row = {"ProviderName": "Anthropic", "PublisherName": "Anthropic", "InvoiceIssuerName": "Anthropic",
+              "ServiceName": "Claude API", "ChargeFrequency": "Usage-Based", "SubAccountType": "Workspace",
+              **common.AI_SERVICE}
+_USAGE_TOKENS = ("uncached_input_tokens", "cache_read_input_tokens", "cache_creation.ephemeral_5m_input_tokens",
+                 "cache_creation.ephemeral_1h_input_tokens", "output_tokens")
+
+
+def _results(paths: list[Path]) -> Iterator[tuple[str, dict[str, Any], dict[str, Any]]]:
+    for path in paths:
+        for p, page in enumerate(common.pages(common.load_json(path)), start=1):
+            for b, bucket in enumerate(page.get("data", []), start=1):
+                for r, result in enumerate(bucket.get("results", []), start=1):
+                    yield f"{path}: page {p} bucket {b} result {r}", bucket, result
+
+
+def is_cost(path: Path) -> bool:
+    return any("amount" in res for _, _, res in _results([path]))
+
+
+def usage_tokens(res: dict[str, Any]) -> dict[str, int]:
+    """Token counts by cost-report token type (nested or flattened cache_creation)."""
+    creation = res.get("cache_creation") or {}
+    out = {
+        "uncached_input_tokens": res.get("uncached_input_tokens"),
+        "cache_read_input_tokens": res.get("cache_read_input_tokens"),
+        "cache_creation.ephemeral_5m_input_tokens": creation.get("ephemeral_5m_input_tokens",
+                                                                 res.get("cache_creation_5m_input_tokens")),
+        "cache_creation.ephemeral_1h_input_tokens": creation.get("ephemeral_1h_input_tokens",
+                                                                 res.get("cache_creation_1h_input_tokens")),
+        "output_tokens": res.get("output_tokens"),
+    }
+    return {k: int(v) for k, v in out.items() if v}
+
+
+def _key(bucket: dict[str, Any], res: dict[str, Any]) -> tuple[Any, ...]:
+    return (bucket["starting_at"][:10], res.get("workspace_id"), res.get("model"),
+            res.get("service_tier") or "standard", res.get("context_window"))
+
+
+def _row(bucket: dict[str, Any], res: dict[str, Any], account: str) -> Row:
+    start, end = common.from_rfc3339(bucket["starting_at"]), common.from_rfc3339(bucket["ending_at"])
+    period = common.month_bounds(start)
+    workspace = res.get("workspace_id")
+    return {**_BASE, "BillingAccountId": account, "BillingAccountName": account, "BillingPeriodStart": period[0],
+            "BillingPeriodEnd": period[1], "ChargePeriodStart": start, "ChargePeriodEnd": end,
+            "ChargeCategory": "Usage", "SubAccountId": workspace,
+            "SubAccountName": None if workspace else "Default", "SkuId": res.get("model"),
+            "x_Model": res.get("model"), "x_WorkspaceId": workspace, "x_ApiKeyId": res.get("api_key_id"),
+            "x_ServiceTier": res.get("service_tier"), "x_ContextWindow": res.get("context_window"),
+            "x_InferenceGeo": res.get("inference_geo"), "RegionId": res.get("inference_geo")}
+
+
+def _cost_rows(costs: list[Path], usage: list[Path], account: str, native: list[Any],
+               seen: set[tuple[Any, ...]]) -> Iterator[Row]:
+    index: dict[tuple[Any, ...], int] = {}
+    for _, bucket, res in _results(usage):
+        for token, count in usage_tokens(res).items():
+            key = (*_key(bucket, res), token)
+            index[key] = index.get(key, 0) + count
+    for where, bucket, res in _results(costs):
+        cents = common.money(res.get("amount"), where)
+        value = cents.scaleb(-2)  # exact: the report is in cents
+        currency = str(res.get("currency") or "USD").upper()
+        native.append((currency, value))
+        seen.add(_key(bucket, res))
+        token_type: str | None = res.get("token_type")
+        tokens = index.get((*_key(bucket, res), token_type)) if token_type else None
+        desc = res.get("description") or " ".join(filter(None, [res.get("model"), res.get("cost_type"), token_type]))
+        yield {**_row(bucket, res, account), "BilledCost": value, "EffectiveCost": value, "ListCost": value,
+               "ContractedCost": value, "BillingCurrency": currency, "ChargeDescription": desc, "SkuMeter": desc,
+               "SkuPriceId": f"{res.get('model')}:{token_type}" if token_type else None, "x_TokenType": token_type,
+               "x_CostType": res.get("cost_type"), "ConsumedQuantity": tokens,
+               "ConsumedUnit": "Tokens" if tokens is not None else None, "PricingQuantity": tokens,
+               "PricingUnit": "Tokens" if tokens is not None else None}
+
+
+def _usage_only_rows(usage: list[Path], account: str, seen: set[tuple[Any, ...]], notes: list[str],
+                     only_priority: bool) -> Iterator[Row]:
+    for _, bucket, res in _results(usage):
+        tier = res.get("service_tier") or "standard"
+        if only_priority and (tier != "priority" or _key(bucket, res) in seen):
+            continue
+        for token, count in usage_tokens(res).items():
+            if tier == "priority" and not notes:
+                notes.append("priority-tier usage is not in Anthropic's cost report; it is kept as zero-cost rows "
+                             "(x_ServiceTier=priority) and will show as a gap against the invoice")
+            desc = f"{res.get('model')} {token} ({tier} tier usage; cost not in the cost report)"
+            yield {**_row(bucket, res, account), "BilledCost": Decimal(0), "EffectiveCost": Decimal(0),
+                   "ListCost": Decimal(0), "ContractedCost": Decimal(0), "BillingCurrency": "USD",
+                   "ChargeDescription": desc, "SkuMeter": desc, "x_TokenType": token, "x_CostType": "tokens",
+                   "ConsumedQuantity": count, "ConsumedUnit": "Tokens", "PricingQuantity": count,
+                   "PricingUnit": "Tokens"}
+
+
+def convert(con: Any, paths: list[Path], name: str, *, account: str = "anthropic-organization") -> Converted:
+    costs = [p for p in paths if is_cost(p)]
+    usage = [p for p in paths if p not in costs]
+    native: list[Any] = []
+    seen: set[tuple[Any, ...]] = set()
+    notes: list[str] = []
+
+    def rows() -> Iterator[Row]:
+        if costs:
+            yield from _cost_rows(costs, usage, account, native, seen)
+        yield from _usage_only_rows(usage, account, seen, notes, only_priority=bool(costs))
+
+    count = common.rows_to_table(con, rows(), name, EXTRA)
+    if not costs:
+        notes.append("usage reports carry no money: BilledCost is 0; convert the cost report for spend")
+    notes.extend(common.rounding_notes(common.rounded_count(native)))
+    return Converted(name, count, common.totals(iter(native)), tuple(notes))

@@ -1,0 +1,149 @@
+"""AWS CUR 2.0 / Data Exports (and legacy CUR CSV) -> FOCUS 1.2, in DuckDB SQL (billing-formats.md §4.3, §6).
+
+CUR 2.0 has snake_case columns and maps (`product`, `resource_tags`; JSON text in CSV). Legacy CUR
+headers (`lineItem/UnblendedCost`, `resourceTags/user:team`) are normalised to the same names.
+BilledCost is `line_item_net_unblended_cost` when present, else `line_item_unblended_cost`.
+`resource_tags` keys `user:<k>` become FOCUS tags `<k>`; provider keys (`aws:...`) keep their prefix.
+Credit lines are ChargeCategory Credit (not Adjustment, as older converters had it). Bedrock
+Marketplace models ("... (Amazon Bedrock Edition)") keep the Marketplace seller as PublisherName.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any
+
+from auditor.billing.convert import common
+from auditor.billing.convert.common import Converted
+from auditor.billing.convert.tabular import Table, case_map, open_table, snake
+from auditor.billing.focus import quote_ident as qi
+from auditor.billing.focus import quote_str as qs
+
+EXTRA = ("x_UsageType", "x_Operation", "x_ServiceCode", "x_IamPrincipal", "x_InferenceProfileArn")
+_USAGE = ("Usage", "DiscountedUsage", "SavingsPlanCoveredUsage")
+CHARGE_CATEGORY = {**{t: "Usage" for t in _USAGE}, "Fee": "Purchase", "RIFee": "Purchase",
+                   "SavingsPlanRecurringFee": "Purchase", "SavingsPlanUpfrontFee": "Purchase", "Tax": "Tax",
+                   "Credit": "Credit", "Refund": "Credit"}
+SERVICE_CATEGORY = {
+    "AmazonBedrock": "AI and Machine Learning", "AmazonSageMaker": "AI and Machine Learning",
+    "AmazonRekognition": "AI and Machine Learning", "AmazonTextract": "AI and Machine Learning",
+    "comprehend": "AI and Machine Learning", "translate": "AI and Machine Learning",
+    "AmazonEC2": "Compute", "AWSLambda": "Compute", "AmazonECS": "Compute", "AmazonEKS": "Compute",
+    "AmazonS3": "Storage", "AmazonEFS": "Storage", "AmazonRDS": "Databases", "AmazonDynamoDB": "Databases",
+    "AWSGlue": "Analytics", "AmazonAthena": "Analytics", "AWSQueueService": "Integration",
+    "AmazonSNS": "Integration", "AmazonStates": "Integration", "AmazonCloudWatch": "Management and Governance",
+    "AWSCloudTrail": "Management and Governance", "awskms": "Security", "AWSSecretsManager": "Security",
+    "AWSDataTransfer": "Networking", "AmazonVPC": "Networking", "AmazonCloudFront": "Networking",
+    "AWSCloudShell": "Developer Tools", "AWSIoT": "Internet of Things",
+    "AWSMigrationHubRefactorSpaces": "Migration",
+}
+
+
+def normalise(column: str) -> str:
+    """Legacy `lineItem/UnblendedCost` -> `line_item_unblended_cost`; tag columns -> `tag:<key>`."""
+    if column.startswith("resourceTags/"):
+        return "tag:" + column.split("/", 1)[1]
+    if "/" in column:
+        group, field = column.split("/", 1)
+        return f"{snake(group)}_{snake(field)}"
+    return column
+
+
+def _product(t: Table, key: str) -> str:
+    """A product attribute: CUR 2.0 map (or its JSON text in CSV), else the legacy product_<key> column."""
+    kind = t.type_of("product")
+    if kind is not None and kind.startswith("MAP"):
+        return f"NULLIF(CAST(product[{qs(key)}] AS VARCHAR), '')"
+    if kind == "VARCHAR":
+        return f"NULLIF(json_extract_string(NULLIF(product, ''), {qs('$.' + key)}), '')"
+    return t.text(f"product_{key}")
+
+
+def _tags(t: Table) -> str:
+    strip = "regexp_replace({}, '\"user:([^\"]*)\":', '\"\\1\":', 'g')"
+    kind = t.type_of("resource_tags")
+    if kind is not None and kind.startswith("MAP"):
+        return f"CASE WHEN cardinality(resource_tags) > 0 THEN {strip.format('to_json(resource_tags)')} END"
+    if kind == "VARCHAR":
+        return f"CASE WHEN trim(resource_tags) NOT IN ('', '{{}}') THEN {strip.format('resource_tags')} END"
+    tags = [(name[4:], real) for name, (real, _) in t.columns.items() if name.startswith("tag:")]
+    if not tags:
+        return "NULL"
+    pairs = ", ".join(f"{qs(k[5:] if k.startswith('user:') else k)}, NULLIF({qi(real)}, '')" for k, real in tags)
+    any_set = " OR ".join(f"NULLIF({qi(real)}, '') IS NOT NULL" for _, real in tags)
+    return f"CASE WHEN {any_set} THEN json_object({pairs}) END"
+
+
+def _charge_exprs(t: Table) -> dict[str, str]:
+    """Money, quantities, periods and charge attributes."""
+    kind = t.text("line_item_line_item_type")
+    billed = f"coalesce({t.dec('line_item_net_unblended_cost')}, {t.dec('line_item_unblended_cost')})"
+    usage = f"{kind} IN ({', '.join(qs(u) for u in _USAGE)})"
+    return {
+        "BillingPeriodStart": t.ts("bill_billing_period_start_date"),
+        "BillingPeriodEnd": t.ts("bill_billing_period_end_date"),
+        "ChargePeriodStart": t.ts("line_item_usage_start_date"), "ChargePeriodEnd": t.ts("line_item_usage_end_date"),
+        "BilledCost": billed, "EffectiveCost": billed, "ContractedCost": billed,
+        "ListCost": f"coalesce({t.dec('pricing_public_on_demand_cost')}, {billed})",
+        "ListUnitPrice": t.dec("pricing_public_on_demand_rate"),
+        "ContractedUnitPrice": t.dec("line_item_unblended_rate"),
+        "BillingCurrency": f"upper({t.text('line_item_currency_code')})",
+        "ChargeCategory": case_map(kind, CHARGE_CATEGORY, "'Adjustment'"),
+        "ChargeClass": f"CASE WHEN {kind} = 'Refund' THEN 'Correction' END",
+        "ChargeFrequency": f"CASE WHEN {usage} THEN 'Usage-Based' WHEN {kind} IN ('RIFee', "
+                           "'SavingsPlanRecurringFee') THEN 'Recurring' ELSE 'One-Time' END",
+        "ChargeDescription": t.text("line_item_line_item_description"), "InvoiceId": t.text("bill_invoice_id"),
+        "ConsumedQuantity": f"CASE WHEN {usage} THEN {t.dec('line_item_usage_amount')} END",
+        "ConsumedUnit": f"CASE WHEN {usage} THEN {t.text('pricing_unit')} END",
+        "PricingQuantity": t.dec("line_item_usage_amount"), "PricingUnit": t.text("pricing_unit"),
+    }
+
+
+def _dimension_exprs(t: Table) -> dict[str, str]:
+    """Accounts, provider, service, resource, SKU and tags."""
+    resource = t.text("line_item_resource_id")
+    code = t.text("line_item_product_code")
+    name = f"coalesce({_product(t, 'product_name')}, {t.text('product_servicecode')}, {code})"
+    bedrock = f"(contains(lower({name}), 'bedrock') OR contains(lower(coalesce({code}, '')), 'bedrock'))"
+    marketplace = f"coalesce({t.text('bill_billing_entity')}, '') = 'AWS Marketplace'"
+    return {
+        "BillingAccountId": t.text("bill_payer_account_id"),
+        "BillingAccountName": f"coalesce({t.text('bill_payer_account_name')}, {t.text('bill_payer_account_id')})",
+        "SubAccountId": t.text("line_item_usage_account_id"), "SubAccountName": t.text("line_item_usage_account_name"),
+        "ProviderName": "'AWS'",
+        "PublisherName": f"CASE WHEN {marketplace} THEN coalesce({t.text('line_item_legal_entity')}, "
+                         "'AWS Marketplace') ELSE 'Amazon Web Services' END",
+        "InvoiceIssuerName": f"coalesce({t.text('bill_invoicing_entity')}, 'Amazon Web Services, Inc.')",
+        "ServiceName": name,
+        "ServiceCategory": f"CASE WHEN {bedrock} THEN 'AI and Machine Learning' ELSE "
+                           f"{case_map(code, SERVICE_CATEGORY, qs('Other'))} END",
+        "ServiceSubcategory": f"CASE WHEN {bedrock} THEN 'Generative AI' END",
+        "ResourceId": resource, "ResourceName": f"NULLIF(regexp_extract({resource}, '[:/]([^:/]+)$', 1), '')",
+        "ResourceType": f"CASE WHEN contains({resource}, 'application-inference-profile/') THEN "
+                        f"'Application Inference Profile' WHEN contains({resource}, 'foundation-model/') THEN "
+                        f"'Foundation Model' ELSE {_product(t, 'product_family')} END",
+        "RegionId": f"coalesce({t.text('product_region_code')}, {_product(t, 'region_code')})",
+        "SkuId": f"coalesce({t.text('product_sku')}, {_product(t, 'sku')})", "SkuPriceId": t.text("pricing_rate_id"),
+        "SkuMeter": t.text("line_item_usage_type"), "Tags": _tags(t),
+        "x_UsageType": t.text("line_item_usage_type"), "x_Operation": t.text("line_item_operation"),
+        "x_ServiceCode": f"coalesce({t.text('product_servicecode')}, {code})",
+        "x_IamPrincipal": t.text("line_item_iam_principal"),
+        "x_InferenceProfileArn": f"CASE WHEN contains({resource}, 'inference-profile/') THEN {resource} END",
+    }
+
+
+def native_total_sql(t: Table) -> str:
+    billed = f"coalesce({t.dec('line_item_net_unblended_cost')}, {t.dec('line_item_unblended_cost')})"
+    return (f"SELECT upper({t.text('line_item_currency_code')}), coalesce(sum({billed}), 0), count(*) "
+            f"FROM {t.source} GROUP BY 1 ORDER BY 1")
+
+
+def convert(con: Any, paths: list[Path], name: str, **_: Any) -> Converted:
+    t = open_table(con, paths, normalise)
+    con.execute(f"CREATE OR REPLACE TEMP TABLE {name} AS {common.focus_select({**_charge_exprs(t), **_dimension_exprs(t)}, t.source, EXTRA)}")
+    rows = int(con.execute(f"SELECT count(*) FROM {name}").fetchone()[0])
+    used = (f"coalesce(NULLIF(trim({t.col('line_item_net_unblended_cost')}), ''), "
+            f"{t.col('line_item_unblended_cost')})")
+    rounded = con.execute(f"SELECT count_if(focus_rounds({used})) FROM {t.source}").fetchone()
+    return Converted(name, rows, common.money_rows(con.execute(native_total_sql(t)).fetchall()),
+                     common.rounding_notes(int(rounded[0])))

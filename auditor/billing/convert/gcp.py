@@ -1,0 +1,136 @@
+"""Google Cloud Billing export (JSON lines or CSV) -> FOCUS 1.2 rows (billing-formats.md §4.5, §6).
+
+Each export row becomes one FOCUS row for its `cost`, plus one Credit row per entry of `credits`
+(same dimensions and tags), so Σ BilledCost = Σ cost + Σ credits.amount, which is what the invoice
+shows. `labels` (per request, e.g. Vertex AI) override `project.labels` (finalised tags, as FOCUS asks);
+`system_labels` keep their provider-prefixed keys. `invoice.month` is a Pacific-time month: the billing
+period is converted to UTC (2026-10 -> 2026-10-01T07:00:00Z .. 2026-11-01T07:00:00Z). JSON numbers are
+read as Decimal; CSV exports from BigQuery (dotted column names, arrays as JSON text) are also read.
+"""
+
+from __future__ import annotations
+
+import csv
+import json
+from collections.abc import Iterator
+from datetime import datetime
+from decimal import Decimal
+from pathlib import Path
+from typing import Any
+from zoneinfo import ZoneInfo
+
+from auditor.billing.convert import common
+from auditor.billing.convert.common import Converted, Row
+
+EXTRA = ("x_SkuDescription", "x_InvoiceMonth", "x_CreditType")
+PACIFIC = ZoneInfo("America/Los_Angeles")
+CHARGE_CATEGORY = {"regular": "Usage", "tax": "Tax", "adjustment": "Adjustment", "rounding_error": "Adjustment"}
+SERVICE_CATEGORY = {"vertex ai": "AI and Machine Learning", "gemini api": "AI and Machine Learning",
+                    "generative language api": "AI and Machine Learning", "compute engine": "Compute",
+                    "cloud run": "Compute", "kubernetes engine": "Compute", "cloud storage": "Storage",
+                    "bigquery": "Analytics", "cloud sql": "Databases", "networking": "Networking"}
+
+
+def invoice_period(month: str) -> tuple[str, str]:
+    """"202610" (Pacific time) -> UTC ISO start and end."""
+    year, mon = int(month[:4]), int(month[4:6])
+    start = datetime(year, mon, 1, tzinfo=PACIFIC)
+    end = datetime(year + (mon == 12), mon % 12 + 1, 1, tzinfo=PACIFIC)
+    return common.iso(start), common.iso(end)
+
+
+def _nest(flat: dict[str, Any]) -> dict[str, Any]:
+    """A CSV row with dotted names and JSON-text arrays -> the nested shape of the JSON export."""
+    out: dict[str, Any] = {}
+    for key, value in flat.items():
+        if value == "":
+            value = None
+        elif isinstance(value, str) and value[:1] in "[{":
+            value = json.loads(value, parse_float=Decimal)
+        node = out
+        parts = key.split(".")
+        for part in parts[:-1]:
+            node = node.setdefault(part, {})
+        node[parts[-1]] = value
+    return out
+
+
+def records(path: Path) -> Iterator[tuple[str, dict[str, Any]]]:
+    if path.suffix.lower() == ".csv":
+        with path.open(encoding="utf-8-sig", newline="") as fh:
+            for i, row in enumerate(csv.DictReader(fh), start=1):
+                yield f"{path}:{i}", _nest(row)
+        return
+    with path.open(encoding="utf-8-sig") as fh:
+        for i, line in enumerate(fh, start=1):
+            if line.strip():
+                yield f"{path}:{i}", json.loads(line, parse_float=Decimal)
+
+
+def _labels(items: Any) -> dict[str, Any]:
+    return {str(i["key"]): i.get("value") for i in (items or []) if isinstance(i, dict) and "key" in i}
+
+
+def _base(rec: dict[str, Any], where: str) -> Row:
+    def g(*keys: str) -> Any:
+        return _get(rec, *keys)
+
+    tags = {**_labels(g("project", "labels")), **_labels(rec.get("system_labels")), **_labels(rec.get("labels"))}
+    period = invoice_period(str(g("invoice", "month")))
+    service = g("service", "description")
+    usage_amount = g("usage", "amount")
+    return {
+        "BillingAccountId": rec.get("billing_account_id"), "BillingAccountName": rec.get("billing_account_id"),
+        "SubAccountId": g("project", "id"), "SubAccountName": g("project", "name"), "SubAccountType": "Project",
+        "BillingPeriodStart": period[0], "BillingPeriodEnd": period[1],
+        "ChargePeriodStart": common.from_rfc3339(str(rec["usage_start_time"]).replace(" UTC", "Z")),
+        "ChargePeriodEnd": common.from_rfc3339(str(rec["usage_end_time"]).replace(" UTC", "Z")),
+        "BillingCurrency": str(rec.get("currency") or "").upper(), "ChargeFrequency": "Usage-Based",
+        "ProviderName": "Google Cloud", "PublisherName": rec.get("seller_name") or "Google Cloud",
+        "InvoiceIssuerName": "Google", "ServiceName": service,
+        "ServiceCategory": SERVICE_CATEGORY.get(str(service).lower(), "Other"),
+        "SkuId": g("sku", "id"), "SkuMeter": g("sku", "description"), "x_SkuDescription": g("sku", "description"),
+        "ResourceId": g("resource", "global_name"), "ResourceName": g("resource", "name"),
+        "RegionId": g("location", "region") or g("location", "location"),
+        "Tags": json.dumps(tags, sort_keys=True) if tags else None, "x_InvoiceMonth": g("invoice", "month"),
+        "ConsumedQuantity": common.money(usage_amount, where) if usage_amount is not None else None,
+        "ConsumedUnit": g("usage", "unit"),
+        "PricingQuantity": g("usage", "amount_in_pricing_units"), "PricingUnit": g("usage", "pricing_unit"),
+    }
+
+
+def _get(rec: dict[str, Any], *keys: str) -> Any:
+    node: Any = rec
+    for key in keys:
+        node = node.get(key) if isinstance(node, dict) else None
+    return node
+
+
+def _rows(paths: list[Path], native: list[Any]) -> Iterator[Row]:
+    for path in paths:
+        for where, rec in records(path):
+            base = _base(rec, where)
+            cost = common.money(rec.get("cost"), where)
+            native.append((base["BillingCurrency"], cost))
+            kind = str(rec.get("cost_type") or "regular").lower()
+            at_list = rec.get("cost_at_list")
+            yield {**base, "BilledCost": cost, "EffectiveCost": cost, "ContractedCost": cost,
+                   "ListCost": common.money(at_list, where) if at_list is not None else cost,
+                   "ChargeCategory": CHARGE_CATEGORY.get(kind, "Adjustment"),
+                   "ChargeClass": "Correction" if rec.get("adjustment_info") else None,
+                   "ChargeDescription": _get(rec, "sku", "description")}
+            for credit in rec.get("credits") or []:
+                amount = common.money(credit.get("amount"), where)
+                native.append((base["BillingCurrency"], amount))
+                yield {**base, "BilledCost": amount, "EffectiveCost": amount, "ContractedCost": amount,
+                       "ListCost": Decimal(0), "ChargeCategory": "Credit", "ChargeFrequency": "One-Time",
+                       "ChargeDescription": credit.get("full_name") or credit.get("name"),
+                       "ConsumedQuantity": None, "ConsumedUnit": None, "PricingQuantity": None,
+                       "PricingUnit": None, "x_CreditType": credit.get("type")}
+
+
+def convert(con: Any, paths: list[Path], name: str, **_: Any) -> Converted:
+    native: list[Any] = []
+    rows = common.rows_to_table(con, _rows(paths, native), name, EXTRA)
+    return Converted(name, rows, common.totals(iter(native)), common.rounding_notes(common.rounded_count(native)))
+

@@ -1,0 +1,100 @@
+"""The FOCUS 1.2 schema tagaudit reads into: columns, types, version history and accepted aliases.
+
+Older versions map onto 1.2 by name (columns a version lacks read as NULL). Preview-era names
+(`Provider`, `Publisher`, `InvoiceIssuer`) and the 1.3 `ServiceProviderName` are accepted as aliases.
+"""
+
+from __future__ import annotations
+
+DECIMAL_SQL = "DECIMAL(38, 10)"
+
+DECIMAL_COLUMNS = (
+    "BilledCost", "CommitmentDiscountQuantity", "ConsumedQuantity", "ContractedCost", "ContractedUnitPrice",
+    "EffectiveCost", "ListCost", "ListUnitPrice", "PricingCurrencyContractedUnitPrice",
+    "PricingCurrencyEffectiveCost", "PricingCurrencyListUnitPrice", "PricingQuantity",
+)
+DATETIME_COLUMNS = ("BillingPeriodEnd", "BillingPeriodStart", "ChargePeriodEnd", "ChargePeriodStart")
+JSON_COLUMNS = ("SkuPriceDetails", "Tags")
+
+# FOCUS 1.2 columns in specification order (alphabetical), with the version that introduced them.
+COLUMNS_1_2: dict[str, str] = {
+    "AvailabilityZone": "1.0", "BilledCost": "1.0", "BillingAccountId": "1.0", "BillingAccountName": "1.0",
+    "BillingAccountType": "1.2", "BillingCurrency": "1.0", "BillingPeriodEnd": "1.0", "BillingPeriodStart": "1.0",
+    "CapacityReservationId": "1.1", "CapacityReservationStatus": "1.1", "ChargeCategory": "1.0",
+    "ChargeClass": "1.0", "ChargeDescription": "1.0", "ChargeFrequency": "1.0", "ChargePeriodEnd": "1.0",
+    "ChargePeriodStart": "1.0", "CommitmentDiscountCategory": "1.0", "CommitmentDiscountId": "1.0",
+    "CommitmentDiscountName": "1.0", "CommitmentDiscountQuantity": "1.1", "CommitmentDiscountStatus": "1.0",
+    "CommitmentDiscountType": "1.0", "CommitmentDiscountUnit": "1.1", "ConsumedQuantity": "1.0",
+    "ConsumedUnit": "1.0", "ContractedCost": "1.0", "ContractedUnitPrice": "1.0", "EffectiveCost": "1.0",
+    "InvoiceId": "1.2", "InvoiceIssuerName": "1.0", "ListCost": "1.0", "ListUnitPrice": "1.0",
+    "PricingCategory": "1.0", "PricingCurrency": "1.2", "PricingCurrencyContractedUnitPrice": "1.2",
+    "PricingCurrencyEffectiveCost": "1.2", "PricingCurrencyListUnitPrice": "1.2", "PricingQuantity": "1.0",
+    "PricingUnit": "1.0", "ProviderName": "1.0", "PublisherName": "1.0", "RegionId": "1.0", "RegionName": "1.0",
+    "ResourceId": "1.0", "ResourceName": "1.0", "ResourceType": "1.0", "ServiceCategory": "1.0",
+    "ServiceName": "1.0", "ServiceSubcategory": "1.1", "SkuId": "1.0", "SkuMeter": "1.1",
+    "SkuPriceDetails": "1.1", "SkuPriceId": "1.0", "SubAccountId": "1.0", "SubAccountName": "1.0",
+    "SubAccountType": "1.2", "Tags": "1.0",
+}
+
+# Mandatory in every FOCUS version 1.0-1.2.
+MANDATORY = (
+    "BilledCost", "BillingAccountId", "BillingAccountName", "BillingCurrency", "BillingPeriodEnd",
+    "BillingPeriodStart", "ChargeCategory", "ChargeClass", "ChargeDescription", "ChargePeriodEnd",
+    "ChargePeriodStart", "ContractedCost", "EffectiveCost", "InvoiceIssuerName", "ListCost", "PricingQuantity",
+    "PricingUnit", "ProviderName", "PublisherName", "ServiceCategory", "ServiceName",
+)
+# What tagaudit computes with: a file without one of these is unusable (exit 2). A missing mandatory
+# column outside this set is reported as a note and read as NULL.
+CORE = (
+    "BilledCost", "BillingCurrency", "BillingPeriodStart", "BillingPeriodEnd", "ChargePeriodStart",
+    "ChargePeriodEnd", "ChargeCategory", "ProviderName", "ServiceName",
+)
+
+ALIASES = {
+    "ServiceProviderName": "ProviderName",  # FOCUS 1.3 replacement
+    "Provider": "ProviderName",  # 1.0-preview names
+    "Publisher": "PublisherName",
+    "InvoiceIssuer": "InvoiceIssuerName",
+}
+
+# Custom columns tagaudit understands (written by its converters, or by providers' native FOCUS exports).
+X_COLUMNS = (
+    "x_Model", "x_ProjectId", "x_ApiKeyId", "x_WorkspaceId", "x_TokenType", "x_Batch", "x_ServiceTier",
+    "x_CostType", "x_ContextWindow", "x_InferenceGeo", "x_UsageType", "x_ServiceCode", "x_Operation",
+    "x_IamPrincipal", "x_InferenceProfileArn", "x_SkuMeterCategory", "x_SkuMeterSubcategory",
+    "x_SkuDescription", "x_CostCenter", "x_CreditType", "x_InvoiceMonth",
+)
+
+ALL_COLUMNS = (*COLUMNS_1_2, *X_COLUMNS)
+
+CHARGE_CATEGORIES = ("Usage", "Purchase", "Tax", "Credit", "Adjustment")
+SERVICE_CATEGORIES = (
+    "AI and Machine Learning", "Analytics", "Business Applications", "Compute", "Databases", "Developer Tools",
+    "Multicloud", "Identity", "Integration", "Internet of Things", "Management and Governance", "Media",
+    "Migration", "Mobile", "Networking", "Security", "Storage", "Web", "Other",
+)
+
+
+def column_type(name: str) -> str:
+    """decimal | datetime | json | string."""
+    if name in DECIMAL_COLUMNS:
+        return "decimal"
+    if name in DATETIME_COLUMNS:
+        return "datetime"
+    if name in JSON_COLUMNS:
+        return "json"
+    return "string"
+
+
+def detect_version(columns: set[str]) -> str:
+    """The newest FOCUS version whose added columns appear (a file may still be partial)."""
+    introduced = {COLUMNS_1_2[c] for c in columns if c in COLUMNS_1_2}
+    return max(introduced, default="1.0")
+
+
+def quote_ident(name: str) -> str:
+    return '"' + name.replace('"', '""') + '"'
+
+
+def quote_str(value: str) -> str:
+    return "'" + value.replace("'", "''") + "'"

@@ -1,0 +1,163 @@
+"""Find billing files and describe how each maps onto FOCUS 1.2 (headers and schemas only, no rows)."""
+
+from __future__ import annotations
+
+import csv
+import gzip
+import io
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+from auditor.billing import focus
+from auditor.billing.records import Note
+from auditor.errors import TagauditError
+
+SUFFIXES = (".csv", ".csv.gz", ".parquet")
+
+
+@dataclass(frozen=True, slots=True)
+class Source:
+    """One readable file: its format, its columns and which file column feeds each FOCUS column."""
+
+    index: int
+    path: str
+    format: str  # csv | parquet
+    header: tuple[str, ...]
+    types: tuple[tuple[str, str], ...]  # file column -> DuckDB type
+    mapping: tuple[tuple[str, str], ...]  # FOCUS or x_ column -> file column
+    version: str
+    notes: tuple[Note, ...]
+
+    def column(self, name: str) -> str | None:
+        return next((src for dst, src in self.mapping if dst == name), None)
+
+    def type_of(self, file_column: str) -> str:
+        return next(t for c, t in self.types if c == file_column)
+
+
+def file_format(path: Path) -> str | None:
+    name = path.name.lower()
+    if name.endswith((".csv", ".csv.gz")):
+        return "csv"
+    if name.endswith(".parquet"):
+        return "parquet"
+    return None
+
+
+def expand_paths(paths: list[Path]) -> list[Path]:
+    """Files as given; folders recursively (CSV, CSV.gz, Parquet), sorted. Missing paths are an error."""
+    out: list[Path] = []
+    missing = [str(p) for p in paths if not p.exists()]
+    if missing:
+        raise TagauditError(f"no such file or folder: {', '.join(missing)}", hint="check the billing paths")
+    for path in paths:
+        if path.is_dir():
+            found = sorted(p for p in path.rglob("*") if p.is_file() and file_format(p))
+            if not found:
+                raise TagauditError("folder holds no .csv, .csv.gz or .parquet files", where=str(path),
+                                    hint="point at the export folder or at the files")
+            out.extend(found)
+        else:
+            out.append(path)
+    return out
+
+
+def read_header(path: Path) -> tuple[str, ...]:
+    """The CSV header as Python's csv module reads it (BOM stripped); empty tuple for an empty file."""
+    opener: Any = gzip.open if path.name.lower().endswith(".gz") else open
+    try:
+        with opener(path, "rt", encoding="utf-8-sig", newline="") as fh:
+            row = next(csv.reader(fh), None)
+    except (OSError, UnicodeDecodeError, csv.Error, EOFError) as exc:
+        raise TagauditError(f"cannot read the CSV header ({exc})", where=f"{path}:1",
+                            hint="export the file again as UTF-8 CSV") from exc
+    return tuple(c.strip() for c in row) if row else ()
+
+
+def csv_options(header: tuple[str, ...]) -> str:
+    """DuckDB read_csv options: every column as VARCHAR, RFC 4180 quoting, no sniffing."""
+    cols = ", ".join(f"{focus.quote_str(c)}: 'VARCHAR'" for c in header)
+    return (f"columns={{{cols}}}, auto_detect=false, header=true, delim=',', quote='\"', escape='\"', "
+            "null_padding=false")
+
+
+def describe(con: Any, path: Path, index: int) -> Source:
+    """Read a file's columns and map them; raises TagauditError when the file is unusable."""
+    fmt = file_format(path)
+    if fmt is None:
+        raise TagauditError("unknown file type", where=str(path), hint="use .csv, .csv.gz or .parquet")
+    if path.stat().st_size == 0:
+        raise TagauditError("the file is empty", where=str(path), hint="export it again; a FOCUS file has a header")
+    if fmt == "csv":
+        header = read_header(path)
+        if not any(header):
+            raise TagauditError("no header row", where=f"{path}:1", hint="export it again with column names")
+        types = tuple((c, "VARCHAR") for c in header)
+    else:
+        try:
+            rel = con.sql(f"DESCRIBE SELECT * FROM read_parquet({focus.quote_str(str(path))})").fetchall()
+        except Exception as exc:  # DuckDB raises several exception types for bad Parquet
+            raise TagauditError(f"not a readable Parquet file ({str(exc).splitlines()[0]})", where=str(path),
+                                hint="export it again, or convert it with `tagaudit billing convert`") from exc
+        types = tuple((str(r[0]), str(r[1])) for r in rel)
+        header = tuple(c for c, _ in types)
+    mapping, notes = map_columns(str(path), header)
+    return Source(index, str(path), fmt, header, types, mapping, focus.detect_version({d for d, _ in mapping}),
+                  notes)
+
+
+def map_columns(where: str, header: tuple[str, ...]) -> tuple[tuple[tuple[str, str], ...], tuple[Note, ...]]:
+    """FOCUS/x_ column -> file column, plus notes; raises when a column tagaudit relies on is missing."""
+    by_lower = {c.lower(): c for c in reversed(header)}
+    mapping: dict[str, str] = {}
+    notes: list[Note] = []
+    for name in focus.ALL_COLUMNS:
+        if name in header:
+            mapping[name] = name
+        elif name.lower() in by_lower:
+            mapping[name] = by_lower[name.lower()]
+            notes.append(Note(where, mapping[name], f"column name differs in case from FOCUS {name}",
+                              "use the exact FOCUS column id"))
+    for alias, name in focus.ALIASES.items():
+        if name not in mapping and alias in header:
+            mapping[name] = alias
+            notes.append(Note(where, alias, f"read as {name} (older or newer FOCUS name)",
+                              "fine for tagaudit; FOCUS 1.2 calls it " + name))
+    missing_core = [c for c in focus.CORE if c not in mapping]
+    if missing_core:
+        raise TagauditError(f"missing mandatory column(s) {', '.join(missing_core)}", where=where,
+                            hint="export FOCUS 1.0-1.2 data, or convert a native export with "
+                                 "`tagaudit billing convert`")
+    for name in focus.MANDATORY:
+        if name not in mapping:
+            notes.append(Note(where, name, "mandatory FOCUS column is missing; read as NULL",
+                              "add the column to the export"))
+    used = set(mapping.values())
+    strays = [c for c in header if c not in used and c and not c.startswith("x_")]
+    if strays:
+        notes.append(Note(where, ", ".join(strays[:8]) + (" ..." if len(strays) > 8 else ""),
+                          "not a FOCUS column and not x_-prefixed; ignored",
+                          "prefix custom columns with x_"))
+    return tuple(mapping.items()), tuple(notes)
+
+
+def read_sql(src: Source, *, rejects: bool = False, row_numbers: bool = False) -> str:
+    """The table-function call that scans `src`. CSV rows that cannot be parsed are skipped by DuckDB
+    and, with `rejects`, recorded in the table `rejects_<index>` (the caller accounts for them)."""
+    path = focus.quote_str(src.path)
+    if src.format == "parquet":
+        extra = ", file_row_number=true" if row_numbers else ""
+        return f"read_parquet({path}{extra})"
+    mode = (f"store_rejects=true, rejects_table='rejects_{src.index}', rejects_scan='rejscan_{src.index}'"
+            if rejects else "ignore_errors=true")
+    call = f"read_csv({path}, {csv_options(src.header)}, {mode})"
+    return f"(SELECT row_number() OVER () - 1 AS file_row_number, * FROM {call})" if row_numbers else call
+
+
+def sniff_text(path: Path, limit: int = 65536) -> str:
+    """The first bytes of a (possibly gzipped) text file, for format sniffing."""
+    opener: Any = gzip.open if path.name.lower().endswith(".gz") else open
+    with opener(path, "rb") as fh:
+        head: bytes = fh.read(limit)
+    return io.TextIOWrapper(io.BytesIO(head), encoding="utf-8-sig", errors="replace").read()

@@ -1,0 +1,246 @@
+"""Converters: documented quirks, and the round trip native -> FOCUS 1.2 -> `check` (0 rejected, same total)."""
+
+from __future__ import annotations
+
+import csv
+import json
+from collections.abc import Callable
+from decimal import ROUND_HALF_UP, Decimal
+from pathlib import Path
+
+import pytest
+from typer.testing import CliRunner
+
+from auditor.billing import load_billing
+from auditor.billing.convert import convert_files, sniff
+from auditor.billing.load import connect
+from auditor.cli import app
+
+NATIVE = Path(__file__).parent / "fixtures" / "native"
+runner = CliRunner()
+
+
+def _json(path: Path) -> object:
+    return json.loads(path.read_text(), parse_float=Decimal)
+
+
+def openai_total(paths: list[Path]) -> Decimal:
+    pages = _json(paths[0])
+    return sum((r["amount"]["value"] for p in pages for b in p["data"] for r in b["results"]), Decimal(0))
+
+
+def anthropic_total(paths: list[Path]) -> Decimal:
+    doc = _json(paths[0])
+    return sum((Decimal(r["amount"]) / 100 for b in doc["data"] for r in b["results"]), Decimal(0))
+
+
+def csv_total(column: str, fallback: str | None = None, places: int | None = None
+              ) -> Callable[[list[Path]], Decimal]:
+    """Σ of a CSV money column in Python Decimal (optionally each value rounded half-up to `places`)."""
+    def total(paths: list[Path]) -> Decimal:
+        with paths[0].open(encoding="utf-8-sig", newline="") as fh:
+            rows = list(csv.DictReader(fh))
+        values = [Decimal(r.get(column) or r[fallback or column]) for r in rows]
+        if places is not None:
+            values = [v.quantize(Decimal(1).scaleb(-places), ROUND_HALF_UP) for v in values]
+        return sum(values, Decimal(0))
+    return total
+
+
+def gcp_total(paths: list[Path]) -> Decimal:
+    recs = [json.loads(line, parse_float=Decimal) for line in paths[0].read_text().splitlines() if line.strip()]
+    return sum((r["cost"] + sum((c["amount"] for c in r["credits"]), Decimal(0)) for r in recs), Decimal(0))
+
+
+ROUND_TRIPS = [
+    pytest.param("openai-costs", ["openai-costs.json", "openai-usage.json"], openai_total, id="openai costs + usage"),
+    pytest.param("anthropic-cost", ["anthropic-cost.json", "anthropic-usage.json"], anthropic_total,
+                 id="anthropic cost report in cents + usage"),
+    pytest.param("aws-cur", ["aws-cur2.csv"], csv_total("line_item_net_unblended_cost", "line_item_unblended_cost"),
+                 id="aws cur 2.0 csv, net else unblended"),
+    pytest.param("aws-cur", ["aws-legacy-tags.csv"], csv_total("lineItem/UnblendedCost"), id="aws legacy cur csv"),
+    pytest.param("azure", ["azure-cost-details.csv"], csv_total("CostInBillingCurrency"), id="azure cost details"),
+    pytest.param("gcp", ["gcp-billing.jsonl"], gcp_total, id="gcp json lines with credits"),
+]
+
+
+@pytest.mark.parametrize("suffix", [".parquet", ".csv"])
+@pytest.mark.parametrize("kind, files, native_total", ROUND_TRIPS)
+def test_round_trip_passes_check_and_keeps_the_native_total_exactly(
+        tmp_path: Path, kind: str, files: list[str], native_total: Callable[[list[Path]], Decimal], suffix: str) -> None:
+    inputs = [NATIVE / f for f in files]
+    out = tmp_path / f"focus{suffix}"
+    result = runner.invoke(app, ["billing", "convert", *map(str, inputs), "--from", kind, "--output", str(out)])
+    assert result.exit_code == 0, result.output
+    checked = runner.invoke(app, ["billing", "check", str(out)])
+    assert checked.exit_code == 0, checked.output
+    data = load_billing([out])
+    assert data.rejected_rows == 0 and not data.notes
+    assert sum((m.amount for m in data.currencies), Decimal(0)) == native_total(inputs)
+
+
+@pytest.mark.parametrize("name, kind", [
+    ("openai-costs.json", "openai-costs"), ("openai-usage.json", "openai-usage"),
+    ("anthropic-cost.json", "anthropic-cost"), ("anthropic-usage.json", "anthropic-usage"),
+    ("aws-cur2.csv", "aws-cur"), ("aws-legacy-tags.csv", "aws-cur"), ("azure-cost-details.csv", "azure"),
+    ("gcp-billing.jsonl", "gcp"),
+])
+def test_sniffing_recognises_each_native_export(name: str, kind: str) -> None:
+    assert sniff(NATIVE / name) == kind
+
+
+def rows(tmp_path: Path, kind: str, *files: str, sql: str) -> list[tuple[object, ...]]:
+    out = tmp_path / "o.parquet"
+    convert_files([NATIVE / f for f in files], kind, out)
+    return connect().execute(sql.replace("OUT", f"read_parquet('{out}')")).fetchall()
+
+
+def test_openai_line_items_become_model_token_type_and_batch(tmp_path: Path) -> None:
+    got = rows(tmp_path, "openai-costs", "openai-costs.json", "openai-usage.json", sql="""
+        SELECT x_Model, x_TokenType, x_Batch, BillingCurrency, SubAccountId, ConsumedQuantity::BIGINT
+        FROM OUT ORDER BY ChargePeriodStart, BilledCost""")
+    assert got == [
+        ("gpt-4o-2024-08-06", "cached_input", "false", "USD", "proj_support", 8000),
+        ("gpt-4o-2024-08-06", "input", "false", "USD", "proj_support", 20500),
+        ("gpt-4o-2024-08-06", "output", "false", "USD", "proj_support", 5000),
+        ("gpt-4o-mini-2024-07-18", "input", "true", "USD", "proj_legacy", 16000000),
+        ("text-embedding-3-small", "input", "false", "USD", "proj_legacy", 15000),
+        ("gpt-4o-mini", None, "false", "USD", "proj_legacy", None),
+    ]
+
+
+def test_openai_usage_alone_gives_tokens_at_zero_cost_with_a_note(tmp_path: Path) -> None:
+    result = convert_files([NATIVE / "openai-usage.json"], "openai-usage", tmp_path / "u.parquet")
+    assert result.focus_total[0].amount == 0 and "carry no money" in result.notes[0]
+
+
+def test_anthropic_amounts_are_cents_and_the_default_workspace_is_null(tmp_path: Path) -> None:
+    got = rows(tmp_path, "anthropic-cost", "anthropic-cost.json", "anthropic-usage.json", sql="""
+        SELECT BilledCost, SubAccountId, SubAccountName, x_TokenType, x_ServiceTier, x_CostType,
+               ConsumedQuantity::BIGINT FROM OUT ORDER BY ChargePeriodStart, x_TokenType NULLS LAST, BilledCost""")
+    assert (Decimal("0.0050000000"), "wrkspc_search", None, "cache_read_input_tokens", "standard", "tokens",
+            16667) in got
+    assert (Decimal("6.0000000000"), "wrkspc_search", None, "cache_creation.ephemeral_1h_input_tokens", "standard",
+            "tokens", 1000000) in got
+    assert (Decimal("18.7500000000"), "wrkspc_search", None, "cache_creation.ephemeral_5m_input_tokens", "standard",
+            "tokens", 5000000) in got
+    assert (Decimal("1.2345000000"), "wrkspc_search", None, "uncached_input_tokens", "standard", "tokens", 411500) in got
+    assert (Decimal("7.5025000000"), None, "Default", "output_tokens", "batch", "tokens", 3001000) in got
+    assert (Decimal("10.0000000000"), None, "Default", None, None, "web_search", None) in got
+
+
+def test_anthropic_priority_usage_is_kept_at_zero_cost_and_noted(tmp_path: Path) -> None:
+    result = convert_files([NATIVE / "anthropic-cost.json", NATIVE / "anthropic-usage.json"], "anthropic-cost",
+                           tmp_path / "a.parquet")
+    assert any("priority-tier usage is not in Anthropic's cost report" in n for n in result.notes)
+    got = connect().execute(f"SELECT x_TokenType, ConsumedQuantity::BIGINT, BilledCost FROM "
+                            f"read_parquet('{tmp_path / 'a.parquet'}') WHERE x_ServiceTier = 'priority' "
+                            "ORDER BY 1").fetchall()
+    assert got == [("output_tokens", 300, Decimal(0)), ("uncached_input_tokens", 2000, Decimal(0))]
+
+
+def test_aws_cur_maps_tags_credits_marketplace_and_net_cost(tmp_path: Path) -> None:
+    got = rows(tmp_path, "aws-cur", "aws-cur2.csv", sql="""
+        SELECT SkuMeter, ChargeCategory, BilledCost, Tags, PublisherName, ServiceName, ResourceName, InvoiceId
+        FROM OUT ORDER BY BilledCost""")
+    by_meter = {r[0]: r[1:] for r in got}
+    credit = next(r for r in got if r[1] == "Credit")
+    assert credit[2] == Decimal(-25)
+    assert by_meter["USE1-Claude3.5Sonnet-input-tokens"][1] == Decimal("4.05")  # net unblended
+    assert by_meter["USE1-Claude3.5Sonnet-cache-read-input-token-count"][1] == Decimal("0.6")  # net empty
+    assert json.loads(by_meter["USE1-Claude3.5Sonnet-input-tokens"][2]) == {
+        "team": "platform", "cost_center": "cc-300", "aws:createdBy": "AROA:alice"}
+    assert by_meter["USE1-Claude3.5Sonnet-input-tokens"][5] == "summarizer"
+    assert by_meter["USE1-Claude3.5Sonnet-cache-write-input-token-count"][2] is None  # empty map
+    assert by_meter["USE1-MP:USE1_InputTokenCount-Units"][3:5] == ("Anthropic, PBC",
+                                                                   "Claude 3 Haiku (Amazon Bedrock Edition)")
+
+
+def test_aws_cur_2_parquet_with_map_columns_converts(tmp_path: Path) -> None:
+    src = tmp_path / "cur.parquet"
+    connect().execute(f"""COPY (SELECT '123456789012' AS bill_payer_account_id,
+        TIMESTAMP '2026-10-01' AS bill_billing_period_start_date, TIMESTAMP '2026-11-01' AS bill_billing_period_end_date,
+        'Usage' AS line_item_line_item_type, TIMESTAMP '2026-10-02' AS line_item_usage_start_date,
+        TIMESTAMP '2026-10-02 01:00:00' AS line_item_usage_end_date, 'AmazonBedrock' AS line_item_product_code,
+        'USE1-Claude3Haiku-output-tokens' AS line_item_usage_type, 0.1::DOUBLE AS line_item_unblended_cost,
+        NULL::DOUBLE AS line_item_net_unblended_cost, 'USD' AS line_item_currency_code,
+        MAP {{'product_name': 'Amazon Bedrock'}} AS product, MAP {{'user:team': 'search'}} AS resource_tags)
+        TO '{src}' (FORMAT parquet)""")
+    out = tmp_path / "f.parquet"
+    result = convert_files([src], "auto", out)
+    assert result.focus_total[0].amount == Decimal("0.1")
+    assert connect().execute(f"SELECT Tags, ServiceName FROM read_parquet('{out}')").fetchone() == (
+        '{"team":"search"}', "Amazon Bedrock")
+
+
+def test_azure_tags_get_braces_and_periods_become_exclusive(tmp_path: Path) -> None:
+    got = rows(tmp_path, "azure", "azure-cost-details.csv", sql="""
+        SELECT Tags, strftime(BillingPeriodEnd, '%Y-%m-%d'), strftime(ChargePeriodEnd, '%Y-%m-%d'), ServiceName,
+               ConsumedQuantity, PricingUnit, ResourceName, ChargeCategory, ChargeClass
+        FROM OUT ORDER BY ChargePeriodStart, BilledCost DESC""")
+    assert json.loads(got[0][0]) == {"team": "payments", "env": "prod"}
+    assert got[0][1:7] == ("2026-11-01", "2026-10-06", "Azure OpenAI", Decimal("1234500"), "1000 Tokens",
+                           "acme-payments")
+    assert got[2][0] is None
+    assert [r[3] for r in got] == ["Azure OpenAI", "Cognitive Services", "Azure OpenAI", "Azure OpenAI"]
+    assert got[-1][7:] == ("Credit", "Correction")
+
+
+def test_gcp_labels_override_project_labels_and_credits_become_rows(tmp_path: Path) -> None:
+    got = rows(tmp_path, "gcp", "gcp-billing.jsonl", sql="""
+        SELECT ChargeCategory, BilledCost, Tags, strftime(BillingPeriodStart, '%Y-%m-%dT%H:%M'),
+               strftime(BillingPeriodEnd, '%Y-%m-%dT%H:%M'), x_CreditType
+        FROM OUT WHERE SubAccountId = 'acme-growth' ORDER BY BilledCost""")
+    assert [(r[0], r[1]) for r in got] == [("Credit", Decimal("-2.000001")), ("Credit", Decimal("-0.1")),
+                                           ("Tax", Decimal("0.99")), ("Usage", Decimal("12.345678"))]
+    assert json.loads(got[-1][2]) == {"team": "growth", "cost_center": "cc-400", "use_case": "campaigns",
+                                      "environment": "production"}
+    assert got[0][2] == got[-1][2] and got[0][5] == "FREE_TIER"
+    assert got[-1][3:5] == ("2026-10-01T07:00", "2026-11-01T07:00")  # Pacific month in UTC
+
+
+def test_gcp_csv_exports_with_dotted_columns_convert_the_same(tmp_path: Path) -> None:
+    recs = [json.loads(line) for line in (NATIVE / "gcp-billing.jsonl").read_text().splitlines()]
+    flat = []
+    for r in recs:
+        flat.append({"billing_account_id": r["billing_account_id"], "service.description": r["service"]["description"],
+                     "sku.description": r["sku"]["description"], "usage_start_time": r["usage_start_time"],
+                     "usage_end_time": r["usage_end_time"], "project.id": r["project"]["id"],
+                     "project.labels": json.dumps(r["project"].get("labels", [])), "labels": json.dumps(r["labels"]),
+                     "cost": str(r["cost"]), "currency": r["currency"], "credits": json.dumps(r["credits"]),
+                     "invoice.month": r["invoice"]["month"], "cost_type": r["cost_type"]})
+    path = tmp_path / "gcp.csv"
+    with path.open("w", newline="") as fh:
+        writer = csv.DictWriter(fh, fieldnames=list(flat[0]))
+        writer.writeheader()
+        writer.writerows(flat)
+    result = convert_files([path], "auto", tmp_path / "g.parquet")
+    assert result.focus_total[0].amount == gcp_total([NATIVE / "gcp-billing.jsonl"])
+
+
+@pytest.mark.parametrize("name, column", [
+    pytest.param("aws-legacy-cur-sample.csv", "lineItem/UnblendedCost", id="legacy cur slash headers"),
+    pytest.param("azure-ea-actualcost-sample.csv", "CostInBillingCurrency", id="azure ea, tags without braces"),
+])
+def test_shared_native_samples_round_trip(tmp_path: Path, samples: Path, name: str, column: str) -> None:
+    """Both samples convert with 0 rejected rows. The Azure one has costs with up to 14 decimals: each is
+    rounded to DECIMAL(38, 10) (the brief's money type), which the conversion says, and the total is the
+    exact sum of the rounded values."""
+    src = samples / "native" / name
+    with src.open(encoding="utf-8-sig", newline="") as fh:
+        values = [Decimal(r[column]) for r in csv.DictReader(fh)]
+    rounded = sum(1 for v in values if v != v.quantize(Decimal("1e-10")))
+    out = tmp_path / "out.csv"
+    result = runner.invoke(app, ["billing", "convert", str(src), "--output", str(out)])
+    assert result.exit_code == 0
+    assert (f"{rounded} cost values have more than 10 decimal places" in result.output) == bool(rounded)
+    data = load_billing([out])
+    assert data.rejected_rows == 0
+    assert data.currencies[0].amount == csv_total(column, places=10)([src])
+
+
+def test_a_focus_file_is_not_converted_again(tmp_path: Path) -> None:
+    focus_file = tmp_path / "f.csv"
+    focus_file.write_text("BilledCost,BillingCurrency\n1,USD\n")
+    result = runner.invoke(app, ["billing", "convert", str(focus_file), "-o", str(tmp_path / "x.parquet")])
+    assert result.exit_code == 2 and "already FOCUS" in result.output
