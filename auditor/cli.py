@@ -173,12 +173,15 @@ def rules(fmt: Annotated[Format, typer.Option("--format", "-f", help="console, j
 def _register() -> None:
     from auditor.billing.cli import billing_app  # typer only; DuckDB loads inside its commands
     from auditor.cli_baseline import baseline_app, suppressions
+    from auditor.cli_inventory import inventory, score
     from auditor.cli_policy import policy_app
 
     app.add_typer(policy_app, name="policy")
     app.add_typer(baseline_app, name="baseline")
     app.add_typer(billing_app, name="billing")
     app.command()(suppressions)
+    app.command()(inventory)
+    app.command()(score)
 
 
 _register()

@@ -118,7 +118,9 @@ def _dimension_exprs(t: Table) -> dict[str, str]:
         "ServiceCategory": f"CASE WHEN {bedrock} THEN 'AI and Machine Learning' ELSE "
                            f"{case_map(code, SERVICE_CATEGORY, qs('Other'))} END",
         "ServiceSubcategory": f"CASE WHEN {bedrock} THEN 'Generative AI' END",
-        "ResourceId": resource, "ResourceName": f"NULLIF(regexp_extract({resource}, '[:/]([^:/]+)$', 1), '')",
+        "ResourceId": resource, "ResourceName": f"NULLIF(CASE WHEN {resource} LIKE 'arn:%' "  # arn:p:svc:region:acct:type/NAME (NAME may hold ':')
+                        f"THEN regexp_extract({resource}, '^arn:[^:]*:[^:]*:[^:]*:[^:]*:(?:[^/:]+[/:])?(.+)$', 1) "
+                        f"ELSE regexp_extract({resource}, '[:/]([^:/]+)$', 1) END, '')",
         "ResourceType": f"CASE WHEN contains({resource}, 'application-inference-profile/') THEN "
                         f"'Application Inference Profile' WHEN contains({resource}, 'foundation-model/') THEN "
                         f"'Foundation Model' ELSE {_product(t, 'product_family')} END",

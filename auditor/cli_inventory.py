@@ -1,0 +1,145 @@
+"""`tagaudit inventory` (the two-week audit) and `tagaudit score` (compliance score with history)."""
+
+from __future__ import annotations
+
+import datetime as dt
+import sys
+from dataclasses import dataclass
+from decimal import Decimal
+from enum import Enum
+from pathlib import Path
+from typing import Annotated, Any
+
+import typer
+
+from auditor.cli import CacheDirOpt, NoCacheOpt, PolicyOpt, cache_dir_for, fail
+from auditor.errors import EXIT_CLEAN, EXIT_FINDINGS, TagauditError
+
+Repos = Annotated[list[Path] | None, typer.Argument(help="Repositories (directories) to scan.")]
+BillingOpt = Annotated[list[Path] | None, typer.Option("--billing", "-b", help="Billing files or folders: FOCUS "
+                                                        "1.0-1.2 (CSV, CSV.gz, Parquet) or provider exports (repeatable).")]
+InvoicesOpt = Annotated[Path | None, typer.Option("--invoices", help="Invoice totals (YAML or CSV) to reconcile with.")]
+CurrencyOpt = Annotated[str | None, typer.Option("--currency", help="Only rows billed in this currency.")]
+AccountOpt = Annotated[str | None, typer.Option("--account", help="Billing account id for converted OpenAI and "
+                                                                  "Anthropic exports.")]
+
+
+class InvFormat(str, Enum):
+    markdown = "markdown"
+    json = "json"
+    html = "html"
+
+
+@dataclass(frozen=True)
+class _Inputs:
+    repos: list[Path]
+    billing: list[Path]
+    invoices: Path | None
+    policy: Path | None
+    currency: str | None
+    account: str | None
+    cache_dir: Path | None
+    no_cache: bool
+
+
+def _build(inputs: _Inputs) -> Any:
+    from auditor.billing import load_billing, load_invoices, pool_spend, reconcile
+    from auditor.gate import GateOptions, run_gate
+    from auditor.inventory.build import ScannedRepo, build_inventory, prepare_billing, temp_workdir
+    from auditor.policy import discover_policy
+
+    if not inputs.billing:
+        raise TagauditError("no billing data given", hint="pass --billing FILE (FOCUS or provider exports)")
+    repos = inputs.repos or [Path(".")]
+    for repo in repos:
+        if not repo.is_dir():
+            raise TagauditError("not a directory", where=str(repo), hint="pass repository directories")
+    policy = discover_policy(repos[0], inputs.policy, cache_dir=cache_dir_for(repos[0], inputs.cache_dir,
+                                                                              inputs.no_cache))
+    scanned = []
+    for repo in repos:
+        cache = cache_dir_for(repo, inputs.cache_dir, inputs.no_cache)
+        pol = policy if inputs.policy else discover_policy(repo, None, cache_dir=cache)
+        report = run_gate([repo], repo, pol, GateOptions(use_baseline=False, cache_dir=cache)).report
+        scanned.append(ScannedRepo(repo.resolve().name, repo, report))
+    with temp_workdir() as work:
+        focus, notes = prepare_billing(inputs.billing, Path(work), inputs.account)
+        for note in notes:
+            sys.stderr.write(f"tagaudit: note: {note}\n")
+        data = load_billing(focus, currency=inputs.currency)
+        allocation = pool_spend(data, policy)
+        rec = reconcile(data, load_invoices(inputs.invoices), policy) if inputs.invoices else None
+        return build_inventory(scanned, data, allocation, rec, policy), policy
+
+
+def _render(fmt: str, inv: Any) -> str:
+    if fmt == "json":
+        from auditor.inventory.render import render_inventory_json
+
+        return render_inventory_json(inv)
+    if fmt == "html":
+        from auditor.inventory.render_html import render_inventory_html
+
+        return render_inventory_html(inv)
+    from auditor.inventory.render_md import render_inventory_markdown
+
+    return render_inventory_markdown(inv)
+
+
+def inventory(
+    repos: Repos = None, billing: BillingOpt = None, invoices: InvoicesOpt = None, policy: PolicyOpt = None,
+    fmt: Annotated[InvFormat, typer.Option("--format", "-f", help="Written to standard output.")] = InvFormat.markdown,
+    output: Annotated[list[str] | None, typer.Option("--output", "-o", metavar="FORMAT=PATH",
+                                                     help="Also write markdown, json or html to PATH.")] = None,
+    currency: CurrencyOpt = None, account: AccountOpt = None, cache_dir: CacheDirOpt = None,
+    no_cache: NoCacheOpt = False,
+) -> None:
+    """The two-week audit: every AI integration, tagging coverage, largest untagged pools and their code."""
+    try:
+        targets = []
+        for spec in output or []:
+            kind, sep, path = spec.partition("=")
+            if not sep or kind not in InvFormat.__members__:
+                raise TagauditError(f"--output {spec!r} is not FORMAT=PATH", hint="formats: markdown, json, html")
+            targets.append((kind, Path(path)))
+        inv, _ = _build(_Inputs(list(repos or []), list(billing or []), invoices, policy, currency, account,
+                                cache_dir, no_cache))
+        for kind, path in targets:
+            path.parent.mkdir(parents=True, exist_ok=True)
+            path.write_text(_render(kind, inv), encoding="utf-8")
+    except TagauditError as exc:
+        fail(exc)
+        return
+    sys.stdout.write(_render(fmt.value, inv))
+    raise typer.Exit(EXIT_CLEAN)
+
+
+def score(
+    repos: Repos = None, billing: BillingOpt = None, invoices: InvoicesOpt = None, policy: PolicyOpt = None,
+    history: Annotated[bool, typer.Option("--history", help="Print the recorded trend instead of scoring.")] = False,
+    history_file: Annotated[Path, typer.Option("--history-file", help="SQLite history store.")]
+    = Path(".tagaudit-history.sqlite"),
+    no_record: Annotated[bool, typer.Option("--no-record", help="Do not append this score to the history.")] = False,
+    fail_if_not_ready: Annotated[bool, typer.Option("--fail-if-not-ready", help="Exit 1 unless chargeback-ready.")]
+    = False,
+    currency: CurrencyOpt = None, account: AccountOpt = None, cache_dir: CacheDirOpt = None,
+    no_cache: NoCacheOpt = False,
+) -> None:
+    """Coverage by call sites and spend, untagged share, reconciliation variance and chargeback readiness."""
+    from auditor.inventory.score import append_history, compute_score, read_history, render_history, render_score
+
+    try:
+        past = read_history(history_file)
+        if history:
+            sys.stdout.write(render_history(past))
+            raise typer.Exit(EXIT_CLEAN)
+        inv, pol = _build(_Inputs(list(repos or []), list(billing or []), invoices, policy, currency, account,
+                                  cache_dir, no_cache))
+        result = compute_score(inv, past, Decimal(str(pol.tolerance)), dt.datetime.now(dt.timezone.utc))
+        if not no_record:
+            append_history(history_file, result)
+    except TagauditError as exc:
+        fail(exc)
+        return
+    sys.stdout.write(render_score(result))
+    raise typer.Exit(EXIT_FINDINGS if fail_if_not_ready and not result.ready else EXIT_CLEAN)

@@ -1,0 +1,111 @@
+"""The two-week audit inventory as a Markdown document (the default output of `tagaudit inventory`)."""
+
+from __future__ import annotations
+
+from auditor.billing.records import Spend
+from auditor.inventory.records import Inventory
+from auditor.inventory.render import _md, fmt_money, fmt_pct
+
+
+def _spend_table(title: str, rows: tuple[Spend, ...], currency: str | None) -> list[str]:
+    out = [f"## {title}", "", "| | spend | allocated | untagged |", "|---|---:|---:|---:|"]
+    out += [f"| {_md(s.name)} | {fmt_money(s.cost, currency)} | {fmt_money(s.allocated_cost, currency)} | "
+            f"{fmt_money(s.untagged_cost, currency)} |" for s in rows]
+    return out + [""]
+
+
+def _headline(inv: Inventory) -> list[str]:
+    s, cur = inv.summary, inv.summary.currency
+    period = f"{s.period[0]} to {s.period[1]}" if s.period else "unknown period"
+    return [
+        "# AI spend audit inventory", "",
+        f"Period {period} · {s.repos} repositor{'y' if s.repos == 1 else 'ies'}, {s.files_scanned} files scanned · "
+        f"policy `{_md(inv.policy)}`", "",
+        "| AI spend | allocated | untagged | coverage by spend | call sites | tagged call sites |",
+        "|---:|---:|---:|---:|---:|---:|",
+        f"| {fmt_money(s.total_ai_cost, cur)} | {fmt_money(s.allocated_cost, cur)} | "
+        f"{fmt_money(s.untagged_cost, cur)} | {fmt_pct(s.coverage_by_spend)} | {s.call_sites} | "
+        f"{s.tagged_call_sites} ({fmt_pct(s.coverage_by_call_sites)}) |", "",
+    ]
+
+
+def _pools(inv: Inventory) -> list[str]:
+    cur = inv.summary.currency
+    out = ["## Largest untagged spend pools", ""]
+    if not inv.pools:
+        return out + ["No untagged AI spend.", ""]
+    out += ["| # | provider | account / resource | model | missing keys | cost | share | likely code |",
+            "|---:|---|---|---|---|---:|---:|---|"]
+    for n, p in enumerate(inv.pools, start=1):
+        pool = p.pool
+        where = pool.resource_name or pool.resource_id or pool.sub_account_id or "default"
+        code = "<br>".join(f"`{_md(lk.call.where)}` ({lk.confidence})" for lk in p.links[:3]) or "not found in code"
+        out.append(f"| {n} | {pool.provider} | {_md(where)} | {_md(pool.model or '-')} | "
+                   f"{', '.join(pool.missing_keys)} | {fmt_money(pool.cost, cur)} | {fmt_pct(p.share)} | {code} |")
+    out.append("")
+    for n, p in enumerate(inv.pools, start=1):
+        if not p.links:
+            continue
+        out.append(f"**Pool {n}**: " + "; ".join(
+            f"`{_md(lk.call.where)}` {lk.call.operation} [{lk.call.status}, {lk.confidence}]: {_md(lk.reason)}"
+            for lk in p.links[:5]))
+        out.append("")
+    return out
+
+
+def _integrations(inv: Inventory) -> list[str]:
+    out = ["## AI integrations", "",
+           "| repo | provider | SDK | call sites | tagged | untagged | unverifiable | exempt | coverage | models | owners |",
+           "|---|---|---|---:|---:|---:|---:|---:|---:|---|---|"]
+    out += [f"| {_md(i.repo)} | {i.provider} | {i.sdk} | {i.call_sites} | {i.tagged} | {i.untagged} | "
+            f"{i.unverifiable} | {i.exempt} | {fmt_pct(i.coverage)} | {_md(', '.join(i.models) or '-')} | "
+            f"{_md(', '.join(i.owners) or '-')} |" for i in inv.integrations]
+    return out + [""]
+
+
+def _gaps(inv: Inventory) -> list[str]:
+    out = ["## Tag values that never reach billing", ""]
+    if not inv.tag_gaps:
+        return out + ["Every tag value set in code appears in the billing data.", ""]
+    out += ["| provider | tag | set as | why it is not on the bill | call sites |", "|---|---|---|---|---|"]
+    out += [f"| {g.provider} | `{_md(g.key)}={_md(g.value)}` | {g.grade} | {_md(g.reason)} | "
+            f"{_md(', '.join(g.call_sites))} |" for g in inv.tag_gaps]
+    return out + [""]
+
+
+def _reconciliation(inv: Inventory) -> list[str]:
+    rec, cur = inv.reconciliation, inv.summary.currency
+    out = ["## Reconciliation", ""]
+    if rec is None:
+        return out + ["No invoices given (`--invoices FILE`), so billed cost was not checked against them.", ""]
+    out += [f"Tolerance {fmt_pct(rec.tolerance)}.", "",
+            "| invoice | invoiced | billed (FOCUS) | variance | |", "|---|---:|---:|---:|---|"]
+    for c in rec.invoices:
+        name = c.invoice.invoice_id or f"{c.invoice.period} {c.invoice.provider or ''}".strip()
+        out.append(f"| {_md(name)} | {fmt_money(c.invoice.amount, c.invoice.currency)} | "
+                   f"{fmt_money(c.billed, c.invoice.currency)} | {fmt_pct(c.variance)} | "
+                   f"{'**over tolerance**' if c.flagged else 'ok'} |")
+    flagged = [e for e in rec.estimates if e.flagged]
+    out += ["", f"Token estimates against list cost: {len(rec.estimates)} checked, {len(flagged)} over tolerance."]
+    out += [f"- {e.provider} {e.model or ''} {e.cost_source}: estimate {fmt_money(e.estimate, cur)} vs list "
+            f"{fmt_money(e.list_cost, cur)} ({fmt_pct(e.variance)})" for e in flagged[:10]]
+    return out + [""]
+
+
+def _billing(inv: Inventory) -> list[str]:
+    b = inv.billing
+    out = ["## Billing input", "",
+           f"{b['rows']} rows read, {b['valid_rows']} valid, {b['rejected_rows']} rejected (their cost is reported, "
+           "never silently counted).", ""]
+    out += [f"- `{_md(f['path'])}`: {f['format']}, FOCUS {f['focus_version']}, {f['rows']} rows, "
+            f"{f['rejected_rows']} rejected" for f in b["files"]]
+    out += [f"- rejected: {_md(r)}" for r in b["rejected"][:10]]
+    return out + [""]
+
+
+def render_inventory_markdown(inv: Inventory) -> str:
+    cur = inv.summary.currency
+    parts = (_headline(inv) + _pools(inv) + _spend_table("Spend by vendor", inv.allocation.spend_by_vendor, cur)
+             + _spend_table("Spend by team", inv.allocation.spend_by_team, cur) + _integrations(inv) + _gaps(inv)
+             + _reconciliation(inv) + _billing(inv))
+    return "\n".join(parts).rstrip() + "\n"

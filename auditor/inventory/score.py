@@ -1,0 +1,173 @@
+"""Compliance score, chargeback-readiness verdict, and its history in SQLite (money as exact text)."""
+
+from __future__ import annotations
+
+import datetime as dt
+import json
+import sqlite3
+from dataclasses import dataclass
+from decimal import Decimal
+from pathlib import Path
+from typing import Any
+
+from auditor import __version__
+from auditor.errors import TagauditError
+from auditor.inventory.records import Inventory
+
+SCHEMA_VERSION = 1
+COVERAGE_TARGET = Decimal("0.90")
+MIN_MONTHS = 3
+
+
+@dataclass(frozen=True, slots=True)
+class Score:
+    recorded_at: str
+    period_start: str | None
+    period_end: str | None
+    currency: str | None
+    total_ai_cost: Decimal
+    allocated_cost: Decimal
+    untagged_cost: Decimal
+    coverage_by_spend: Decimal | None
+    coverage_by_call_sites: Decimal | None
+    untagged_share: Decimal | None
+    variance: Decimal | None
+    months: int
+    ready: bool
+    reasons: tuple[str, ...]
+    repos: tuple[str, ...]
+    policy: str
+
+
+def _months(start: str | None, end: str | None) -> set[str]:
+    if not start or not end:
+        return set()
+    first, last = dt.date.fromisoformat(start), dt.date.fromisoformat(end) - dt.timedelta(days=1)
+    months, cur = set(), first.replace(day=1)
+    while cur <= last:
+        months.add(cur.strftime("%Y-%m"))
+        cur = (cur + dt.timedelta(days=32)).replace(day=1)
+    return months
+
+
+def compute_score(inv: Inventory, history: list[Score], tolerance: Decimal, now: dt.datetime) -> Score:
+    s = inv.summary
+    start, end = s.period if s.period else (None, None)
+    share = (s.untagged_cost / s.total_ai_cost).quantize(Decimal("0.0001")) if s.total_ai_cost else None
+    variances = [abs(c.variance) for c in (inv.reconciliation.invoices if inv.reconciliation else ())
+                 if c.variance is not None]
+    variance = max(variances) if variances else None
+    months = _months(start, end)
+    for past in history:
+        months |= _months(past.period_start, past.period_end)
+    reasons = []
+    if s.coverage_by_spend is None or s.coverage_by_spend < COVERAGE_TARGET:
+        reasons.append(f"coverage by spend {_pct(s.coverage_by_spend)} is below {_pct(COVERAGE_TARGET)}")
+    if variance is None:
+        reasons.append("no invoice reconciliation (pass --invoices)")
+    elif variance > tolerance:
+        reasons.append(f"invoice variance {_pct(variance)} is above {_pct(tolerance)}")
+    if len(months) < MIN_MONTHS:
+        reasons.append(f"{len(months)} month(s) of billing history, {MIN_MONTHS} needed")
+    return Score(now.isoformat(timespec="seconds"), start, end, s.currency, s.total_ai_cost, s.allocated_cost,
+                 s.untagged_cost, s.coverage_by_spend, s.coverage_by_call_sites, share, variance, len(months),
+                 not reasons, tuple(reasons), tuple(sorted({i.repo for i in inv.integrations})), inv.policy)
+
+
+def _pct(value: Decimal | None) -> str:
+    return "-" if value is None else f"{value * 100:.1f}%"
+
+
+_COLUMNS = ("recorded_at", "period_start", "period_end", "currency", "total_ai_cost", "allocated_cost",
+            "untagged_cost", "coverage_by_spend", "coverage_by_call_sites", "untagged_share", "variance", "months",
+            "ready", "reasons", "repos", "policy")
+_MONEY = frozenset({"total_ai_cost", "allocated_cost", "untagged_cost", "coverage_by_spend",
+                    "coverage_by_call_sites", "untagged_share", "variance"})
+
+
+def _connect(path: Path) -> sqlite3.Connection:
+    try:
+        path.parent.mkdir(parents=True, exist_ok=True)
+        con = sqlite3.connect(path)
+        version = con.execute("PRAGMA user_version").fetchone()[0]
+        if version not in (0, SCHEMA_VERSION):
+            raise TagauditError(f"history store has schema version {version}, this tagaudit knows {SCHEMA_VERSION}",
+                                where=str(path), hint="upgrade tagaudit or point --history-file elsewhere")
+        con.execute(f"CREATE TABLE IF NOT EXISTS scores (id INTEGER PRIMARY KEY, {', '.join(_COLUMNS)}, tool_version)")
+        con.execute(f"PRAGMA user_version = {SCHEMA_VERSION}")
+        return con
+    except sqlite3.DatabaseError as exc:
+        raise TagauditError(f"history store is not a usable SQLite database ({exc})", where=str(path),
+                            hint="move the file aside; a new store is created on the next run") from exc
+
+
+def _to_row(score: Score) -> tuple[Any, ...]:
+    values = []
+    for col in _COLUMNS:
+        v = getattr(score, col)
+        if col in _MONEY:
+            v = None if v is None else f"{v:f}"
+        elif col in ("reasons", "repos"):
+            v = json.dumps(list(v))
+        elif col == "ready":
+            v = int(v)
+        values.append(v)
+    return tuple(values)
+
+
+def _from_row(row: tuple[Any, ...]) -> Score:
+    fields: dict[str, Any] = dict(zip(_COLUMNS, row))
+    for col in _MONEY:
+        fields[col] = Decimal(fields[col]) if fields[col] is not None else None
+    fields["reasons"] = tuple(json.loads(fields["reasons"]))
+    fields["repos"] = tuple(json.loads(fields["repos"]))
+    fields["ready"] = bool(fields["ready"])
+    return Score(**fields)
+
+
+def read_history(path: Path) -> list[Score]:
+    if not path.exists():
+        return []
+    with _connect(path) as con:
+        rows = con.execute(f"SELECT {', '.join(_COLUMNS)} FROM scores ORDER BY id").fetchall()
+    return [_from_row(r) for r in rows]
+
+
+def append_history(path: Path, score: Score) -> None:
+    con = _connect(path)
+    try:
+        with con:
+            con.execute(f"INSERT INTO scores ({', '.join(_COLUMNS)}, tool_version) VALUES "
+                        f"({', '.join('?' * (len(_COLUMNS) + 1))})", (*_to_row(score), __version__))
+    finally:
+        con.close()
+
+
+def render_score(score: Score) -> str:
+    verdict = "READY for chargeback" if score.ready else "NOT READY for chargeback"
+    lines = [f"{verdict} ({score.period_start} to {score.period_end}, {score.currency})",
+             f"  coverage by spend       {_pct(score.coverage_by_spend)} (target {_pct(COVERAGE_TARGET)})",
+             f"  coverage by call sites  {_pct(score.coverage_by_call_sites)}",
+             f"  untagged spend share    {_pct(score.untagged_share)} ({score.untagged_cost:,.2f} of "
+             f"{score.total_ai_cost:,.2f})",
+             f"  reconciliation variance {_pct(score.variance)}",
+             f"  months of history       {score.months} (need {MIN_MONTHS})"]
+    lines += [f"  - {r}" for r in score.reasons]
+    return "\n".join(lines) + "\n"
+
+
+def render_history(scores: list[Score]) -> str:
+    if not scores:
+        return "no scores recorded yet; run `tagaudit score REPO --billing FILE`\n"
+    out = [f"{'recorded':<20} {'period':<24} {'by spend':>9} {'by calls':>9} {'untagged':>9} {'variance':>9}  verdict"]
+    prev: Score | None = None
+    for s in scores:
+        trend = ""
+        if prev is not None and s.coverage_by_spend is not None and prev.coverage_by_spend is not None:
+            delta = (s.coverage_by_spend - prev.coverage_by_spend) * 100
+            trend = f" ({'+' if delta >= 0 else ''}{delta:.1f} pt)"
+        out.append(f"{s.recorded_at:<20.20} {str(s.period_start) + '..' + str(s.period_end):<24} "
+                   f"{_pct(s.coverage_by_spend):>9} {_pct(s.coverage_by_call_sites):>9} {_pct(s.untagged_share):>9} "
+                   f"{_pct(s.variance):>9}  {'ready' if s.ready else 'not ready'}{trend}")
+        prev = s
+    return "\n".join(out) + "\n"
