@@ -98,15 +98,15 @@ def inventory(
     try:
         targets = []
         for spec in output or []:
-            kind, sep, path = spec.partition("=")
-            if not sep or kind not in InvFormat.__members__:
+            kind, sep, where = spec.partition("=")
+            if not sep or not where or kind not in InvFormat.__members__:
                 raise TagauditError(f"--output {spec!r} is not FORMAT=PATH", hint="formats: markdown, json, html")
-            targets.append((kind, Path(path)))
+            targets.append((kind, Path(where)))
         inv, _ = _build(_Inputs(list(repos or []), list(billing or []), invoices, policy, currency, account,
                                 cache_dir, no_cache))
-        for kind, path in targets:
-            path.parent.mkdir(parents=True, exist_ok=True)
-            path.write_text(_render(kind, inv), encoding="utf-8")
+        for kind, target in targets:
+            target.parent.mkdir(parents=True, exist_ok=True)
+            target.write_text(_render(kind, inv), encoding="utf-8")
     except TagauditError as exc:
         fail(exc)
         return

@@ -21,26 +21,31 @@ PRUNE_DIRS = frozenset({
 @dataclass(frozen=True, slots=True)
 class Target:
     rel: str  # POSIX path relative to the scan root
-    path: Path
+    path: str  # path to open
 
 
 def _pruned(parts: tuple[str, ...]) -> bool:
     return any(p in PRUNE_DIRS or p.endswith(".egg-info") for p in parts)
 
 
-def _git_files(directory: Path) -> list[str] | None:
-    """Files git would consider (tracked + untracked, minus ignored), or None outside a work tree."""
+def _ls(directory: Path, *args: str) -> list[str] | None:
     try:
-        proc = subprocess.run(
-            ["git", "-C", str(directory), "ls-files", "-z", "--cached", "--others", "--exclude-standard",
-             "--deduplicate", "--", "."],
-            capture_output=True, timeout=120, check=False,
-        )
+        proc = subprocess.run(["git", "-C", str(directory), "ls-files", "-z", *args, "--", "."],
+                              capture_output=True, timeout=120, check=False)
     except (OSError, subprocess.TimeoutExpired):
         return None
     if proc.returncode != 0:
         return None
     return [p for p in proc.stdout.decode("utf-8", "surrogateescape").split("\0") if p]
+
+
+def _git_files(directory: Path) -> list[str] | None:
+    """Files git would consider (tracked + untracked, minus ignored and deleted), or None outside a work tree."""
+    listed = _ls(directory, "--cached", "--others", "--exclude-standard", "--deduplicate")
+    if listed is None:
+        return None
+    deleted = set(_ls(directory, "--deleted") or ())
+    return [p for p in listed if p not in deleted] if deleted else listed
 
 
 def _walk(directory: Path) -> list[str]:
@@ -110,16 +115,16 @@ def discover(paths: list[Path], root: Path) -> list[Target]:
         if path.is_dir():
             listed = _git_files(path)
             names = [n for n in listed if n.endswith(SUFFIXES)] if listed is not None else _walk(path)
+            # String joins, not pathlib: a monorepo lists tens of thousands of files.
+            base, prefix = str(path), _rel(path, root)
+            prefix = "" if prefix == "." else prefix + "/"
             for name in names:
-                parts = tuple(name.split("/"))
-                if _pruned(parts[:-1]):
+                if "/" in name and _pruned(tuple(name.split("/")[:-1])):
                     continue
-                full = path / name
-                if listed is not None and not (full.exists() or full.is_symlink()):
-                    continue  # deleted in the work tree, still in the index
-                rel = _rel(full, root)
-                found.setdefault(rel, Target(rel, full))
+                rel = prefix + name
+                if rel not in found:
+                    found[rel] = Target(rel, f"{base}/{name}")
         elif path.suffix in SUFFIXES:
             rel = _rel(path, root)
-            found.setdefault(rel, Target(rel, path))
+            found.setdefault(rel, Target(rel, str(path)))
     return [found[k] for k in sorted(found)]

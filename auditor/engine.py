@@ -5,7 +5,6 @@ from __future__ import annotations
 import datetime as dt
 import os
 from collections.abc import Iterable, Sequence
-from concurrent.futures import ProcessPoolExecutor
 from dataclasses import dataclass, replace
 from pathlib import Path
 
@@ -45,6 +44,10 @@ def scan_data(job: ScanJob, data: bytes) -> FileScan | None:
     """Prefilter and scan file contents (from disk or from a git blob)."""
     catalog = load_catalog()
     if not any(tok in data for tok in catalog.tokens):
+        return None
+    # Second stage, on the few survivors: an import line must name an SDK. A comment, a string or a
+    # docstring mentioning "openai" is not worth a parse. (Notebook sources are JSON strings.)
+    if catalog.import_re is not None and not job.rel.endswith(".ipynb") and not catalog.import_re.search(data):
         return None
     if len(data) > job.max_bytes:
         return FileScan(job.rel, error=ScanError(
@@ -90,6 +93,7 @@ def scan_jobs(jobs: Sequence[ScanJob], workers: int | None = None) -> list[FileS
     if workers <= 1 or len(jobs) < 2:
         return _scan_chunk(list(jobs))
     import multiprocessing
+    from concurrent.futures import ProcessPoolExecutor
 
     load_catalog()  # loaded once, inherited by forked workers
     ctx = multiprocessing.get_context("fork") if "fork" in multiprocessing.get_all_start_methods() else None
@@ -202,7 +206,7 @@ def run_scan(paths: list[Path], root: Path, policy: Policy, *, workers: int | No
 
         prepare_cache_dir(cache_dir)
     cache = str(cache_dir) if cache_dir is not None else None
-    jobs = [ScanJob(t.rel, str(t.path), policy.max_file_bytes, cache, policy.digest) for t in targets]
+    jobs = [ScanJob(t.rel, t.path, policy.max_file_bytes, cache, policy.digest) for t in targets]
     scans = sorted(scan_jobs(jobs, workers), key=lambda fs: fs.path)
     calls: list[AuditedCall] = []
     findings: list[Finding] = []
