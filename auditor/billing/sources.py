@@ -126,9 +126,13 @@ def map_columns(where: str, header: tuple[str, ...]) -> tuple[tuple[tuple[str, s
                               "fine for tagaudit; FOCUS 1.2 calls it " + name))
     missing_core = [c for c in focus.CORE if c not in mapping]
     if missing_core:
-        raise TagauditError(f"missing mandatory column(s) {', '.join(missing_core)}", where=where,
-                            hint="export FOCUS 1.0-1.2 data, or convert a native export with "
-                                 "`tagaudit billing convert`")
+        from auditor.billing.convert import sniff_columns
+
+        native = sniff_columns(set(header))
+        hint = (f"this looks like a native {native} export: `tagaudit billing convert --from {native}` it first"
+                if native not in (None, "focus") else
+                "export FOCUS 1.0-1.2 data, or convert a native export with `tagaudit billing convert`")
+        raise TagauditError(f"missing mandatory column(s) {', '.join(missing_core)}", where=where, hint=hint)
     for name in focus.MANDATORY:
         if name not in mapping:
             notes.append(Note(where, name, "mandatory FOCUS column is missing; read as NULL",
