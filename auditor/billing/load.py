@@ -30,6 +30,7 @@ def connect() -> Any:
 
     con = duckdb.connect(":memory:")
     con.execute("SET TimeZone = 'UTC'")
+    con.execute("SET enable_progress_bar = false")  # quiet: the CLI owns the terminal
     for macro in MACROS:
         con.execute(macro)
     return con
@@ -49,9 +50,16 @@ def open_sources(con: Any, paths: list[Path]) -> list[Source]:
 
 
 def load_billing(paths: list[Path], *, currency: str | None = None, max_listed: int = 1000) -> BillingData:
+    import duckdb
+
     con = connect()
     sources = open_sources(con, paths)
-    validate.build_rollup(con, sources)
+    try:
+        validate.build_rollup(con, sources)
+    except duckdb.Error as exc:  # e.g. a corrupt .gz or Parquet page: unusable, never a traceback
+        raise TagauditError(f"cannot read the billing data ({str(exc).splitlines()[0]})",
+                            where=", ".join(s.path for s in sources),
+                            hint="check that each file is complete and in the format its name says") from exc
     ok = validate.row_ok_sql()
     keep = ok if currency is None else f"{ok} AND BillingCurrency = {focus.quote_str(currency)}"
     con.execute(f"CREATE OR REPLACE TEMP VIEW {ROLLUP} AS SELECT * FROM {validate.RAW_ROLLUP} WHERE {keep}")

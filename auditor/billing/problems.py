@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import csv
+import io
 from dataclasses import dataclass
 from decimal import Decimal, InvalidOperation
 from typing import Any
@@ -76,7 +77,10 @@ def _row_rejections(bad: _BadValues, src: Source, row: dict[str, Any], data_row:
 def _parse_rejection(src: Source, data_row: int, error: str, line: str) -> Rejection:
     """A row DuckDB could not parse. Its cost counts as readable only when the row is merely cut short
     after the BilledCost cell (a cell at the cut may itself be cut)."""
-    fields = next(csv.reader([line]), [])
+    try:
+        fields = next(csv.reader(io.StringIO(line)), [])
+    except csv.Error:
+        fields = []
     cost, currency = None, None
     if error.startswith("MISSING COLUMNS") and not error.endswith("(and other errors)"):
         idx = {name: src.header.index(col) for name, col in src.mapping if name in ("BilledCost", "BillingCurrency")}
@@ -89,8 +93,8 @@ def _parse_rejection(src: Source, data_row: int, error: str, line: str) -> Rejec
                 cost = None
         if idx["BillingCurrency"] < len(fields) - 1:
             currency = fields[idx["BillingCurrency"]].strip() or None
-    return Rejection(src.path, data_row, None, f"the CSV row cannot be parsed ({error})", HINTS["parse"],
-                     cost, currency)
+    hint = "the file is not UTF-8; export it again as UTF-8" if "ENCODING" in error else HINTS["parse"]
+    return Rejection(src.path, data_row, None, f"the CSV row cannot be parsed ({error})", hint, cost, currency)
 
 
 def _quirk_notes(con: Any, src: Source) -> list[Note]:

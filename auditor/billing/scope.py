@@ -82,24 +82,21 @@ def scope_rows(policy: Policy) -> list[tuple[int, str, str, str, str]]:
     return rows
 
 
-def _values(rows: list[tuple[Any, ...]], types: str) -> str:
-    if not rows:
-        return f"SELECT * FROM (VALUES {types}) t WHERE false"
-    body = ", ".join("(" + ", ".join(str(v) if isinstance(v, int) else qs(str(v)) for v in r) + ")" for r in rows)
-    return f"SELECT * FROM (VALUES {body})"
-
-
 def resolve(con: Any, policy: Policy, dims: str) -> None:
     """Create `alloc_resolved(dim_id, key, value)` from the distinct-dimension table `dims`."""
-    aliases = sorted(policy.aliases.items())
-    con.execute(f"CREATE OR REPLACE TEMP TABLE alloc_alias AS SELECT * FROM ({_values(aliases, '(NULL, NULL)')}) "
-                "t(norm, key)")
-    con.execute(f"CREATE OR REPLACE TEMP TABLE alloc_scope AS SELECT * FROM "
-                f"({_values(scope_rows(policy), '(0, NULL, NULL, NULL, NULL)')}) t(idx, kind, pattern, key, value)")
+    con.execute("CREATE OR REPLACE TEMP TABLE alloc_alias (norm VARCHAR, key VARCHAR)")
+    con.execute("CREATE OR REPLACE TEMP TABLE alloc_scope (idx INTEGER, kind VARCHAR, pattern VARCHAR, key VARCHAR, "
+                "value VARCHAR)")
+    if policy.aliases:
+        con.executemany("INSERT INTO alloc_alias VALUES (?, ?)", sorted(policy.aliases.items()))
+    rows = scope_rows(policy)
+    if rows:
+        con.executemany("INSERT INTO alloc_scope VALUES (?, ?, ?, ?, ?)", rows)
     match = " OR ".join(f"(s.kind = {qs(kind)} AND {cond})" for kind, cond in _MATCH.items())
     con.execute(f"""
         CREATE OR REPLACE TEMP TABLE alloc_resolved AS
-        WITH kv AS (SELECT dim_id, unnest(map_entries(json_transform(Tags, '"MAP(VARCHAR, JSON)"'))) AS e
+        WITH kv AS (SELECT dim_id, unnest(map_entries(json_transform(TRY_CAST(Tags AS JSON),
+                                                                     '"MAP(VARCHAR, JSON)"'))) AS e
                     FROM {dims} WHERE Tags IS NOT NULL),
         tagged AS (
             SELECT kv.dim_id, a.key, kv.e.key AS raw_key,

@@ -64,11 +64,14 @@ def expand_paths(paths: list[Path]) -> list[Path]:
 
 
 def read_header(path: Path) -> tuple[str, ...]:
-    """The CSV header as Python's csv module reads it (BOM stripped); empty tuple for an empty file."""
+    """The CSV header (first line, BOM stripped) as Python's csv module reads it; () for an empty file.
+    Only the header line is decoded here: bytes further down are DuckDB's to read and report."""
     opener: Any = gzip.open if path.name.lower().endswith(".gz") else open
     try:
-        with opener(path, "rt", encoding="utf-8-sig", newline="") as fh:
-            row = next(csv.reader(fh), None)
+        with opener(path, "rb") as fh:
+            first: bytes = fh.readline()
+        text = first.decode("utf-8-sig")
+        row = next(csv.reader(io.StringIO(text)), None)
     except (OSError, UnicodeDecodeError, csv.Error, EOFError) as exc:
         raise TagauditError(f"cannot read the CSV header ({exc})", where=f"{path}:1",
                             hint="export the file again as UTF-8 CSV") from exc
@@ -126,13 +129,17 @@ def map_columns(where: str, header: tuple[str, ...]) -> tuple[tuple[tuple[str, s
                               "fine for tagaudit; FOCUS 1.2 calls it " + name))
     missing_core = [c for c in focus.CORE if c not in mapping]
     if missing_core:
-        raise TagauditError(f"missing mandatory column(s) {', '.join(missing_core)}", where=where,
-                            hint="export FOCUS 1.0-1.2 data, or convert a native export with "
-                                 "`tagaudit billing convert`")
-    for name in focus.MANDATORY:
-        if name not in mapping:
-            notes.append(Note(where, name, "mandatory FOCUS column is missing; read as NULL",
-                              "add the column to the export"))
+        from auditor.billing.convert import sniff_columns
+
+        native = sniff_columns(set(header))
+        hint = (f"this looks like a native {native} export: `tagaudit billing convert --from {native}` it first"
+                if native not in (None, "focus") else
+                "export FOCUS 1.0-1.2 data, or convert a native export with `tagaudit billing convert`")
+        raise TagauditError(f"missing mandatory column(s) {', '.join(missing_core)}", where=where, hint=hint)
+    absent = [name for name in focus.MANDATORY if name not in mapping]
+    if absent:
+        notes.append(Note(where, ", ".join(absent), "mandatory FOCUS column(s) missing; read as NULL",
+                          "add them to the export (tagaudit does not need them)"))
     used = set(mapping.values())
     strays = [c for c in header if c not in used and c and not c.startswith("x_")]
     if strays:

@@ -29,17 +29,17 @@ RAW_ROLLUP = "billing_rollup_all"
 BAD_TAGS = "billing_bad_tags"
 BAD_CURRENCIES = "billing_bad_currencies"
 
-# Checked once per distinct Tags value; each step only sees values the previous step accepted.
+# Checked once per distinct Tags value. TRY_CAST(... AS JSON) never raises, so no step depends on the
+# optimiser evaluating filters before functions that would fail on invalid JSON.
 TAGS_PROBLEMS = """
-WITH d AS (SELECT DISTINCT Tags FROM {src} WHERE Tags IS NOT NULL),
-v AS (SELECT Tags, json_valid(Tags) AS ok FROM d),
-o AS (SELECT Tags, CASE WHEN ok THEN json_type(Tags) END AS jt FROM v),
-m AS (SELECT Tags, json_transform(Tags, '"MAP(VARCHAR, JSON)"') AS kv FROM o WHERE jt = 'OBJECT'),
-n AS (SELECT Tags, unnest(map_values(kv)) AS val FROM m WHERE kv IS NOT NULL)
+WITH j AS (SELECT Tags, TRY_CAST(Tags AS JSON) AS js FROM (SELECT DISTINCT Tags FROM {src} WHERE Tags IS NOT NULL)),
+o AS (SELECT Tags, js, json_type(js) AS jt FROM j WHERE js IS NOT NULL),
+n AS (SELECT Tags, unnest(map_values(json_transform(js, '"MAP(VARCHAR, JSON)"'))) AS val FROM o WHERE jt = 'OBJECT')
 SELECT Tags, min(reason) AS reason FROM (
-    SELECT Tags, 'is not valid JSON' AS reason FROM v WHERE NOT ok
+    SELECT Tags, 'is not valid JSON' AS reason FROM j WHERE js IS NULL
     UNION ALL SELECT Tags, 'is JSON but not an object (' || jt || ')' FROM o WHERE jt <> 'OBJECT'
-    UNION ALL SELECT Tags, 'repeats a key' FROM m WHERE kv IS NULL
+    UNION ALL SELECT Tags, 'repeats a key' FROM o
+              WHERE jt = 'OBJECT' AND len(json_keys(js)) <> len(list_distinct(json_keys(js)))
     UNION ALL SELECT Tags, 'has a nested object or array as a value' FROM n WHERE json_type(val) IN ('OBJECT', 'ARRAY')
 ) GROUP BY Tags"""
 

@@ -161,3 +161,21 @@ def test_listing_is_capped_but_counts_and_costs_stay_exact(tmp_path: Path) -> No
     data = load_billing([write_csv(tmp_path / "many.csv", rows)], max_listed=5)
     assert data.rejected_rows == 30 and len(data.rejected) == 5 and data.unlisted_rows == 25
     assert data.rejected_cost[0].amount == Decimal(30)
+
+
+def test_a_cut_gzip_file_is_unusable_not_a_traceback(tmp_path: Path) -> None:
+    import gzip
+
+    packed = gzip.compress(three_rows(tmp_path).read_bytes() * 200)
+    cut = tmp_path / "cut.csv.gz"
+    cut.write_bytes(packed[: len(packed) // 2])
+    code, out = check(cut)
+    assert code == 2 and "cannot read the billing data" in out and "GZIP" in out
+
+
+def test_bytes_that_are_not_utf8_reject_their_row_only(tmp_path: Path) -> None:
+    path = three_rows(tmp_path)
+    path.write_bytes(path.read_bytes().replace(b"OpenAI API", b"Open\xffAI API", 1))
+    data = load_billing([path])
+    assert data.rejected_rows == 1 and "not UTF-8" in data.rejected[0].hint
+    assert data.currencies[0].amount == Decimal("6.00")

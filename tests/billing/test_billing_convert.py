@@ -109,6 +109,12 @@ def test_openai_line_items_become_model_token_type_and_batch(tmp_path: Path) -> 
     ]
 
 
+def test_openai_cost_rows_take_the_service_tier_usage_reports(tmp_path: Path) -> None:
+    got = rows(tmp_path, "openai-costs", "openai-costs.json", "openai-usage.json",
+               sql="SELECT DISTINCT x_Model, x_ServiceTier FROM OUT WHERE x_ServiceTier IS NOT NULL")
+    assert got == [("gpt-4o-2024-08-06", "default")]
+
+
 def test_openai_usage_alone_gives_tokens_at_zero_cost_with_a_note(tmp_path: Path) -> None:
     result = convert_files([NATIVE / "openai-usage.json"], "openai-usage", tmp_path / "u.parquet")
     assert result.focus_total[0].amount == 0 and "carry no money" in result.notes[0]

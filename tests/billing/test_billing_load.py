@@ -55,7 +55,7 @@ def test_m_d_yy_dates_and_a_bom_are_read(samples: Path) -> None:
     data = load_billing([path])
     assert data.rejected_rows == 0
     assert data.period is not None and data.period[0].isoformat() == "2025-04-01T00:00:00"
-    assert any("ServiceCategory: mandatory FOCUS column is missing" in str(n) for n in data.notes)
+    assert any("ServiceCategory: mandatory FOCUS column(s) missing; read as NULL" in str(n) for n in data.notes)
 
 
 def test_money_with_currency_symbols_is_rejected_with_the_raw_value(samples: Path) -> None:

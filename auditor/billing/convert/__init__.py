@@ -36,7 +36,7 @@ class ConvertResult:
     notes: tuple[str, ...]
 
 
-def _sniff_columns(columns: set[str]) -> str | None:
+def sniff_columns(columns: set[str]) -> str | None:
     lower = {c.lower() for c in columns}
     if "billedcost" in lower:
         return "focus"
@@ -53,12 +53,12 @@ def sniff(path: Path) -> str | None:
     """Guess an input's kind from its header or its first JSON object; None when unsure."""
     fmt = file_format(path)
     if fmt == "csv":
-        return _sniff_columns(set(read_header(path)))
+        return sniff_columns(set(read_header(path)))
     if fmt == "parquet":
         import duckdb
 
         rows = duckdb.connect().execute(f"DESCRIBE SELECT * FROM read_parquet({focus.quote_str(str(path))})").fetchall()
-        return _sniff_columns({str(r[0]) for r in rows})
+        return sniff_columns({str(r[0]) for r in rows})
     text = sniff_text(path)
     if '"organization.costs.result"' in text:
         return "openai-costs"

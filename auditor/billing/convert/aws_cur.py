@@ -53,7 +53,7 @@ def _product(t: Table, key: str) -> str:
     """A product attribute: CUR 2.0 map (or its JSON text in CSV), else the legacy product_<key> column."""
     kind = t.type_of("product")
     if kind is not None and kind.startswith("MAP"):
-        return f"NULLIF(CAST(product[{qs(key)}] AS VARCHAR), '')"
+        return f"NULLIF(CAST(map_extract(product, {qs(key)})[1] AS VARCHAR), '')"  # a list in every DuckDB version
     if kind == "VARCHAR":
         return f"NULLIF(json_extract_string(NULLIF(product, ''), {qs('$.' + key)}), '')"
     return t.text(f"product_{key}")

@@ -68,6 +68,17 @@ def _usage_index(paths: list[Path]) -> dict[tuple[Any, ...], dict[str, int]]:
     return index
 
 
+def _tiers(paths: list[Path]) -> dict[tuple[Any, ...], set[str]]:
+    """Service tiers seen in usage per (day, project, model, batch); a cost row gets one only if unique."""
+    tiers: dict[tuple[Any, ...], set[str]] = {}
+    for _, bucket, res in _results(paths):
+        if res.get("service_tier"):
+            key = (int(bucket["start_time"]) // 86400, res.get("project_id"), (res.get("model") or "").lower(),
+                   bool(res.get("batch")))
+            tiers.setdefault(key, set()).add(str(res["service_tier"]))
+    return tiers
+
+
 def _tokens(index: dict[tuple[Any, ...], dict[str, int]], day: int, res: dict[str, Any], model: str | None,
             token: str | None, batch: bool) -> int | None:
     """Usage tokens matching a cost row; a cost row not grouped by a dimension matches all its values."""
@@ -82,7 +93,7 @@ def _tokens(index: dict[tuple[Any, ...], dict[str, int]], day: int, res: dict[st
 
 
 def _cost_rows(costs: list[Path], usage: list[Path], account: str, native: list[Any]) -> Iterator[Row]:
-    index = _usage_index(usage)
+    index, tiers = _usage_index(usage), _tiers(usage)
     for where, bucket, res in _results(costs):
         amount = res.get("amount") or {}
         value = common.money(amount.get("value"), where)
@@ -95,6 +106,7 @@ def _cost_rows(costs: list[Path], usage: list[Path], account: str, native: list[
         if qty is not None and unit in ("tokens", "1000_tokens"):
             tokens = int(common.money(qty, where) * (1000 if unit == "1000_tokens" else 1))
         period = common.month_bounds(start)
+        tier = tiers.get((int(bucket["start_time"]) // 86400, res.get("project_id"), model, batch), set())
         yield {**_BASE, "BilledCost": value, "EffectiveCost": value, "ListCost": value, "ContractedCost": value,
                "BillingCurrency": currency, "BillingAccountId": account, "BillingAccountName": account,
                "BillingPeriodStart": period[0], "BillingPeriodEnd": period[1], "ChargePeriodStart": start,
@@ -105,7 +117,7 @@ def _cost_rows(costs: list[Path], usage: list[Path], account: str, native: list[
                "PricingQuantity": qty if qty is not None else tokens,
                "PricingUnit": {"1000_tokens": "1000 Tokens"}.get(unit or "", "Tokens" if tokens is not None else None),
                "x_Model": model, "x_ProjectId": res.get("project_id"), "x_ApiKeyId": res.get("api_key_id"),
-               "x_TokenType": token, "x_Batch": batch}
+               "x_TokenType": token, "x_Batch": batch, "x_ServiceTier": next(iter(tier)) if len(tier) == 1 else None}
 
 
 def _usage_rows(usage: list[Path], account: str) -> Iterator[Row]:
