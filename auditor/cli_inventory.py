@@ -126,7 +126,13 @@ def score(
     no_cache: NoCacheOpt = False,
 ) -> None:
     """Coverage by call sites and spend, untagged share, reconciliation variance and chargeback readiness."""
-    from auditor.inventory.score import append_history, compute_score, read_history, render_history, render_score
+    from auditor.inventory.score import (
+        append_history,
+        compute_score,
+        read_history,
+        render_history,
+        render_score,
+    )
 
     try:
         past = read_history(history_file)

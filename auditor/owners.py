@@ -2,11 +2,13 @@
 
 from __future__ import annotations
 
+import os
 from collections import defaultdict
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import replace
 from pathlib import Path
 
-from auditor.blame import UNCOMMITTED, BlameCache, Runner, blame_lines, last_author, run_git
+from auditor.blame import UNCOMMITTED, BlameCache, Runner, blame_lines, head_blobs, last_author, run_git
 from auditor.codeowners import CodeOwners, load_codeowners
 from auditor.records import Finding, Report
 
@@ -65,20 +67,38 @@ def _from_git(
     cache: BlameCache,
     runner: Runner,
 ) -> dict[int, tuple[str | None, str]]:
-    """One git process per file at most: blame of the findings' lines, or the last author for notebooks."""
-    out: dict[int, tuple[str | None, str]] = {}
-    for path, indexes in sorted(pending.items()):
+    """One git process per file at most: blame of the findings' lines, or the last author for notebooks.
+
+    Files are blamed concurrently: each is a separate git process, so threads overlap their waits (a
+    full scan of a repository without CODEOWNERS blames hundreds of files on a cold cache).
+    """
+    heads = head_blobs(root, [p for p in pending if not p.endswith(".ipynb")], runner=runner)
+
+    def one(item: tuple[str, list[int]]) -> dict[int, tuple[str | None, str]]:
+        path, indexes = item
         if path.endswith(".ipynb"):  # finding lines are cell lines (even TAG901's), not lines of the JSON
             who = last_author(root, path, cache=cache, runner=runner)
-            out.update({i: (who, "git-log") for i in indexes if who is not None})
-            continue
-        authors = blame_lines(root, path, (findings[i].line for i in indexes), cache=cache, runner=runner)
+            return {i: (who, "git-log") for i in indexes if who is not None}
+        authors = blame_lines(root, path, (findings[i].line for i in indexes), cache=cache, runner=runner,
+                              head_blob=heads.get(path))
+        result: dict[int, tuple[str | None, str]] = {}
         for i in indexes:
             who = authors.get(findings[i].line)
             if who == UNCOMMITTED:
-                out[i] = (None, "uncommitted")
+                result[i] = (None, "uncommitted")
             elif who is not None:
-                out[i] = (who, "git-blame")
+                result[i] = (who, "git-blame")
+        return result
+
+    items = sorted(pending.items())
+    out: dict[int, tuple[str | None, str]] = {}
+    if len(items) <= 2:
+        for item in items:
+            out.update(one(item))
+    else:
+        with ThreadPoolExecutor(max_workers=min(8, 2 * (os.cpu_count() or 1), len(items))) as pool:
+            for part in pool.map(one, items):
+                out.update(part)
     cache.save()
     return out
 

@@ -376,3 +376,37 @@ def test_base_url_host_is_recorded_and_sets_the_provider() -> None:
 )
 def test_properties_inheritance_and_virtual_factories(code: str, expected: list[tuple[int, str]]) -> None:
     assert ops(code) == expected
+
+
+@pytest.mark.parametrize(
+    "code, expected_status",
+    [
+        pytest.param("""
+            from openai import OpenAI
+            class Bot:
+                def __init__(self, env):
+                    self.headers = {"Helicone-Property-Team": "a", "Helicone-Property-Cost-Center": "b",
+                                    "Helicone-Property-Use-Case": "c", "Helicone-Property-Environment": env}
+                def answer(self, q):
+                    return OpenAI().chat.completions.create(model="m", messages=[q], extra_headers=self.headers)
+            """, "tagged", id="headers bound in a method that names no SDK"),
+        pytest.param("""
+            from openai import OpenAI
+            _client = OpenAI(project="proj_example")
+            def get_client():
+                return _client
+            def answer(q):
+                return get_client().chat.completions.create(model="m", messages=[q])
+            """, "tagged", id="a getter that names no SDK"),
+        pytest.param("""
+            from litellm import completion as llm_call
+            def answer(q):
+                return llm_call(model="gpt-4o", messages=[q])
+            """, "untagged", id="an aliased SDK function called from a plain function"),
+    ],
+)
+def test_code_without_sdk_names_is_still_followed(code: str, expected_status: str) -> None:
+    from tests.helpers import CATALOG_POLICY
+
+    (call,) = calls_of(code, CATALOG_POLICY)
+    assert call.status == expected_status, [(t.key, t.state, t.via) for t in call.tags]

@@ -26,7 +26,7 @@ _LAZY = {
     "load_invoices": "auditor.billing.reconciliation",
 }
 
-__all__ = ["load_billing", "pool_spend", "reconcile", "load_invoices"]
+__all__ = ["load_billing", "load_invoices", "pool_spend", "reconcile"]
 
 
 def __getattr__(name: str) -> Any:

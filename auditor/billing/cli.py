@@ -39,9 +39,9 @@ class Format(str, Enum):
 
 
 def _fail(exc: TagauditError) -> None:
-    for line in str(exc).splitlines():
-        sys.stderr.write(f"tagaudit: error: {line}\n")
-    raise typer.Exit(exc.exit_code)
+    from auditor.cli import fail
+
+    fail(exc)
 
 
 @billing_app.command()

@@ -94,4 +94,4 @@ def _period(con: Any) -> tuple[Any, Any] | None:
     return None if row is None or row[0] is None else (row[0], row[1])
 
 
-__all__ = ["load_billing", "connect", "BillingData", "Rejection", "Note", "SourceFile"]
+__all__ = ["BillingData", "Note", "Rejection", "SourceFile", "connect", "load_billing"]

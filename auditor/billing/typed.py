@@ -18,14 +18,14 @@ MACROS = (
     f"CREATE OR REPLACE TEMP MACRO focus_dec(v) AS TRY_CAST(trim(v) AS {focus.DECIMAL_SQL})",
     # ISO forms (with T/Z, with a space, date only, with offsets) go through DuckDB's own parser;
     # M/D/YY and M/D/YYYY (seen in published samples) through strptime. Anything else is NULL.
-    "CREATE OR REPLACE TEMP MACRO focus_ts(v) AS CASE WHEN v IS NULL THEN NULL "
+    ("CREATE OR REPLACE TEMP MACRO focus_ts(v) AS CASE WHEN v IS NULL THEN NULL "
     "WHEN substr(trim(v), 5, 1) = '-' THEN TRY_CAST(trim(v) AS TIMESTAMPTZ)::TIMESTAMP "
     "WHEN contains(v, '/') THEN try_strptime(trim(v), "
-    "['%m/%d/%y', '%m/%d/%Y', '%m/%d/%Y %H:%M:%S', '%m/%d/%Y %H:%M', '%m/%d/%y %H:%M']) END",
+    "['%m/%d/%y', '%m/%d/%Y', '%m/%d/%Y %H:%M:%S', '%m/%d/%Y %H:%M', '%m/%d/%y %H:%M']) END"),
     "CREATE OR REPLACE TEMP MACRO focus_iso(v) AS v LIKE '____-__-__T__:__:__%Z'",
     # True when a money text has significant digits beyond the 10th decimal (DECIMAL(38, 10) rounds it).
-    "CREATE OR REPLACE TEMP MACRO focus_rounds(v) AS coalesce("
-    f"TRY_CAST(trim(v) AS DECIMAL(38, 20)) <> TRY_CAST(trim(v) AS {focus.DECIMAL_SQL}), false)",
+    ("CREATE OR REPLACE TEMP MACRO focus_rounds(v) AS coalesce("
+    f"TRY_CAST(trim(v) AS DECIMAL(38, 20)) <> TRY_CAST(trim(v) AS {focus.DECIMAL_SQL}), false)"),
 )
 
 # Quirk bits: 0-3 non-ISO datetimes (focus.DATETIME_COLUMNS order), 4 BilledCost rounded to 10 decimals,

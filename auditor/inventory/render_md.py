@@ -19,13 +19,13 @@ def _headline(inv: Inventory) -> list[str]:
     period = f"{s.period[0]} to {s.period[1]}" if s.period else "unknown period"
     return [
         "# AI spend audit inventory", "",
-        f"Period {period} · {s.repos} repositor{'y' if s.repos == 1 else 'ies'}, {s.files_scanned} files scanned · "
-        f"policy `{_md(inv.policy)}`", "",
+        (f"Period {period} · {s.repos} repositor{'y' if s.repos == 1 else 'ies'}, {s.files_scanned} files scanned · "
+        f"policy `{_md(inv.policy)}`"), "",
         "| AI spend | allocated | untagged | coverage by spend | call sites | tagged call sites |",
         "|---:|---:|---:|---:|---:|---:|",
-        f"| {fmt_money(s.total_ai_cost, cur)} | {fmt_money(s.allocated_cost, cur)} | "
+        (f"| {fmt_money(s.total_ai_cost, cur)} | {fmt_money(s.allocated_cost, cur)} | "
         f"{fmt_money(s.untagged_cost, cur)} | {fmt_pct(s.coverage_by_spend)} | {s.call_sites} | "
-        f"{s.tagged_call_sites} ({fmt_pct(s.coverage_by_call_sites)}) |", "",
+        f"{s.tagged_call_sites} ({fmt_pct(s.coverage_by_call_sites)}) |"), "",
     ]
 
 
@@ -95,8 +95,8 @@ def _reconciliation(inv: Inventory) -> list[str]:
 def _billing(inv: Inventory) -> list[str]:
     b = inv.billing
     out = ["## Billing input", "",
-           f"{b['rows']} rows read, {b['valid_rows']} valid, {b['rejected_rows']} rejected (their cost is reported, "
-           "never silently counted).", ""]
+           (f"{b['rows']} rows read, {b['valid_rows']} valid, {b['rejected_rows']} rejected (their cost is reported, "
+           "never silently counted)."), ""]
     out += [f"- `{_md(f['path'])}`: {f['format']}, FOCUS {f['focus_version']}, {f['rows']} rows, "
             f"{f['rejected_rows']} rejected" for f in b["files"]]
     out += [f"- rejected: {_md(r)}" for r in b["rejected"][:10]]

@@ -148,8 +148,8 @@ def render_score(score: Score) -> str:
     lines = [f"{verdict} ({score.period_start} to {score.period_end}, {score.currency})",
              f"  coverage by spend       {_pct(score.coverage_by_spend)} (target {_pct(COVERAGE_TARGET)})",
              f"  coverage by call sites  {_pct(score.coverage_by_call_sites)}",
-             f"  untagged spend share    {_pct(score.untagged_share)} ({score.untagged_cost:,.2f} of "
-             f"{score.total_ai_cost:,.2f})",
+             (f"  untagged spend share    {_pct(score.untagged_share)} ({score.untagged_cost:,.2f} of "
+             f"{score.total_ai_cost:,.2f})"),
              f"  reconciliation variance {_pct(score.variance)}",
              f"  months of history       {score.months} (need {MIN_MONTHS})"]
     lines += [f"  - {r}" for r in score.reasons]

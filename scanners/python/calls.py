@@ -12,7 +12,7 @@ from scanners.catalog import CallSpec, Catalog, TypeSpec
 from scanners.python.carriers import literal_text
 from scanners.python.checks import run_checks
 from scanners.python.comments import is_directive, parse_annotation
-from scanners.python.index import ArgRef, CallRef, ModuleIndex, Scope, index_module
+from scanners.python.index import ArgRef, CallRef, ModuleIndex, Scope, index_module, relevant_lines
 from scanners.python.resolve import Resolver
 from scanners.python.values import Kwargs, ModuleRef, Obj, Value
 
@@ -56,13 +56,16 @@ class _Annotations:
 
 
 class _Finder:
-    def __init__(self, tree: ast.Module, lines: list[str], path: str, catalog: Catalog,
+    def __init__(self, tree: ast.Module, source: str, path: str, catalog: Catalog,
                  comments: list[Comment], locate: Locate) -> None:
         self.catalog = catalog
-        self.lines = lines
+        self.lines = source.splitlines()
         self.path = path
         self.locate = locate
-        self.index: ModuleIndex = index_module(tree, catalog.names, catalog.call_names)
+        roots = frozenset(q.split(".")[0] for q in catalog.constructors) | frozenset(
+            m.split(".")[0] for m in catalog.module_instances)
+        relevant = relevant_lines(source, tree, catalog.names, roots)
+        self.index: ModuleIndex = index_module(tree, catalog.names, catalog.call_names, relevant)
         self.annotations = _Annotations(comments)
         self.resolver = Resolver(self.index, catalog, self.annotations)
         self.module_objs: dict[tuple[str, str], Obj] = {}
@@ -249,7 +252,7 @@ class _Finder:
 
 def find_call_sites(tree: ast.Module, source: str, path: str, catalog: Catalog, comments: list[Comment],
                     locate: Locate) -> list[CallSite]:
-    finder = _Finder(tree, source.splitlines(), path, catalog, comments, locate)
+    finder = _Finder(tree, source, path, catalog, comments, locate)
     finder.visit_calls()
     finder.visit_references()
     finder.visit_constructions()

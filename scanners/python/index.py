@@ -3,6 +3,9 @@
 from __future__ import annotations
 
 import ast
+import bisect
+import re
+from collections.abc import Callable
 from dataclasses import dataclass, field
 
 FuncNode = ast.FunctionDef | ast.AsyncFunctionDef
@@ -38,6 +41,7 @@ class Scope:
     owner: str | None = None  # for methods: the class qualname
     self_name: str | None = None
     returns: list[ast.expr] = field(default_factory=list)
+    pending: list[ast.stmt] | None = None  # a body not indexed yet (see ModuleIndex.ensure)
 
     def bind(self, name: str, binding: Binding) -> None:
         self.bindings.setdefault(name, []).append(binding)
@@ -81,6 +85,20 @@ class ModuleIndex:
     args: list[ArgRef]
     attr_assigns: list[tuple[ast.Attribute, ast.expr, Scope, int]]
     scopes: dict[int, Scope]
+    indexer: _Indexer | None = None
+
+    def ensure(self, scope: Scope | None) -> None:
+        """Index a function body that was skipped because it named nothing in the catalog."""
+        if scope is None or scope.pending is None or self.indexer is None:
+            return
+        body, scope.pending = scope.pending, None
+        self.indexer.index_body(scope, body, self.classes.get(scope.owner) if scope.owner else None)
+
+    def ensure_class(self, qualname: str) -> None:
+        info = self.classes.get(qualname)
+        if info is not None:
+            for method in list(info.method_scopes.values()):
+                self.ensure(method)
 
 
 def _callee_name(func: ast.expr) -> str | None:
@@ -108,9 +126,11 @@ def _child_fields(cls: type) -> tuple[str, ...]:
 class _Indexer(ast.NodeVisitor):
     """A NodeVisitor with table dispatch: the index walk is the scanner's hottest loop."""
 
-    def __init__(self, names: frozenset[str], call_names: frozenset[str]) -> None:
+    def __init__(self, names: frozenset[str], call_names: frozenset[str],
+                 relevant: Callable[[int, int], bool] | None = None) -> None:
         self.names = names
         self.call_names = call_names
+        self.relevant = relevant
         self._dispatch: dict[type, object] = {}
         self.module = Scope("module", "<module>", None, ast.Module(body=[], type_ignores=[]))
         self.scope = self.module
@@ -303,10 +323,22 @@ class _Indexer(ast.NodeVisitor):
             scope.self_name = parent.self_name
         for arg in params + [a for a in (node.args.vararg, node.args.kwarg) if a is not None]:
             scope.bind(arg.arg, Binding(node.lineno, "param", arg.annotation, None, scope))
+        if self.relevant is not None and not self.relevant(node.lineno, node.end_lineno or node.lineno):
+            scope.pending = list(node.body)  # no catalog name inside: index only if the resolver asks
+            return
         self.scope = scope
         for stmt in node.body:
             self.visit(stmt)
         self.scope = parent
+
+    def index_body(self, scope: Scope, body: list[ast.stmt], owner: ClassInfo | None) -> None:
+        saved = (self.scope, self.class_stack, self.relevant)
+        self.scope, self.class_stack, self.relevant = scope, [owner] if owner is not None else [], None
+        try:
+            for stmt in body:
+                self.visit(stmt)
+        finally:
+            self.scope, self.class_stack, self.relevant = saved
 
     visit_FunctionDef = _visit_function
     visit_AsyncFunctionDef = _visit_function
@@ -369,8 +401,39 @@ class _Indexer(ast.NodeVisitor):
             self.visit(cond)
 
 
-def index_module(tree: ast.Module, names: frozenset[str], call_names: frozenset[str] = frozenset()) -> ModuleIndex:
-    indexer = _Indexer(names, call_names or names)
+_IDENT = re.compile(r"[A-Za-z_][A-Za-z0-9_]*")
+
+
+def relevant_lines(source: str, tree: ast.Module, names: frozenset[str], roots: frozenset[str]
+                   ) -> Callable[[int, int], bool]:
+    """Does a line range mention a catalog name, an SDK import alias or `global`? (Over-approximate.)"""
+    words = set(names) | {"global"}
+    for stmt in tree.body:
+        for node in [stmt, *(getattr(stmt, "body", ()) or ()), *(getattr(stmt, "orelse", ()) or ())]:
+            if isinstance(node, ast.Import):
+                words |= {(a.asname or a.name).split(".")[0] for a in node.names if a.name.split(".")[0] in roots}
+            elif isinstance(node, ast.ImportFrom) and node.module and node.module.split(".")[0] in roots:
+                words |= {a.asname or a.name for a in node.names}
+    present = set(_IDENT.findall(source)) & words
+    starts = [0]
+    starts += [m.end() for m in re.finditer("\n", source)]
+    lines: set[int] = set()
+    for word in present:
+        pos = source.find(word)
+        while pos != -1:
+            lines.add(bisect.bisect_right(starts, pos))
+            pos = source.find(word, pos + len(word))
+    ordered = sorted(lines)
+
+    def relevant(first: int, last: int) -> bool:
+        i = bisect.bisect_left(ordered, first)
+        return i < len(ordered) and ordered[i] <= last
+    return relevant
+
+
+def index_module(tree: ast.Module, names: frozenset[str], call_names: frozenset[str] = frozenset(),
+                 relevant: Callable[[int, int], bool] | None = None) -> ModuleIndex:
+    indexer = _Indexer(names, call_names or names, relevant)
     indexer.module.node = tree
     indexer.scopes[id(tree)] = indexer.module
     for stmt in tree.body:
@@ -380,4 +443,4 @@ def index_module(tree: ast.Module, names: frozenset[str], call_names: frozenset[
         if ref.outer is None:
             ref.outer = indexer.outer_of.get(id(ref.wrapper))
     return ModuleIndex(indexer.module, indexer.classes, indexer.calls, indexer.args,
-                       indexer.attr_assigns, indexer.scopes)
+                       indexer.attr_assigns, indexer.scopes, indexer)

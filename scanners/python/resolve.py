@@ -87,6 +87,7 @@ class Resolver:
             if s.kind == "class" and s is not scope:
                 s = s.parent
                 continue
+            self.index.ensure(s)
             found = s.bindings.get(name)
             if found:
                 if s is scope or scope.kind == "module" or s.kind != "module":
@@ -318,6 +319,7 @@ class Resolver:
             info = self.index.classes.get(owner)
             if info is None:
                 continue
+            self.index.ensure_class(owner)  # `self.x` may be bound in a method that names no SDK
             for b in sorted(info.attrs.get(attr, ()), key=lambda b: -b.line):
                 value = self._with_self(cls, lambda b=b: self._eval_binding(b, attr))  # type: ignore[misc]
                 if first is None:
@@ -426,6 +428,7 @@ class Resolver:
         fscope = self.index.scopes.get(id(func.node))
         if fscope is None:
             return Dyn("a function result")
+        self.index.ensure(fscope)
 
         def returns() -> Value:
             for ret in reversed(fscope.returns):

@@ -27,12 +27,7 @@ _USAGE_TOKENS = ("uncached_input_tokens", "cache_read_input_tokens", "cache_crea
                  "cache_creation.ephemeral_1h_input_tokens", "output_tokens")
 
 
-def _results(paths: list[Path]) -> Iterator[tuple[str, dict[str, Any], dict[str, Any]]]:
-    for path in paths:
-        for p, page in enumerate(common.pages(common.load_json(path)), start=1):
-            for b, bucket in enumerate(page.get("data", []), start=1):
-                for r, result in enumerate(bucket.get("results", []), start=1):
-                    yield f"{path}: page {p} bucket {b} result {r}", bucket, result
+_results = common.bucket_results
 
 
 def is_cost(path: Path) -> bool:

@@ -69,7 +69,7 @@ def _tags(t: Table) -> str:
     tags = [(name[4:], real) for name, (real, _) in t.columns.items() if name.startswith("tag:")]
     if not tags:
         return "NULL"
-    pairs = ", ".join(f"{qs(k[5:] if k.startswith('user:') else k)}, NULLIF({qi(real)}, '')" for k, real in tags)
+    pairs = ", ".join(f"{qs(k.removeprefix('user:'))}, NULLIF({qi(real)}, '')" for k, real in tags)
     any_set = " OR ".join(f"NULLIF({qi(real)}, '') IS NOT NULL" for _, real in tags)
     return f"CASE WHEN {any_set} THEN json_object({pairs}) END"
 

@@ -168,8 +168,8 @@ def rounding_notes(count: int) -> tuple[str, ...]:
     """Say so when amounts had more digits than DECIMAL(38, 10) keeps (never a silent change)."""
     if not count:
         return ()
-    return (f"{count} cost values have more than 10 decimal places; each was rounded to DECIMAL(38, 10), "
-            f"so the total can differ from the raw sum by up to {count} x 0.00000000005",)
+    return ((f"{count} cost values have more than 10 decimal places; each was rounded to DECIMAL(38, 10), "
+            f"so the total can differ from the raw sum by up to {count} x 0.00000000005"),)
 
 
 def rounded_count(items: list[tuple[str, Decimal]]) -> int:
@@ -179,3 +179,13 @@ def rounded_count(items: list[tuple[str, Decimal]]) -> int:
 def money_rows(rows: list[tuple[Any, ...]]) -> tuple[Money, ...]:
     """(currency, amount, rows) tuples from SQL as Money records."""
     return tuple(Money(str(c), Decimal(a), int(n)) for c, a, n in rows)
+
+
+def bucket_results(paths: list[Path]) -> Iterator[tuple[str, dict[str, Any], dict[str, Any]]]:
+    """(where, bucket, result) for every result of every bucket of every page of the Admin API JSON
+    exports (OpenAI Costs/Usage, Anthropic cost/usage reports share this paging shape)."""
+    for path in paths:
+        for p, page in enumerate(pages(load_json(path)), start=1):
+            for b, bucket in enumerate(page.get("data", []), start=1):
+                for r, result in enumerate(bucket.get("results", []), start=1):
+                    yield f"{path}: page {p} bucket {b} result {r}", bucket, result

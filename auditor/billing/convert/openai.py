@@ -40,13 +40,7 @@ def parse_line_item(line_item: str | None) -> tuple[str | None, str | None, bool
     return name, token, batch
 
 
-def _results(paths: list[Path]) -> Iterator[tuple[str, dict[str, Any], dict[str, Any]]]:
-    """(where, bucket, result) for every result of every page of every file."""
-    for path in paths:
-        for p, page in enumerate(common.pages(common.load_json(path)), start=1):
-            for b, bucket in enumerate(page.get("data", []), start=1):
-                for r, result in enumerate(bucket.get("results", []), start=1):
-                    yield f"{path}: page {p} bucket {b} result {r}", bucket, result
+_results = common.bucket_results
 
 
 def is_costs(path: Path) -> bool:
@@ -151,5 +145,5 @@ def convert(con: Any, paths: list[Path], name: str, *, account: str = "openai-or
         rows = common.rows_to_table(con, _cost_rows(costs, usage, account, native), name, EXTRA)
         return Converted(name, rows, common.totals(iter(native)), common.rounding_notes(common.rounded_count(native)))
     rows = common.rows_to_table(con, _usage_rows(usage, account), name, EXTRA)
-    return Converted(name, rows, (), ("usage pages carry no money: BilledCost is 0; convert the Costs API "
-                                      "export (usage files alongside fill ConsumedQuantity)",))
+    return Converted(name, rows, (), (("usage pages carry no money: BilledCost is 0; convert the Costs API "
+                                      "export (usage files alongside fill ConsumedQuantity)"),))
