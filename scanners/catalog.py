@@ -25,6 +25,9 @@ GATEWAYS_PATH = Path(__file__).parent / "gateways.yaml"
 _Loader = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
 
 
+_GENERIC = frozenset({"append", "start", "copy", "get", "list"})
+
+
 @dataclass(frozen=True, slots=True)
 class Select:
     index: int | None
@@ -134,6 +137,8 @@ class Catalog:
     import_re: re.Pattern[bytes] | None = None  # an import line naming an SDK (second prefilter stage)
     names: frozenset[str] = frozenset()
     call_names: frozenset[str] = frozenset()
+    # Words that make a function body worth indexing eagerly (see scanners.python.index.relevant_lines).
+    relevance: frozenset[str] = frozenset()
     headers: tuple[HeaderRule, ...] = ()
     endpoints: tuple[EndpointRule, ...] = ()
     model_prefixes: tuple[tuple[str, str], ...] = ()
@@ -227,7 +232,8 @@ def read_family_files(directory: Path = CATALOG_DIR) -> list[tuple[Path, dict[st
 def catalog_digest(directory: Path = CATALOG_DIR) -> str:
     """Changes whenever any catalog or gateway data changes (part of the result-cache key)."""
     h = hashlib.blake2b(digest_size=12)
-    for path in [*sorted(directory.glob("*.yaml")), GATEWAYS_PATH]:
+    # This module's own source too: the compiled form (and its pickle) changes when the compiler does.
+    for path in [*sorted(directory.glob("*.yaml")), GATEWAYS_PATH, Path(__file__)]:
         h.update(path.name.encode() + b"\0" + path.read_bytes())
     return h.hexdigest()
 
@@ -261,6 +267,7 @@ def compile_catalog(files: list[tuple[Path, dict[str, Any]]]) -> Catalog:
     tokens: set[str] = set()
     names: set[str] = set()
     call_names: set[str] = set()
+    relevance: set[str] = set()
     for path, data in files:
         family = data["family"]
         cat.families[family] = data
@@ -278,6 +285,12 @@ def compile_catalog(files: list[tuple[Path, dict[str, Any]]]) -> Catalog:
                 cat.module_instances.setdefault(mod, []).append(spec.id)
             names.update(p[-1] for p in spec.calls)
             call_names.update(p[-1] for p in spec.calls)
+            for p in spec.calls:
+                # A list's append() or a thread's start() would mark half of all functions relevant; the
+                # segment before them (conversations.append) is rare enough to stand for them.
+                relevance.add(p[-2] if p[-1] in _GENERIC and len(p) > 1 else p[-1])
+            if spec.report_construction:
+                relevance.update(c["call"].rsplit(".", 1)[-1] for c in raw.get("constructors", ()))
             names.update(f.path[-1] for f in spec.factories)
             names.update(spec.derive)
     with GATEWAYS_PATH.open("rb") as fh:
@@ -299,6 +312,7 @@ def compile_catalog(files: list[tuple[Path, dict[str, Any]]]) -> Catalog:
                                + b"|".join(re.escape(w).encode() for w in words) + rb")")
     cat.names = frozenset(names)
     cat.call_names = frozenset(call_names)
+    cat.relevance = frozenset(relevance)
     return cat
 
 

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import textwrap
+
 import pytest
 
 from tests.helpers import calls_of, ops
@@ -405,8 +407,29 @@ def test_properties_inheritance_and_virtual_factories(code: str, expected: list[
             """, "untagged", id="an aliased SDK function called from a plain function"),
     ],
 )
-def test_code_without_sdk_names_is_still_followed(code: str, expected_status: str) -> None:
+@pytest.mark.parametrize("padding", [0, 400], ids=["a small module", "a module big enough to index lazily"])
+def test_code_without_sdk_names_is_still_followed(code: str, expected_status: str, padding: int) -> None:
+    from scanners.python.calls import LAZY_MIN_LINES
     from tests.helpers import CATALOG_POLICY
 
-    (call,) = calls_of(code, CATALOG_POLICY)
+    assert padding == 0 or padding > LAZY_MIN_LINES
+    filler = "".join(f"\ndef helper_{i}(x):\n    return [x].append(x)\n" for i in range(padding // 3))
+    (call,) = calls_of(textwrap.dedent(code) + filler, CATALOG_POLICY)
     assert call.status == expected_status, [(t.key, t.state, t.via) for t in call.tags]
+
+
+def test_lazy_indexing_still_finds_calls_in_every_kind_of_function() -> None:
+    from scanners.python.calls import LAZY_MIN_LINES
+
+    body = "\n".join(f"def plain_{i}(x):\n    return x + {i}\n" for i in range(LAZY_MIN_LINES))
+    code = (
+        "import functools\nfrom openai import OpenAI\nfrom langchain_openai import ChatOpenAI\n"
+        "client = OpenAI()\n" + body + "\n"
+        "def ask(q):\n    return client.chat.completions.create(model='m', messages=[q])\n"
+        "def parse(q):\n    return client.responses.parse(model='m', input=q)\n"
+        "def ref():\n    return functools.partial(client.embeddings.create, model='e')\n"
+        "def chain(p):\n    return p | ChatOpenAI(model='gpt-4o')\n"
+        "class Svc:\n    def go(self):\n        return client.images.generate(model='d', prompt='x')\n"
+    )
+    assert [op for _, op in ops(code)] == ["chat.completions.create", "responses.parse", "embeddings.create",
+                                           "ChatOpenAI(...)", "images.generate"]

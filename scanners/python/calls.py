@@ -17,6 +17,7 @@ from scanners.python.resolve import Resolver
 from scanners.python.values import Kwargs, ModuleRef, Obj, Value
 
 Locate = Callable[[int], tuple[int | None, int]]
+LAZY_MIN_LINES = 150  # below this, indexing every body costs less than deciding which to skip
 # Handing a method to these never calls it: mocks, casts, introspection, decorators that copy metadata.
 _NOT_CALLERS = frozenset({"patch", "object", "setattr", "MagicMock", "Mock", "AsyncMock", "create_autospec",
                           "PropertyMock", "spy", "stub", "cast", "wraps", "update_wrapper", "signature",
@@ -64,7 +65,8 @@ class _Finder:
         self.locate = locate
         roots = frozenset(q.split(".")[0] for q in catalog.constructors) | frozenset(
             m.split(".")[0] for m in catalog.module_instances)
-        relevant = relevant_lines(source, tree, catalog.names, roots)
+        # Small modules are cheap to index whole; in big ones, skip bodies that name nothing relevant.
+        relevant = relevant_lines(source, tree, catalog.relevance, roots) if len(self.lines) > LAZY_MIN_LINES else None
         self.index: ModuleIndex = index_module(tree, catalog.names, catalog.call_names, relevant)
         self.annotations = _Annotations(comments)
         self.resolver = Resolver(self.index, catalog, self.annotations)
