@@ -22,7 +22,8 @@ def money(value: Decimal | None) -> str | None:
 
 
 def ratio(value: Decimal | None) -> str | None:
-    return None if value is None else f"{value.normalize():f}"
+    """Shares, coverages and variances, to six places (money stays exact; ratios need not)."""
+    return None if value is None else f"{value.quantize(Decimal('0.000001')).normalize():f}"
 
 
 def _spend(rows: tuple[Spend, ...]) -> list[dict[str, Any]]:
