@@ -20,7 +20,9 @@ def test_wheel_installs_in_a_fresh_venv_and_scans_the_example(tmp_path: Path) ->
     assert "scanners/catalog/openai.yaml" in names and "scanners/catalog.schema.json" in names
     assert "scanners/gateways.yaml" in names
     assert "policies/default.yaml" in names and "policies/policy.schema.json" in names
-    assert "policies/examples/strict-chargeback.yaml" in names
+    assert "policies/examples/strict-chargeback.yaml" in names and "policies/baseline.schema.json" in names
+    assert "auditor/inventory/templates/inventory.html.j2" in names
+    assert {"auditor/billing/ai_patterns.yaml", "auditor/billing/prices.yaml"} <= names
     venv = tmp_path / "venv"
     subprocess.run([sys.executable, "-m", "venv", str(venv)], check=True, timeout=300)
     subprocess.run([str(venv / "bin" / "pip"), "install", "-q", str(wheel)], check=True, capture_output=True,
@@ -37,3 +39,8 @@ def test_wheel_installs_in_a_fresh_venv_and_scans_the_example(tmp_path: Path) ->
     default = subprocess.run([str(venv / "bin" / "tagaudit"), "policy", "show", str(work)], capture_output=True,
                              text=True, timeout=120)
     assert default.returncode == 0 and "policy: default" in default.stdout
+    html = subprocess.run([str(venv / "bin" / "tagaudit"), "inventory", str(REPO / "examples" / "app"), "--billing",
+                           str(REPO / "examples" / "billing"), "--format", "html"], cwd=work, capture_output=True,
+                          text=True, timeout=300)
+    assert html.returncode == 0, html.stderr
+    assert "<svg" in html.stdout and "AI spend audit inventory" in html.stdout
