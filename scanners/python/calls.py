@@ -9,7 +9,6 @@ from dataclasses import replace
 
 from auditor.records import CallSite, Comment, Evidence
 from scanners.catalog import CallSpec, Catalog, TypeSpec
-from scanners.python.carriers import literal_text
 from scanners.python.checks import run_checks
 from scanners.python.comments import is_directive, parse_annotation
 from scanners.python.index import ArgRef, CallRef, ModuleIndex, Scope, index_module, relevant_lines
@@ -260,5 +259,3 @@ def find_call_sites(tree: ast.Module, source: str, path: str, catalog: Catalog, 
     finder.visit_constructions()
     return finder.finish()
 
-
-__all__ = ["find_call_sites", "literal_text"]

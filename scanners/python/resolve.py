@@ -23,7 +23,6 @@ from scanners.python.values import (
     Kwargs,
     ListV,
     Lit,
-    MethodRef,
     ModuleRef,
     Obj,
     Value,
@@ -114,7 +113,7 @@ class Resolver:
                 value = self._apply_mutations(value, name, binding, line)
             if first is None:
                 first = value
-            if isinstance(value, (Obj, ModuleRef, MethodRef, FuncRef, ClassRef, Instance)):
+            if isinstance(value, (Obj, ModuleRef, FuncRef, ClassRef, Instance)):
                 return value
             if not isinstance(value, Dyn) and not (isinstance(value, Lit) and value.value is None):
                 return value
@@ -288,8 +287,6 @@ class Resolver:
                        base.model, base.endpoint, base.origin, base.client_line)
         if isinstance(base, (Instance, ClassRef)):
             return self._eval_member(base.qualname, attr, line)
-        if isinstance(base, MethodRef):
-            return Dyn(f"attribute .{attr} of an SDK method")
         return Dyn(f"attribute .{attr} of {describe(base)}")
 
     def mro(self, cls: str) -> list[str]:
@@ -324,7 +321,7 @@ class Resolver:
                 value = self._with_self(cls, lambda b=b: self._eval_binding(b, attr))  # type: ignore[misc]
                 if first is None:
                     first = value
-                if isinstance(value, (Obj, DictV, Lit, Env, FStr, MethodRef)) and not (
+                if isinstance(value, (Obj, DictV, Lit, Env, FStr)) and not (
                         isinstance(value, Lit) and value.value is None):
                     return value
             method = info.methods.get(attr)

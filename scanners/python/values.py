@@ -91,14 +91,6 @@ class Obj:
 
 
 @dataclass(frozen=True, slots=True)
-class MethodRef:
-    """A cost-incurring method taken as a value (`f = client.chat.completions.create`)."""
-
-    obj: Obj
-    path: tuple[str, ...]
-
-
-@dataclass(frozen=True, slots=True)
 class FuncRef:
     """A function or method defined in the scanned module (a possible client factory)."""
 
@@ -123,7 +115,7 @@ class Builtin:
     name: str
 
 
-Value = Lit | Dyn | FStr | Env | DictV | ListV | JsonV | ModuleRef | Obj | MethodRef | FuncRef | ClassRef | Instance | Builtin
+Value = Lit | Dyn | FStr | Env | DictV | ListV | JsonV | ModuleRef | Obj | FuncRef | ClassRef | Instance | Builtin
 
 
 @dataclass(slots=True)
