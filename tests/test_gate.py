@@ -12,7 +12,7 @@ from pathlib import Path
 import jsonschema
 import pytest
 
-from tests.helpers import SHARED
+from tests.helpers import REPO
 
 UNTAGGED = "from openai import OpenAI\n\nclient = OpenAI()\n\n\ndef ask(q):\n    return client.chat.completions.create(model='gpt-4o', messages=[q])\n"
 OTHER = "from anthropic import Anthropic\n\n\ndef rank(q):\n    return Anthropic().messages.create(model='c', max_tokens=1, messages=[q])\n"
@@ -221,7 +221,7 @@ def test_every_output_format_from_one_run(repo: Path, tmp_path: Path) -> None:
     assert proc.returncode == 1
     assert proc.stdout.startswith("::error file=app/llm.py,line=7")
     sarif = json.loads((out / "r.sarif").read_text())
-    schema = json.loads((SHARED / "data" / "sarif" / "sarif-schema-2.1.0.json").read_text())
+    schema = json.loads((REPO / "tests" / "data" / "sarif-schema-2.1.0.json").read_text())
     jsonschema.Draft4Validator(schema).validate(sarif)
     assert sarif["runs"][0]["results"][0]["partialFingerprints"]
     assert json.loads((out / "gl.json").read_text())[0]["location"]["path"] == "app/llm.py"

@@ -8,6 +8,7 @@ import shutil
 import sqlite3
 import subprocess
 import sys
+from collections.abc import Callable
 from decimal import Decimal
 from pathlib import Path
 
@@ -22,7 +23,7 @@ INVOICES = BILLING / "invoices.yaml"
 
 def tagaudit(*args: str, cwd: Path = REPO) -> subprocess.CompletedProcess[str]:
     return subprocess.run([sys.executable, "-m", "auditor", *args], cwd=cwd, capture_output=True, text=True,
-                          env={**os.environ, "NO_COLOR": "1"}, timeout=300)
+                          check=False, env={**os.environ, "NO_COLOR": "1"}, timeout=300)
 
 
 @pytest.fixture(scope="module")
@@ -90,9 +91,12 @@ def test_markdown_is_the_default_and_has_every_section() -> None:
     assert "`app:support/embeddings.py:16` (high)" in proc.stdout
 
 
-def test_the_html_report_renders_in_a_real_headless_browser(tmp_path: Path) -> None:
+def test_the_html_report_renders_in_a_real_headless_browser(
+    tmp_path: Path, require: Callable[[object, str], None]
+) -> None:
     chromium, driver = shutil.which("chromium") or shutil.which("chromium-browser"), shutil.which("chromedriver")
-    assert chromium and driver, "CI installs Debian's chromium and chromium-driver (.ci/run)"
+    require(chromium and driver, "needs a headless browser on PATH: install chromium and chromium-driver "
+            "(apt-get install chromium chromium-driver), as .ci/run does")
     out = tmp_path / "inventory.html"
     proc = tagaudit("inventory", str(APP), "--billing", str(BILLING), "--invoices", str(INVOICES),
                     "--output", f"html={out}")

@@ -15,8 +15,8 @@ from auditor.evaluate import call_fingerprint, fingerprint
 from auditor.records import AuditedCall, CallSite, FileError, Finding, Report, Suppression, TagStatus
 
 GOLDEN = Path(__file__).parent / "golden"
-REPO_ROOT = Path(__file__).resolve().parents[2]
-SHARED_DATA = REPO_ROOT.parent / "shared" / "data"  # CI checks `shared/` out beside the repository
+# Published schemas, vendored so the tests pass on a bare clone (provenance in tests/data/README.md).
+DATA = Path(__file__).resolve().parents[1] / "data"
 
 # The sources the sample findings point at, so the SARIF golden file carries real GitHub line hashes.
 _LLM_LINES = {

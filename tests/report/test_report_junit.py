@@ -6,12 +6,12 @@ import xml.etree.ElementTree as ET
 from dataclasses import replace
 
 import xmlschema
-from report_sample import SHARED_DATA
+from report_sample import DATA
 
 from auditor.records import Report
 from auditor.report.junit import render_junit
 
-XSD = SHARED_DATA / "junit" / "junit.xsd"
+XSD = DATA / "junit-10.xsd"
 
 
 def test_junit_validates_against_the_xsd(report: Report) -> None:

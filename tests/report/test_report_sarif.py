@@ -9,13 +9,13 @@ from typing import Any
 
 import pytest
 from jsonschema import Draft4Validator
-from report_sample import SHARED_DATA, build_report
+from report_sample import DATA, build_report
 
 from auditor.records import Report
 from auditor.report.sarif import FINGERPRINT_KEY, line_hashes, render_sarif
 from auditor.rules import RULES
 
-SCHEMA = SHARED_DATA / "sarif" / "sarif-schema-2.1.0.json"
+SCHEMA = DATA / "sarif-schema-2.1.0.json"
 
 
 def _log(report: Report, **options: Any) -> dict[str, Any]:
