@@ -353,34 +353,33 @@ def read_policy_file(path: Path, *, lines: bool = True) -> tuple[Any, dict[tuple
     return data, index, str(path)
 
 
-def _validated_marker(path: Path, cache_dir: Path | None) -> Path | None:
-    """A file that records 'these exact policy bytes passed validation with this tagaudit version'."""
+def _validated_marker(path: Path, cache_dir: Path | None) -> str | None:
+    """Digest of 'these exact policy bytes, this schema, this tagaudit version', for a sealed marker that
+    records they passed validation (sealed: the cache may come with the repo, so a bare file proves nothing;
+    validating instead costs ~40 ms per run, mostly importing jsonschema)."""
     if cache_dir is None:
         return None
     from auditor import __version__
 
     try:
-        digest = hashlib.sha256(path.read_bytes() + SCHEMA_PATH.read_bytes() + __version__.encode()).hexdigest()
+        return hashlib.sha256(path.read_bytes() + SCHEMA_PATH.read_bytes() + __version__.encode()).hexdigest()
     except OSError:
         return None
-    return cache_dir / "policies" / f"{digest[:32]}.ok"
 
 
 def load_policy(path: Path, *, trusted: bool = False, cache_dir: Path | None = None) -> Policy:
     """Validate (unless the packaged default, or already validated as these exact bytes) and compile."""
+    from auditor.cache import known_valid, remember_valid
+
     marker = None if trusted else _validated_marker(path, cache_dir)
-    known_good = trusted or (marker is not None and marker.exists())
+    known_good = trusted or (marker is not None and known_valid(cache_dir, "policies", marker))
     data, lines, source = read_policy_file(path, lines=not known_good)
     if not known_good:
         problems = validate_policy_data(data, path, lines)
         if problems:
             raise PolicyError(problems)
         if marker is not None:
-            try:
-                marker.parent.mkdir(parents=True, exist_ok=True)
-                marker.touch()
-            except OSError:
-                pass
+            remember_valid(cache_dir, "policies", marker)
     return compile_policy(data, source)
 
 
