@@ -86,6 +86,47 @@ def column_type(name: str) -> str:
     return "string"
 
 
+FLOAT_TYPES = ("FLOAT", "DOUBLE")
+_SAFE_INTEGERS = ("TINYINT", "SMALLINT", "INTEGER", "BIGINT", "UTINYINT", "USMALLINT", "UINTEGER", "UBIGINT")
+_DATETIME_TYPES = ("DATE", "TIMESTAMP", "TIMESTAMP WITH TIME ZONE", "TIMESTAMP_S", "TIMESTAMP_MS", "TIMESTAMP_NS")
+
+
+def _decimal_digits(sql_type: str) -> tuple[int, int] | None:
+    """(precision, scale) of a DuckDB DECIMAL(p,s) type name, else None."""
+    if not sql_type.startswith("DECIMAL(") or not sql_type.endswith(")"):
+        return None
+    p, _, s = sql_type[8:-1].partition(",")
+    return int(p), int(s)
+
+
+def type_problem(name: str, sql_type: str) -> str | None:
+    """Why a typed (Parquet) column cannot feed FOCUS column `name`, or None when it can."""
+    kind = column_type(name)
+    if sql_type == "VARCHAR" or kind not in ("decimal", "datetime"):
+        return None
+    if kind == "decimal":
+        ok = sql_type in (*FLOAT_TYPES, *_SAFE_INTEGERS, "HUGEINT", "UHUGEINT") or _decimal_digits(sql_type)
+        return None if ok else f"column {name} has type {sql_type}; FOCUS wants a decimal number"
+    return None if sql_type in _DATETIME_TYPES else f"column {name} has type {sql_type}; FOCUS wants a date/time"
+
+
+def may_not_convert(name: str, sql_type: str) -> bool:
+    """True when a typed value can fail to become DECIMAL(38, 10) or a finite TIMESTAMP (NaN, Inf, more
+    than 28 integer digits, 'infinity'); integers up to UBIGINT and narrower DECIMALs cannot."""
+    if column_type(name) == "datetime":
+        return True
+    digits = _decimal_digits(sql_type)
+    if digits is not None:
+        return digits[0] - digits[1] > 28
+    return sql_type not in _SAFE_INTEGERS
+
+
+def rounds_to_ten_places(sql_type: str) -> bool:
+    """True when a typed money column can hold digits beyond DECIMAL(38, 10)'s 10 decimals."""
+    digits = _decimal_digits(sql_type)
+    return sql_type in FLOAT_TYPES or (digits is not None and digits[1] > 10)
+
+
 def detect_version(columns: set[str]) -> str:
     """The newest FOCUS version whose added columns appear (a file may still be partial)."""
     introduced = {COLUMNS_1_2[c] for c in columns if c in COLUMNS_1_2}

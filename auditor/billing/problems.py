@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import csv
+import datetime as dt
 import io
 from dataclasses import dataclass
 from decimal import Decimal, InvalidOperation
@@ -13,6 +14,7 @@ from auditor.billing.records import Money, Note, Rejection, SourceFile
 from auditor.billing.sources import Source
 from auditor.billing.typed import NULL_LITERAL_COLUMNS, QUIRK_NULL_BASE, QUIRK_ROUNDED, checks_for
 
+OVERFLOW = Decimal("1e28")  # DECIMAL(38, 10) keeps 28 integer digits
 HINTS = {
     "missing": "FOCUS requires a value here; fix the export",
     "not_decimal": "write plain numbers like 12.34 (no currency symbols, thousands separators or units)",
@@ -51,6 +53,24 @@ def _bad_values(con: Any) -> _BadValues:
     return _BadValues(cur, tags)
 
 
+def _unreadable(kind: str, raw: Any) -> tuple[str, str]:
+    """(what, how to fix) for a money or date value that cannot be read."""
+    if kind == "not_date":
+        if isinstance(raw, (dt.date, dt.datetime)):
+            return f"{_short(raw)} is not a finite date/time", HINTS["not_date"]
+        return f"{_short(raw)} is not a date/time", HINTS["not_date"]
+    try:
+        number = Decimal(str(raw).strip())
+    except (InvalidOperation, ValueError):
+        return f"{_short(raw)} is not a decimal number", HINTS["not_decimal"]
+    if not number.is_finite():
+        return f"{_short(raw)} is not a finite number", "NaN and Infinity are not amounts; fix the export"
+    if abs(number) >= OVERFLOW:
+        return (f"{_short(raw)} does not fit DECIMAL(38, 10) (at most 28 digits before the decimal point)",
+                "no real charge is this large; check the export")
+    return f"{_short(raw)} is not a decimal number", HINTS["not_decimal"]
+
+
 def _row_rejections(bad: _BadValues, src: Source, row: dict[str, Any], data_row: int) -> list[Rejection]:
     bad_cur = row["BillingCurrency"] is None or row["BillingCurrency"] in bad.currencies
     cost = row["BilledCost"]
@@ -59,10 +79,9 @@ def _row_rejections(bad: _BadValues, src: Source, row: dict[str, Any], data_row:
     for check in checks_for(src):
         if not row["x_Mask"] & (1 << check.bit):
             continue
-        what = (f"{check.column} is empty" if check.kind == "missing" else
-                f"{_short(row['raw:' + check.column])} is not a "
-                f"{'decimal number' if check.kind == 'not_decimal' else 'date/time'}")
-        out.append(Rejection(src.path, data_row, check.column, what, HINTS[check.kind], cost, currency))
+        what, hint = ((f"{check.column} is empty", HINTS["missing"]) if check.kind == "missing" else
+                      _unreadable(check.kind, row["raw:" + check.column]))
+        out.append(Rejection(src.path, data_row, check.column, what, hint, cost, currency))
     if bad_cur:
         what = ("BillingCurrency is empty" if row["BillingCurrency"] is None
                 else f"{_short(row['BillingCurrency'])} is not an ISO 4217 currency code")

@@ -96,6 +96,7 @@ def describe(con: Any, path: Path, index: int) -> Source:
         header = read_header(path)
         if not any(header):
             raise TagauditError("no header row", where=f"{path}:1", hint="export it again with column names")
+        _check_unique(path, header)
         types = tuple((c, "VARCHAR") for c in header)
     else:
         try:
@@ -106,8 +107,25 @@ def describe(con: Any, path: Path, index: int) -> Source:
         types = tuple((str(r[0]), str(r[1])) for r in rel)
         header = tuple(c for c, _ in types)
     mapping, notes = map_columns(str(path), header)
+    typed = dict(types)
+    wrong = [p for name, col in mapping if (p := focus.type_problem(name, typed[col]))]
+    if wrong:
+        raise TagauditError("; ".join(wrong), where=str(path),
+                            hint="write money as DECIMAL, DOUBLE or text and dates as TIMESTAMP, DATE or text")
     return Source(index, str(path), fmt, header, types, mapping, focus.detect_version({d for d, _ in mapping}),
                   notes)
+
+
+def _check_unique(path: Path, header: tuple[str, ...]) -> None:
+    """DuckDB (and FOCUS) column names are case-insensitive: two spellings of one name are one column."""
+    seen: dict[str, int] = {}
+    for i, name in enumerate(header, start=1):
+        first = seen.setdefault(name.lower(), i)
+        if first != i:
+            shown = repr(name) if name == header[first - 1] else f"{header[first - 1]!r} / {name!r}"
+            raise TagauditError(f"column {shown} appears twice in the header (columns {first} and {i})",
+                                where=f"{path}:1", hint="rename or remove one of them; column names must be "
+                                                        "unique, ignoring case")
 
 
 def map_columns(where: str, header: tuple[str, ...]) -> tuple[tuple[tuple[str, str], ...], tuple[Note, ...]]:

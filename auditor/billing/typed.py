@@ -22,10 +22,17 @@ MACROS = (
     "WHEN substr(trim(v), 5, 1) = '-' THEN TRY_CAST(trim(v) AS TIMESTAMPTZ)::TIMESTAMP "
     "WHEN contains(v, '/') THEN try_strptime(trim(v), "
     "['%m/%d/%y', '%m/%d/%Y', '%m/%d/%Y %H:%M:%S', '%m/%d/%Y %H:%M', '%m/%d/%y %H:%M']) END"),
+    # Typed dates/times: 'infinity' is a valid Parquet TIMESTAMP but no charge period.
+    ("CREATE OR REPLACE TEMP MACRO focus_typed_ts(v) AS "
+     "CASE WHEN isfinite(TRY_CAST(v AS TIMESTAMP)) THEN TRY_CAST(v AS TIMESTAMP) END"),
     "CREATE OR REPLACE TEMP MACRO focus_iso(v) AS v LIKE '____-__-__T__:__:__%Z'",
-    # True when a money text has significant digits beyond the 10th decimal (DECIMAL(38, 10) rounds it).
-    ("CREATE OR REPLACE TEMP MACRO focus_rounds(v) AS coalesce("
-    f"TRY_CAST(trim(v) AS DECIMAL(38, 20)) <> TRY_CAST(trim(v) AS {focus.DECIMAL_SQL}), false)"),
+    # True when a money text has significant digits beyond the 10th decimal (DECIMAL(38, 10) rounds it):
+    # plain text by its digits; exponent forms by DECIMAL(38, 20) (both sides of <> typed alike: comparing
+    # mixed scales casts the 10-place value up, which raises from 1e18); a non-zero amount that becomes 0.
+    ("CREATE OR REPLACE TEMP MACRO focus_rounds(v) AS "
+    "coalesce(regexp_matches(trim(v), '^[+-]?[0-9]*[.][0-9]{10}[0-9]*[1-9][0-9]*$'), false) OR coalesce("
+    f"TRY_CAST(trim(v) AS DECIMAL(38, 20)) <> TRY_CAST(TRY_CAST(trim(v) AS {focus.DECIMAL_SQL}) AS DECIMAL(38, 20)), "
+    f"false) OR coalesce(TRY_CAST(trim(v) AS {focus.DECIMAL_SQL}) = 0 AND TRY_CAST(trim(v) AS DOUBLE) <> 0, false)"),
 )
 
 # Quirk bits: 0-3 non-ISO datetimes (focus.DATETIME_COLUMNS order), 4 BilledCost rounded to 10 decimals,
@@ -45,9 +52,10 @@ class Check:
 
 
 def checks_for(src: Source) -> tuple[Check, ...]:
-    """Nulls where tagaudit needs a value; unparseable text in every money, quantity and date column.
-    Typed columns (Parquet DECIMAL, DOUBLE, TIMESTAMP) need no parse check, and skipping them keeps
-    columns tagaudit does not use from being read at all."""
+    """Nulls where tagaudit needs a value; unparseable text in every money, quantity and date column;
+    typed values that cannot become DECIMAL(38, 10) or a finite TIMESTAMP (NaN, Inf, 1e300). Types that
+    always convert (integers, DECIMAL(p, s) with p - s <= 28, DATE) need no check, and skipping them
+    keeps columns tagaudit does not use from being read at all."""
     out: list[Check] = []
     for name in (*focus.DECIMAL_COLUMNS, *focus.DATETIME_COLUMNS):
         col = src.column(name)
@@ -55,7 +63,7 @@ def checks_for(src: Source) -> tuple[Check, ...]:
             continue
         if name == "BilledCost" or name in focus.DATETIME_COLUMNS:
             out.append(Check(len(out), name, "missing"))
-        if src.type_of(col) == "VARCHAR":
+        if src.type_of(col) == "VARCHAR" or focus.may_not_convert(name, src.type_of(col)):
             out.append(Check(len(out), name, "not_decimal" if name in focus.DECIMAL_COLUMNS else "not_date"))
     return tuple(out)
 
@@ -75,9 +83,15 @@ def _typed(src: Source, name: str, raw: str) -> str:
         return f"NULL::{sql_type}"
     text = src.type_of(col) == "VARCHAR"
     if kind == "decimal":
+        # DuckDB's DOUBLE -> DECIMAL cast is inexact above ~1e17 (1e18 becomes 999999999999999958.31...);
+        # the shortest round-trip text of the float is the number the exporter wrote, and it casts exactly.
+        if src.type_of(col) in focus.FLOAT_TYPES:
+            return f"TRY_CAST(CAST({raw} AS VARCHAR) AS {focus.DECIMAL_SQL})"
         return f"focus_dec({raw})" if text else f"TRY_CAST({raw} AS {focus.DECIMAL_SQL})"
     if kind == "datetime":
-        return f"focus_ts({raw})" if text else f"TRY_CAST({raw} AS TIMESTAMP)"
+        if text:
+            return f"focus_ts({raw})"
+        return f"focus_typed_ts({raw})"
     if text:
         return raw
     if kind == "json" or src.type_of(col).startswith(("MAP", "STRUCT")):
@@ -94,10 +108,20 @@ def _mask(src: Source, checks: tuple[Check, ...], raw: dict[str, str]) -> str:
     return " + ".join(parts) or "0"
 
 
+def has_quirks(src: Source) -> bool:
+    """False when no row of `src` can carry a quirk bit (the rollup then skips the column)."""
+    col = src.column("BilledCost")
+    return src.format == "csv" or (col is not None and focus.rounds_to_ten_places(src.type_of(col)))
+
+
 def _quirks(src: Source, raw: dict[str, str]) -> tuple[str, str]:
-    """(per-row quirk SQL over the raw file columns, the same over r-columns) for CSV sources."""
+    """(per-row quirk SQL over the raw file columns, the same over r-columns). Typed sources have one
+    quirk: a DOUBLE or wide DECIMAL BilledCost with digits beyond the 10th decimal."""
     if src.format != "csv":
-        return "0::BIGINT", "0::BIGINT"
+        if "BilledCost" not in raw or not has_quirks(src):
+            return "0::BIGINT", "0::BIGINT"
+        text = f"CAST({raw['BilledCost']} AS VARCHAR)"
+        return "0::BIGINT", f"(CASE WHEN focus_rounds({text}) THEN {1 << QUIRK_ROUNDED} ELSE 0 END)::BIGINT"
     nulls = []
     for i, name in enumerate(NULL_LITERAL_COLUMNS):
         col = src.column(name)

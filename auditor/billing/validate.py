@@ -12,7 +12,7 @@ from typing import Any
 from auditor.billing import focus
 from auditor.billing.focus import quote_ident as qi
 from auditor.billing.sources import Source
-from auditor.billing.typed import typed_sql
+from auditor.billing.typed import has_quirks, typed_sql
 
 # Grouping keys of the rollup: what classification and allocation read. Kept short on purpose (each key
 # costs time on every row); display-only columns ride along as any_value(). Reconciliation needs
@@ -49,7 +49,7 @@ def rollup_sql(src: Source, *, rejects: bool = True) -> str:
     dims = ", ".join(qi(d) for d in DIMS if src.column(d) is not None)
     display = "".join(f", any_value({qi(d)}) AS {qi(d)}" for d in DISPLAY if src.column(d) is not None)
     # Constants stay out of the grouping keys; typed files have no text quirks.
-    quirks = ("x_Quirks", "") if src.format == "csv" else ("", "0::BIGINT AS x_Quirks, ")
+    quirks = ("x_Quirks", "") if has_quirks(src) else ("", "0::BIGINT AS x_Quirks, ")
     return f"""
         SELECT {src.index} AS x_Src, {quirks[1]}* FROM (
             SELECT x_Mask, {quirks[0] + ", " if quirks[0] else ""}{dims}{display},

@@ -50,14 +50,22 @@ def sniff_columns(columns: set[str]) -> str | None:
 
 
 def sniff(path: Path) -> str | None:
-    """Guess an input's kind from its header or its first JSON object; None when unsure."""
+    """Guess an input's kind from its header or its first JSON object; None when unsure. Raises
+    TagauditError for an empty file or a Parquet file DuckDB cannot open."""
     fmt = file_format(path)
+    if path.is_file() and path.stat().st_size == 0:
+        raise TagauditError("the file is empty", where=str(path), hint="export it again")
     if fmt == "csv":
         return sniff_columns(set(read_header(path)))
     if fmt == "parquet":
         import duckdb
 
-        rows = duckdb.connect().execute(f"DESCRIBE SELECT * FROM read_parquet({focus.quote_str(str(path))})").fetchall()
+        try:
+            rows = duckdb.connect().execute(f"DESCRIBE SELECT * FROM read_parquet({focus.quote_str(str(path))})"
+                                            ).fetchall()
+        except duckdb.Error as exc:
+            raise TagauditError(f"not a readable Parquet file ({str(exc).splitlines()[0]})", where=str(path),
+                                hint="export it again; a cut or corrupt download cannot be read") from exc
         return sniff_columns({str(r[0]) for r in rows})
     text = sniff_text(path)
     if '"organization.costs.result"' in text:
