@@ -114,7 +114,7 @@ def test_a_large_cost_that_fits_decimal_38_10_is_read_exactly(tmp_path: Path, co
 def test_a_csv_cost_of_1e18_in_exponent_form_does_not_make_the_file_unusable(tmp_path: Path) -> None:
     rows = [focus_row(BilledCost="1e18"), focus_row(BilledCost="1.5E+20"), focus_row(BilledCost="2")]
     data = load_billing([write_csv(tmp_path / "big.csv", rows)])
-    assert data.rejected_rows == 0 and exact(data) == Decimal("150000000000000000002") + Decimal("1e18")
+    assert data.rejected_rows == 0 and exact(data) == Decimal("151e18") + 2
 
 
 @pytest.mark.parametrize("column, sql, shown", [
@@ -184,3 +184,30 @@ def test_a_duplicated_csv_column_is_named_with_its_file(tmp_path: Path, second: 
     code, out = cli("billing", "check", path)
     assert code == 2 and f"{path}:1: column {shown} appears twice in the header" in out
     assert "Binder" not in out
+
+
+# -- item 9: policy tolerance -------------------------------------------------------------------
+
+@pytest.mark.parametrize("value, words", [
+    pytest.param(".nan", ".nan is not a number", id="NaN"),
+    pytest.param(".inf", "greater than the maximum of 1", id="infinity"),
+    pytest.param("-0.1", "less than the minimum of 0", id="a negative tolerance"),
+    pytest.param("1.5", "greater than the maximum of 1", id="a tolerance above 100%"),
+])
+def test_a_tolerance_that_is_not_a_fraction_fails_policy_check_and_inventory(
+        tmp_path: Path, value: str, words: str) -> None:
+    repo = tmp_path / "repo"
+    repo.mkdir()
+    policy = repo / "tagaudit.yaml"
+    policy.write_text(f"version: 1\nname: t\nkeys:\n  team: {{}}\ntolerance: {value}\n")
+    code, out = cli("policy", "check", policy)
+    assert code == 2 and f"{policy}:5: tolerance: " in out and words in out
+    bill = write_csv(tmp_path / "bill.csv", [focus_row()])
+    code, out = cli("inventory", repo, "--billing", bill, "--invoices", _invoices(tmp_path))
+    assert code == 2 and words in out
+
+
+def _invoices(tmp_path: Path) -> Path:
+    path = tmp_path / "invoices.yaml"
+    path.write_text('invoices:\n  - {period: 2026-10, provider: OpenAI, amount: "1.25", currency: USD}\n')
+    return path
