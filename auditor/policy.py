@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import hashlib
 import json
+import math
 import re
 import sys
 from dataclasses import dataclass, field
@@ -285,7 +286,7 @@ def _semantic_problems(data: dict[str, Any], source: Path | str, lines: dict[tup
             problems.append(f"{_where(source, lines, ('suppressions', 'forbid', i))}: unknown rule {rule_id!r}; "
                             "`tagaudit rules` lists them")
     tolerance = data.get("tolerance")
-    if isinstance(tolerance, float) and tolerance != tolerance:  # .nan passes the schema's minimum/maximum
+    if isinstance(tolerance, float) and math.isnan(tolerance):  # .nan passes the schema's minimum/maximum
         problems.append(f"{_where(source, lines, ('tolerance',))}: .nan is not a number; "
                         "use a fraction between 0 and 1, e.g. 0.05")
     return problems
