@@ -26,7 +26,9 @@ class _Candidate:
 
 def fingerprint(*parts: object) -> str:
     """A line-independent identity: no line numbers, only names and an occurrence index."""
-    return hashlib.sha256("\x1f".join(str(p) for p in parts).encode()).hexdigest()[:20]
+    # surrogateescape: a file name that is not UTF-8 (decoded from git or the OS with surrogateescape)
+    # hashes as its raw bytes instead of aborting the run; every UTF-8 name hashes as before.
+    return hashlib.sha256("\x1f".join(str(p) for p in parts).encode("utf-8", "surrogateescape")).hexdigest()[:20]
 
 
 def call_fingerprint(site: CallSite) -> str:
