@@ -18,6 +18,7 @@ def in_ci() -> bool:
 
 
 def _require(condition: object, reason: str) -> None:
+    __tracebackhide__ = True  # report the skip or failure at the calling test, not here
     if condition:
         return
     if in_ci():
