@@ -14,8 +14,10 @@ from pathlib import Path
 
 from auditor.errors import TagauditError
 from auditor.records import Finding, Suppression
+from policies import POLICY_DIR
 
 BASELINE_NAME = ".tagaudit-baseline.json"
+SCHEMA_PATH = POLICY_DIR / "baseline.schema.json"
 FORMAT_VERSION = 1
 _FIELDS = ("path", "scope", "operation", "rule", "fingerprint", "reason", "owner", "expires")
 _REQUIRED = ("path", "rule", "fingerprint", "reason", "expires")
@@ -71,21 +73,49 @@ def _entry(raw: object, path: Path, line: int) -> BaselineEntry:
                          raw.get("owner") or None, expires, line)
 
 
+def _parse(text: str, path: Path) -> object:
+    hint = "resolve merge markers or recreate it with `tagaudit baseline create --force`"
+    try:
+        return json.loads(text)
+    except json.JSONDecodeError as exc:
+        raise TagauditError(f"baseline is not valid JSON ({exc.msg}, column {exc.colno})",
+                            where=f"{path}:{exc.lineno}", hint=hint) from exc
+    except RecursionError as exc:
+        raise TagauditError("baseline nests too deeply to read (a baseline is a flat list of entries)",
+                            where=f"{path}:1", hint=hint) from exc
+    except ValueError as exc:  # e.g. an integer of more than 4,300 digits
+        raise TagauditError(f"baseline is not valid JSON ({exc})", where=f"{path}:1", hint=hint) from exc
+
+
+def _check_schema(data: object, path: Path, lines: list[int]) -> None:
+    """policies/baseline.schema.json: the types of every field, not only their presence."""
+    import jsonschema
+
+    validator = jsonschema.Draft202012Validator(json.loads(SCHEMA_PATH.read_text(encoding="utf-8")))
+    errors = sorted(validator.iter_errors(data), key=lambda e: [str(p) for p in e.absolute_path])
+    if not errors:
+        return
+    err = errors[0]
+    where = list(err.absolute_path)
+    line = 1
+    if len(where) >= 2 and where[0] == "entries" and isinstance(where[1], int):
+        line = lines[where[1]] if where[1] < len(lines) else 1
+    field = ".".join(str(p) for p in where[2:]) or ".".join(str(p) for p in where) or "baseline"
+    message = err.message if len(err.message) <= 120 else err.message[:117] + "..."
+    raise _fail(path, line, f"{field}: {message}")
+
+
 def load_baseline(path: Path) -> Baseline:
     try:
         text = path.read_text(encoding="utf-8")
     except (OSError, UnicodeDecodeError) as exc:
         raise TagauditError(f"cannot read baseline ({exc})", where=str(path)) from exc
-    try:
-        data = json.loads(text)
-    except json.JSONDecodeError as exc:
-        raise TagauditError(f"baseline is not valid JSON ({exc.msg}, column {exc.colno})",
-                            where=f"{path}:{exc.lineno}",
-                            hint="resolve merge markers or recreate it with `tagaudit baseline create --force`") from exc
+    data = _parse(text, path)
     if not isinstance(data, dict) or data.get("version") != FORMAT_VERSION or not isinstance(data.get("entries"), list):
         raise _fail(path, 1, f"expected {{\"version\": {FORMAT_VERSION}, \"entries\": [...]}}")
     lines = _entry_lines(text)
     entries = [_entry(raw, path, lines[i] if i < len(lines) else 1) for i, raw in enumerate(data["entries"])]
+    _check_schema(data, path, lines)  # after the checks above, whose messages are more specific
     seen: dict[str, int] = {}
     for e in entries:
         if e.fingerprint in seen:
