@@ -85,20 +85,47 @@ _MONEY = frozenset({"total_ai_cost", "allocated_cost", "untagged_cost", "coverag
                     "coverage_by_call_sites", "untagged_share", "variance"})
 
 
+_HINT = "move the file aside; a new store is created on the next run"
+
+
 def _connect(path: Path) -> sqlite3.Connection:
+    """The store, created on first use; any other file, schema or version is an error naming the file."""
     try:
         path.parent.mkdir(parents=True, exist_ok=True)
         con = sqlite3.connect(path)
-        version = con.execute("PRAGMA user_version").fetchone()[0]
-        if version not in (0, SCHEMA_VERSION):
-            raise TagauditError(f"history store has schema version {version}, this tagaudit knows {SCHEMA_VERSION}",
-                                where=str(path), hint="upgrade tagaudit or point --history-file elsewhere")
-        con.execute(f"CREATE TABLE IF NOT EXISTS scores (id INTEGER PRIMARY KEY, {', '.join(_COLUMNS)}, tool_version)")
-        con.execute(f"PRAGMA user_version = {SCHEMA_VERSION}")
+    except (OSError, sqlite3.Error) as exc:
+        raise TagauditError(f"cannot open the history store ({exc})", where=str(path), hint=_HINT) from exc
+    try:
+        _check_schema(con, path)
         return con
     except sqlite3.DatabaseError as exc:
+        con.close()
         raise TagauditError(f"history store is not a usable SQLite database ({exc})", where=str(path),
-                            hint="move the file aside; a new store is created on the next run") from exc
+                            hint=_HINT) from exc
+    except TagauditError:
+        con.close()
+        raise
+
+
+def _check_schema(con: sqlite3.Connection, path: Path) -> None:
+    version = con.execute("PRAGMA user_version").fetchone()[0]
+    if version not in (0, SCHEMA_VERSION):
+        raise TagauditError(f"history store has schema version {version}, this tagaudit knows {SCHEMA_VERSION}",
+                            where=str(path), hint="upgrade tagaudit or point --history-file elsewhere")
+    tables = {r[0] for r in con.execute("SELECT name FROM sqlite_master WHERE type = 'table'")}
+    if version == 0 and tables - {"scores"}:  # never write into somebody else's database
+        raise TagauditError(f"not a tagaudit history store (it has tables {', '.join(sorted(tables))})",
+                            where=str(path), hint="point --history-file at another file")
+    if "scores" in tables:
+        columns = [r[1] for r in con.execute("PRAGMA table_info(scores)")]
+        if columns != ["id", *_COLUMNS, "tool_version"]:
+            raise TagauditError("history store's scores table has unexpected columns "
+                                f"({', '.join(columns)})", where=str(path), hint=_HINT)
+    else:
+        con.execute(f"CREATE TABLE scores (id INTEGER PRIMARY KEY, {', '.join(_COLUMNS)}, tool_version)")
+    if version == 0:
+        con.execute(f"PRAGMA user_version = {SCHEMA_VERSION}")
+        con.commit()
 
 
 def _to_row(score: Score) -> tuple[Any, ...]:
@@ -122,15 +149,37 @@ def _from_row(row: tuple[Any, ...]) -> Score:
     fields["reasons"] = tuple(json.loads(fields["reasons"]))
     fields["repos"] = tuple(json.loads(fields["repos"]))
     fields["ready"] = bool(fields["ready"])
+    for col in ("recorded_at", "policy", *(("currency",) if fields["currency"] is not None else ())):
+        if not isinstance(fields[col], str):
+            raise TypeError(f"{col} is not text")
+    for col in ("period_start", "period_end"):
+        if fields[col] is not None:
+            dt.date.fromisoformat(fields[col])
+    if not isinstance(fields["months"], int) or not all(isinstance(v, str) for v in fields["reasons"] + fields["repos"]):
+        raise TypeError("months, reasons or repos has the wrong type")
     return Score(**fields)
+
+
+def _read_row(row: tuple[Any, ...], path: Path) -> Score:
+    try:
+        return _from_row(row[1:])
+    except (ValueError, TypeError, ArithmeticError, RecursionError) as exc:  # Decimal, JSON and date errors
+        raise TagauditError(f"history row {row[0]} is damaged ({exc})", where=str(path),
+                            hint=f"delete that row (sqlite3 {path} 'DELETE FROM scores WHERE id = {row[0]}') "
+                                 "or move the file aside") from exc
 
 
 def read_history(path: Path) -> list[Score]:
     if not path.exists():
         return []
-    with _connect(path) as con:
-        rows = con.execute(f"SELECT {', '.join(_COLUMNS)} FROM scores ORDER BY id").fetchall()
-    return [_from_row(r) for r in rows]
+    con = _connect(path)
+    try:
+        rows = con.execute(f"SELECT id, {', '.join(_COLUMNS)} FROM scores ORDER BY id").fetchall()
+    except sqlite3.DatabaseError as exc:
+        raise TagauditError(f"cannot read the history store ({exc})", where=str(path), hint=_HINT) from exc
+    finally:
+        con.close()
+    return [_read_row(r, path) for r in rows]
 
 
 def append_history(path: Path, score: Score) -> None:
@@ -139,6 +188,9 @@ def append_history(path: Path, score: Score) -> None:
         with con:
             con.execute(f"INSERT INTO scores ({', '.join(_COLUMNS)}, tool_version) VALUES "
                         f"({', '.join('?' * (len(_COLUMNS) + 1))})", (*_to_row(score), __version__))
+    except sqlite3.DatabaseError as exc:  # read-only, locked or full
+        raise TagauditError(f"cannot record the score ({exc})", where=str(path),
+                            hint="check the file's permissions and free space, or pass --no-record") from exc
     finally:
         con.close()
 
