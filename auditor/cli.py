@@ -188,8 +188,14 @@ _register()
 
 
 def main() -> None:
+    from auditor.streams import guard_stdout
+
+    guard_stdout()  # a full or closed stdout is a one-line error and exit 2, not a traceback
     try:
-        app()
+        try:
+            app()
+        finally:
+            sys.stdout.flush()  # fail here, where it is reported, rather than at interpreter exit
     except TagauditError as exc:  # raised outside a command body: still a message, never a traceback
         sys.stderr.write(f"tagaudit: error: {exc}\n")
         sys.exit(exc.exit_code)
