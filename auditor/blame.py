@@ -6,11 +6,12 @@ import hashlib
 import json
 import os
 import re
-import subprocess
 import tempfile
 import threading
 from collections.abc import Callable, Iterable, Sequence
 from pathlib import Path
+
+from auditor import gitcmd
 
 Runner = Callable[[Sequence[str], Path], tuple[int, bytes]]
 
@@ -20,12 +21,9 @@ _NOREPLY = re.compile(r"^(?:\d+\+)?([A-Za-z0-9][A-Za-z0-9-]*)@users\.noreply\.gi
 
 
 def run_git(args: Sequence[str], cwd: Path) -> tuple[int, bytes]:
-    """The real runner: `git <args>` in `cwd`; (127, b"") when git is missing or hangs."""
-    try:
-        proc = subprocess.run(["git", *args], cwd=cwd, capture_output=True, timeout=120, check=False)
-    except (OSError, subprocess.TimeoutExpired):
-        return 127, b""
-    return proc.returncode, proc.stdout
+    """The real runner: hardened `git <args>` in `cwd`; (127, b"") when git is missing or hangs."""
+    code, stdout, _ = gitcmd.run(args, cwd, timeout=120)
+    return code, stdout
 
 
 def blob_sha(data: bytes) -> str:
@@ -124,7 +122,9 @@ def blame_lines(
         return out
     if rev is None and head_blob == blob:
         rev = "HEAD"
-    args = ["blame", "--porcelain", *_ranges(missing), *([rev] if rev else []), "--", path]
+    # the repo's blame.ignoreRevsFile would hand lines to other authors; the empty name clears that list
+    args = ["blame", "--porcelain", *_ranges(missing), "--no-textconv", "--ignore-revs-file=",
+            *([rev] if rev else []), "--", path]
     code, stdout = runner(args, root)
     if code != 0:
         return out
@@ -193,7 +193,8 @@ def last_author(
     hit = cache.get(path, blob, 0)
     if hit is not None:
         return hit
-    code, stdout = runner(["log", "-1", "--no-abbrev", "--raw", "--format=%an%x00%ae", "--", path], root)
+    code, stdout = runner(["log", "-1", "--no-show-signature", "--no-abbrev", "--raw", "--format=%an%x00%ae",
+                           "--", path], root)
     lines = stdout.decode("utf-8", "replace").splitlines()
     if code != 0 or not lines or "\0" not in lines[0]:
         return None

@@ -9,6 +9,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from auditor.errors import TagauditError
+from auditor.gitcmd import git_env  # the scanned repo's config must not run code (core.fsmonitor)
 
 SUFFIXES = (".py", ".ipynb")
 PRUNE_DIRS = frozenset({
@@ -31,7 +32,7 @@ def _pruned(parts: tuple[str, ...]) -> bool:
 def _ls(directory: Path, *args: str) -> list[str] | None:
     try:
         proc = subprocess.run(["git", "-C", str(directory), "ls-files", "-z", *args, "--", "."],
-                              capture_output=True, timeout=120, check=False)
+                              capture_output=True, timeout=120, check=False, env=git_env(directory))
     except (OSError, subprocess.TimeoutExpired):
         return None
     if proc.returncode != 0:

@@ -18,7 +18,7 @@ OWNER_SOURCE = "owner_source"  # key in Finding.extra saying where the owner cam
 def repo_root_of(path: Path, *, runner: Runner = run_git) -> Path:
     """The git top level containing `path` (where CODEOWNERS lives), or `path` itself outside git."""
     code, out = runner(["rev-parse", "--show-toplevel"], path)
-    top = out.decode("utf-8", "replace").strip()
+    top = os.fsdecode(out[:-1] if out.endswith(b"\n") else out)  # a directory name may end in a space
     return Path(top) if code == 0 and top else path
 
 
