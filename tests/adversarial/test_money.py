@@ -26,6 +26,13 @@ def cli(*args: str | Path) -> tuple[int, str]:
     return result.exit_code, result.output
 
 
+def cli_json(*args: str | Path) -> tuple[int, Any]:
+    """Like `cli`, parsing standard output as JSON (notes go to standard error)."""
+    result = runner.invoke(app, [str(a) for a in args])
+    assert result.exception is None or isinstance(result.exception, SystemExit), result.exception
+    return result.exit_code, json.loads(result.stdout)
+
+
 def exact(data: BillingData) -> Decimal:
     """Allocation is exact: allocated + untagged = total = Σ valid BilledCost (one currency)."""
     alloc = pool_spend(data, policy_from({}))
@@ -86,9 +93,8 @@ def test_a_parquet_cost_that_is_not_a_finite_decimal_is_rejected_and_counted(
     code, out = cli("billing", "check", path)
     assert code == 1 and "rows: 12 read, 2 valid, 10 rejected" in out
     assert "10 rows rejected, cost not counted: 10 rows whose cost is unreadable" in out
-    code, out = cli("inventory", tmp_path, "--billing", path, "--format", "json")
+    code, summary = cli_json("inventory", tmp_path, "--billing", path, "--format", "json")
     assert code == 0
-    summary = json.loads(out)
     assert summary["billing"]["rejected_rows"] == 10 and summary["summary"]["total_ai_cost"] == "2"
 
 
@@ -211,3 +217,106 @@ def _invoices(tmp_path: Path) -> Path:
     path = tmp_path / "invoices.yaml"
     path.write_text('invoices:\n  - {period: 2026-10, provider: OpenAI, amount: "1.25", currency: USD}\n')
     return path
+
+
+# -- item 9: native exports ----------------------------------------------------------------------
+
+REPO = Path(__file__).resolve().parents[2]
+CUR = REPO / "examples" / "billing" / "aws-cur2-bedrock.csv"
+
+
+def test_a_garbage_cur_net_cost_is_rejected_not_replaced_by_the_unblended_cost(tmp_path: Path) -> None:
+    import csv
+
+    rows = list(csv.reader(CUR.open(encoding="utf-8", newline="")))
+    net, gross = rows[0].index("line_item_net_unblended_cost"), rows[0].index("line_item_unblended_cost")
+    lost = Decimal(rows[1][gross])
+    rows[1][net] = "n/a"
+    native = tmp_path / "cur.csv"
+    with native.open("w", encoding="utf-8", newline="") as fh:
+        csv.writer(fh).writerows(rows)
+    clean = load_billing([_convert(tmp_path, CUR, "clean.parquet")[1]])
+    code, out = cli("billing", "convert", native, "--output", tmp_path / "cur.parquet")
+    assert code == 0 and "1 rows have a cost that is not a number (first: data row 1, " \
+                         "line_item_net_unblended_cost 'n/a')" in out
+    data = load_billing([tmp_path / "cur.parquet"])
+    assert (data.rows, data.rejected_rows, data.unreadable_cost_rows) == (len(rows) - 1, 1, 1)
+    assert data.rejected[0].row == 1 and data.rejected[0].column == "BilledCost"
+    assert data.currencies[0].amount == clean.currencies[0].amount - lost
+    code, report = cli_json("inventory", tmp_path, "--billing", native, "--format", "json")
+    assert code == 0 and report["billing"]["rejected_rows"] == 1
+    total = report["summary"]
+    assert Decimal(total["allocated_cost"]) + Decimal(total["untagged_cost"]) == Decimal(total["total_ai_cost"])
+
+
+def _convert(tmp_path: Path, native: Path, name: str) -> tuple[int, Path]:
+    out = tmp_path / name
+    code, _ = cli("billing", "convert", native, "--output", out)
+    return code, out
+
+
+def _openai(start: str = "1790812800", value: str = "1.5", currency: str = '"usd"', results: str = "") -> str:
+    first = results or (f'{{"object": "organization.costs.result", "amount": {{"value": {value}, '
+                        f'"currency": {currency}}}, "line_item": "gpt-4o, input", "project_id": "p"}}')
+    return (f'{{"object": "page", "data": [{{"object": "bucket", "start_time": {start}, "end_time": 1790899200, '
+            f'"results": [{first}]}}]}}')
+
+
+def _anthropic(start: str = '"2026-10-01T00:00:00Z"', amount: str = '"150"', currency: str = '"USD"') -> str:
+    return (f'{{"data": [{{"starting_at": {start}, "ending_at": "2026-10-02T00:00:00Z", "results": '
+            f'[{{"currency": {currency}, "amount": {amount}, "model": "claude", "token_type": "output_tokens"}}]}}]}}')
+
+
+@pytest.mark.parametrize("kind, text, words", [
+    pytest.param("openai-costs", _openai(value="1e400"), "amount 1E+400 does not fit DECIMAL(38, 10)",
+                 id="an OpenAI amount of 1e400"),
+    pytest.param("openai-costs", _openai(value="NaN"), "amount nan is not a number", id="an OpenAI NaN amount"),
+    pytest.param("openai-costs", _openai(value="true"), "amount True is not a number", id="an OpenAI bool amount"),
+    pytest.param("openai-costs", _openai(start="1e20"), "start_time: time 1E+20 is not whole Unix seconds",
+                 id="an OpenAI start_time of 1e20"),
+    pytest.param("openai-costs", _openai(start="100000000000000000000"), "is not whole Unix seconds",
+                 id="an OpenAI start_time past year 9999"),
+    pytest.param("openai-costs", _openai(start="-5"), "time -5 is not whole Unix seconds",
+                 id="a negative OpenAI start_time"),
+    pytest.param("openai-costs", _openai(start='"yesterday"'), "time 'yesterday' is not whole Unix seconds",
+                 id="an OpenAI start_time that is a string"),
+    pytest.param("openai-costs", _openai(currency="null"), "amount.currency is missing",
+                 id="an OpenAI amount without a currency"),
+    pytest.param("openai-costs", '{"object": "page", "data": [1, "x"]}', "`data` item 1 is 1, not an object",
+                 id="OpenAI buckets that are not objects"),
+    pytest.param("openai-costs", _openai(results='1, "x"'), "`results` item 1 is 1, not an object",
+                 id="OpenAI results that are not objects"),
+    pytest.param("openai-costs", '{"data": ' + "[" * 10000 + "]" * 10000 + "}", "nested too deeply",
+                 id="OpenAI JSON nested 10000 lists deep"),
+    pytest.param("anthropic-cost", _anthropic(amount="1e400"), "does not fit DECIMAL(38, 10)",
+                 id="an Anthropic amount of 1e400"),
+    pytest.param("anthropic-cost", _anthropic(amount="false"), "amount False is not a number",
+                 id="an Anthropic bool amount"),
+    pytest.param("anthropic-cost", _anthropic(start='"not a date"'), "time 'not a date' is not an RFC 3339",
+                 id="an Anthropic starting_at that is not a date"),
+    pytest.param("anthropic-cost", _anthropic(start="1e20"), "time 1E+20 is not an RFC 3339",
+                 id="an Anthropic starting_at that is a number"),
+    pytest.param("anthropic-cost", _anthropic(start='"99999-01-01T00:00:00Z"'), "is not an RFC 3339",
+                 id="an Anthropic starting_at in year 99999"),
+    pytest.param("anthropic-cost", _anthropic(currency="42"), "currency 42 is not a currency code",
+                 id="an Anthropic currency that is a number"),
+    pytest.param("anthropic-cost", '{"data": ' + "[" * 10000 + "]" * 10000 + "}", "nested too deeply",
+                 id="Anthropic JSON nested 10000 lists deep"),
+])
+def test_a_bad_native_export_value_is_a_clear_error_naming_where(
+        tmp_path: Path, kind: str, text: str, words: str) -> None:
+    native = tmp_path / "export.json"
+    native.write_text(text, encoding="utf-8")
+    code, out = cli("billing", "convert", native, "--from", kind, "--output", tmp_path / "out.parquet")
+    assert code == 2 and words in out and str(native) in out
+    assert "tagaudit bug" not in out and not (tmp_path / "out.parquet").exists()
+    code, out = cli("inventory", tmp_path, "--billing", native)
+    assert code == 2 and "tagaudit bug" not in out
+
+
+def test_a_valid_native_export_converts_with_exact_totals(tmp_path: Path) -> None:
+    native = tmp_path / "costs.json"
+    native.write_text(_openai(value="1e18"), encoding="utf-8")
+    code, out = _convert(tmp_path, native, "out.parquet")
+    data = load_billing([out])
+    assert code == 0 and data.rejected_rows == 0 and exact(data) == Decimal("1e18")

@@ -79,7 +79,7 @@ def sniff(path: Path) -> str | None:
     first = text.lstrip().splitlines()[0] if text.strip() else ""
     try:
         obj = json.loads(first)
-    except json.JSONDecodeError:
+    except (json.JSONDecodeError, RecursionError):  # not one JSON object per line (or absurdly nested)
         return None
     return "gcp" if isinstance(obj, dict) and "billing_account_id" in obj else None
 

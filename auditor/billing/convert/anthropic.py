@@ -17,6 +17,7 @@ from typing import Any
 
 from auditor.billing.convert import common
 from auditor.billing.convert.common import Converted, Row
+from auditor.errors import TagauditError
 
 EXTRA = ("x_Model", "x_WorkspaceId", "x_ApiKeyId", "x_TokenType", "x_ServiceTier", "x_CostType",
          "x_ContextWindow", "x_InferenceGeo")
@@ -34,9 +35,11 @@ def is_cost(path: Path) -> bool:
     return any("amount" in res for _, _, res in _results([path]))
 
 
-def usage_tokens(res: dict[str, Any]) -> dict[str, int]:
+def usage_tokens(res: dict[str, Any], where: str = "") -> dict[str, int]:
     """Token counts by cost-report token type (nested or flattened cache_creation)."""
     creation = res.get("cache_creation") or {}
+    if not isinstance(creation, dict):
+        raise TagauditError("cache_creation is not an object", where=where or None, hint="check the export")
     out = {
         "uncached_input_tokens": res.get("uncached_input_tokens"),
         "cache_read_input_tokens": res.get("cache_read_input_tokens"),
@@ -46,16 +49,25 @@ def usage_tokens(res: dict[str, Any]) -> dict[str, int]:
                                                                  res.get("cache_creation_1h_input_tokens")),
         "output_tokens": res.get("output_tokens"),
     }
-    return {k: int(v) for k, v in out.items() if v}
+    return {k: common.count(v, where) for k, v in out.items() if v}
 
 
-def _key(bucket: dict[str, Any], res: dict[str, Any]) -> tuple[Any, ...]:
-    return (bucket["starting_at"][:10], res.get("workspace_id"), res.get("model"),
+def _times(bucket: dict[str, Any], where: str) -> tuple[Any, Any]:
+    start = common.from_rfc3339(bucket.get("starting_at"), f"{where}: starting_at")
+    end = common.from_rfc3339(bucket.get("ending_at"), f"{where}: ending_at")
+    if end < start:
+        raise TagauditError(f"ending_at {bucket.get('ending_at')} is before starting_at {bucket.get('starting_at')}",
+                            where=where, hint="check the export")
+    return start, end
+
+
+def _key(bucket: dict[str, Any], res: dict[str, Any], where: str) -> tuple[Any, ...]:
+    return (common.iso(_times(bucket, where)[0])[:10], res.get("workspace_id"), res.get("model"),
             res.get("service_tier") or "standard", res.get("context_window"))
 
 
-def _row(bucket: dict[str, Any], res: dict[str, Any], account: str) -> Row:
-    start, end = common.from_rfc3339(bucket["starting_at"]), common.from_rfc3339(bucket["ending_at"])
+def _row(bucket: dict[str, Any], res: dict[str, Any], account: str, where: str) -> Row:
+    start, end = _times(bucket, where)
     period = common.month_bounds(start)
     workspace = res.get("workspace_id")
     return {**_BASE, "BillingAccountId": account, "BillingAccountName": account, "BillingPeriodStart": period[0],
@@ -70,20 +82,20 @@ def _row(bucket: dict[str, Any], res: dict[str, Any], account: str) -> Row:
 def _cost_rows(costs: list[Path], usage: list[Path], account: str, native: list[Any],
                seen: set[tuple[Any, ...]]) -> Iterator[Row]:
     index: dict[tuple[Any, ...], int] = {}
-    for _, bucket, res in _results(usage):
-        for token, count in usage_tokens(res).items():
-            key = (*_key(bucket, res), token)
+    for where, bucket, res in _results(usage):
+        for token, count in usage_tokens(res, where).items():
+            key = (*_key(bucket, res, where), token)
             index[key] = index.get(key, 0) + count
     for where, bucket, res in _results(costs):
         cents = common.money(res.get("amount"), where)
         value = cents.scaleb(-2)  # exact: the report is in cents
-        currency = str(res.get("currency") or "USD").upper()
+        currency = _currency(res.get("currency"), where)
         native.append((currency, value))
-        seen.add(_key(bucket, res))
+        seen.add(_key(bucket, res, where))
         token_type: str | None = res.get("token_type")
-        tokens = index.get((*_key(bucket, res), token_type)) if token_type else None
+        tokens = index.get((*_key(bucket, res, where), token_type)) if token_type else None
         desc = res.get("description") or " ".join(filter(None, [res.get("model"), res.get("cost_type"), token_type]))
-        yield {**_row(bucket, res, account), "BilledCost": value, "EffectiveCost": value, "ListCost": value,
+        yield {**_row(bucket, res, account, where), "BilledCost": value, "EffectiveCost": value, "ListCost": value,
                "ContractedCost": value, "BillingCurrency": currency, "ChargeDescription": desc, "SkuMeter": desc,
                "SkuPriceId": f"{res.get('model')}:{token_type}" if token_type else None, "x_TokenType": token_type,
                "x_CostType": res.get("cost_type"), "ConsumedQuantity": tokens,
@@ -93,20 +105,29 @@ def _cost_rows(costs: list[Path], usage: list[Path], account: str, native: list[
 
 def _usage_only_rows(usage: list[Path], account: str, seen: set[tuple[Any, ...]], notes: list[str],
                      only_priority: bool) -> Iterator[Row]:
-    for _, bucket, res in _results(usage):
+    for where, bucket, res in _results(usage):
         tier = res.get("service_tier") or "standard"
-        if only_priority and (tier != "priority" or _key(bucket, res) in seen):
+        if only_priority and (tier != "priority" or _key(bucket, res, where) in seen):
             continue
-        for token, count in usage_tokens(res).items():
+        for token, count in usage_tokens(res, where).items():
             if tier == "priority" and not notes:
                 notes.append("priority-tier usage is not in Anthropic's cost report; it is kept as zero-cost rows "
                              "(x_ServiceTier=priority) and will show as a gap against the invoice")
             desc = f"{res.get('model')} {token} ({tier} tier usage; cost not in the cost report)"
-            yield {**_row(bucket, res, account), "BilledCost": Decimal(0), "EffectiveCost": Decimal(0),
+            yield {**_row(bucket, res, account, where), "BilledCost": Decimal(0), "EffectiveCost": Decimal(0),
                    "ListCost": Decimal(0), "ContractedCost": Decimal(0), "BillingCurrency": "USD",
                    "ChargeDescription": desc, "SkuMeter": desc, "x_TokenType": token, "x_CostType": "tokens",
                    "ConsumedQuantity": count, "ConsumedUnit": "Tokens", "PricingQuantity": count,
                    "PricingUnit": "Tokens"}
+
+
+def _currency(value: Any, where: str) -> str:
+    """The cost report is in USD; a currency it does name must be a code."""
+    if value is None:
+        return "USD"
+    if not isinstance(value, str) or not value.strip():
+        raise TagauditError(f"currency {value!r} is not a currency code", where=where, hint="check the export")
+    return value.strip().upper()
 
 
 def convert(con: Any, paths: list[Path], name: str, *, account: str = "anthropic-organization") -> Converted:

@@ -2,7 +2,8 @@
 
 CUR 2.0 has snake_case columns and maps (`product`, `resource_tags`; JSON text in CSV). Legacy CUR
 headers (`lineItem/UnblendedCost`, `resourceTags/user:team`) are normalised to the same names.
-BilledCost is `line_item_net_unblended_cost` when present, else `line_item_unblended_cost`.
+BilledCost is `line_item_net_unblended_cost` when the cell has a value, else `line_item_unblended_cost`; a
+cost cell that is not a number leaves BilledCost empty (noted, and rejected when loaded), never the other.
 `resource_tags` keys `user:<k>` become FOCUS tags `<k>`; provider keys (`aws:...`) keep their prefix.
 Credit lines are ChargeCategory Credit (not Adjustment, as older converters had it). Bedrock
 Marketplace models ("... (Amazon Bedrock Edition)") keep the Marketplace seller as PublisherName.
@@ -77,7 +78,7 @@ def _tags(t: Table) -> str:
 def _charge_exprs(t: Table) -> dict[str, str]:
     """Money, quantities, periods and charge attributes."""
     kind = t.text("line_item_line_item_type")
-    billed = f"coalesce({t.dec('line_item_net_unblended_cost')}, {t.dec('line_item_unblended_cost')})"
+    billed = billed_sql(t)
     usage = f"{kind} IN ({', '.join(qs(u) for u in _USAGE)})"
     return {
         "BillingPeriodStart": t.ts("bill_billing_period_start_date"),
@@ -134,8 +135,43 @@ def _dimension_exprs(t: Table) -> dict[str, str]:
     }
 
 
+def cost_column_sql(t: Table) -> str:
+    """The CUR column that is the row's BilledCost: net unblended when the cell has a value."""
+    if not t.has("line_item_net_unblended_cost"):
+        return "'line_item_unblended_cost'"
+    return (f"CASE WHEN {t.text('line_item_net_unblended_cost')} IS NULL THEN 'line_item_unblended_cost' "
+            "ELSE 'line_item_net_unblended_cost' END")
+
+
+def billed_sql(t: Table) -> str:
+    """BilledCost: net unblended cost, or unblended where the net cell is empty. A cell that has text but
+    no number gives NULL (the row is rejected when loaded, and a note counts it), never the other column."""
+    if not t.has("line_item_net_unblended_cost"):
+        return t.dec("line_item_unblended_cost")
+    return (f"CASE WHEN {t.text('line_item_net_unblended_cost')} IS NULL THEN {t.dec('line_item_unblended_cost')} "
+            f"ELSE {t.dec('line_item_net_unblended_cost')} END")
+
+
+def unreadable_cost_note(con: Any, t: Table) -> tuple[str, ...]:
+    """Count rows whose BilledCost cell is not a number (NaN, Inf, text, more than 28 integer digits)."""
+    raw = (f"CASE WHEN {t.text('line_item_net_unblended_cost')} IS NULL THEN {t.text('line_item_unblended_cost')} "
+           f"ELSE {t.text('line_item_net_unblended_cost')} END") if t.has("line_item_net_unblended_cost") \
+        else t.text("line_item_unblended_cost")
+    row = con.execute(f"""SELECT count(*), min(r) FILTER (WHERE n = 1), any_value(c) FILTER (WHERE n = 1),
+                                 any_value(v) FILTER (WHERE n = 1)
+                          FROM (SELECT row_number() OVER () AS n, * FROM (
+                                SELECT row_number() OVER () AS r, {raw} AS v, {cost_column_sql(t)} AS c,
+                                       {billed_sql(t)} AS b FROM {t.source}) WHERE v IS NOT NULL AND b IS NULL)
+                          """).fetchone()
+    if not row or not row[0]:
+        return ()
+    note = (f"{row[0]} rows have a cost that is not a number (first: data row {row[1]}, {row[2]} {row[3]!r}); "
+            "their BilledCost is left empty, so `tagaudit billing check` and `inventory` reject and count them")
+    return (note,)
+
+
 def native_total_sql(t: Table) -> str:
-    billed = f"coalesce({t.dec('line_item_net_unblended_cost')}, {t.dec('line_item_unblended_cost')})"
+    billed = billed_sql(t)
     return (f"SELECT upper({t.text('line_item_currency_code')}), coalesce(sum({billed}), 0), count(*) "
             f"FROM {t.source} GROUP BY 1 ORDER BY 1")
 
@@ -148,4 +184,4 @@ def convert(con: Any, paths: list[Path], name: str, **_: Any) -> Converted:
             f"{t.col('line_item_unblended_cost')})")
     rounded = con.execute(f"SELECT count_if(focus_rounds({used})) FROM {t.source}").fetchone()
     return Converted(name, rows, common.money_rows(con.execute(native_total_sql(t)).fetchall()),
-                     common.rounding_notes(int(rounded[0])))
+                     common.rounding_notes(int(rounded[0])) + unreadable_cost_note(con, t))

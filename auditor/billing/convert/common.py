@@ -54,51 +54,100 @@ def focus_select(exprs: dict[str, str], source: str, extra: tuple[str, ...] = ()
 
 def load_json(path: Path) -> Any:
     """JSON (or JSON lines) with every non-integer number as an exact Decimal."""
-    text = path.read_text(encoding="utf-8-sig")
     try:
-        return json.loads(text, parse_float=Decimal)
-    except json.JSONDecodeError as first:
+        text = path.read_text(encoding="utf-8-sig")
+    except UnicodeDecodeError as exc:
+        raise TagauditError(f"not UTF-8 text ({exc.reason} at byte {exc.start})", where=str(path),
+                            hint="save the API response as UTF-8 JSON") from exc
+    try:
         try:
-            return [json.loads(line, parse_float=Decimal) for line in text.splitlines() if line.strip()]
-        except json.JSONDecodeError:
-            raise TagauditError(f"not valid JSON ({first.msg} at line {first.lineno})", where=f"{path}:{first.lineno}",
-                                hint="pass the API response as saved, one page per file or a JSON array of "
-                                     "pages") from first
+            return json.loads(text, parse_float=Decimal)
+        except json.JSONDecodeError as first:
+            try:
+                return [json.loads(line, parse_float=Decimal) for line in text.splitlines() if line.strip()]
+            except json.JSONDecodeError:
+                raise TagauditError(f"not valid JSON ({first.msg} at line {first.lineno})",
+                                    where=f"{path}:{first.lineno}",
+                                    hint="pass the API response as saved, one page per file or a JSON array of "
+                                         "pages") from first
+    except RecursionError as exc:
+        raise TagauditError("JSON nested too deeply to be an API response", where=str(path),
+                            hint="pass the API response as saved") from exc
 
 
-def pages(doc: Any) -> list[dict[str, Any]]:
+def pages(doc: Any, where: str = "") -> list[dict[str, Any]]:
     """A saved API response as a list of pages: one page, an array of pages, or JSON lines of pages."""
     if isinstance(doc, dict):
         return [doc]
     if isinstance(doc, list) and all(isinstance(p, dict) for p in doc):
         return doc
-    raise TagauditError("expected a page object (with `data`) or a list of pages")
+    raise TagauditError("expected a page object (with `data`) or a list of pages", where=where or None,
+                        hint="pass the API response as saved")
+
+
+# DECIMAL(38, 10) keeps 28 digits before the decimal point.
+MAX_AMOUNT = Decimal("1e28")
 
 
 def money(value: Any, where: str) -> Decimal:
     """An exact Decimal from a JSON number or numeric string; floats never get here (parse_float)."""
-    if isinstance(value, bool) or value is None:
-        raise TagauditError(f"amount {value!r} is not a number", where=where, hint="check the export")
+    if isinstance(value, bool) or value is None or not isinstance(value, (int, str, Decimal)):
+        raise TagauditError(f"amount {_short(value)} is not a number", where=where, hint="check the export")
     try:
         out = Decimal(str(value).strip()) if not isinstance(value, Decimal) else value
     except ArithmeticError as exc:
-        raise TagauditError(f"amount {value!r} is not a number", where=where, hint="check the export") from exc
+        raise TagauditError(f"amount {_short(value)} is not a number", where=where, hint="check the export") from exc
     if not out.is_finite():
-        raise TagauditError(f"amount {value!r} is not finite", where=where, hint="check the export")
+        raise TagauditError(f"amount {_short(value)} is not finite", where=where, hint="check the export")
+    if abs(out) >= MAX_AMOUNT:
+        raise TagauditError(f"amount {_short(value)} does not fit DECIMAL(38, 10) (at most 28 digits before the "
+                            "decimal point)", where=where, hint="no real charge is this large; check the export")
     return out
+
+
+def count(value: Any, where: str) -> int:
+    """A token or request count: a non-negative whole JSON number (null and absent are 0)."""
+    if value is None:
+        return 0
+    if isinstance(value, bool) or not isinstance(value, (int, Decimal)) or value != int(value) or value < 0:
+        raise TagauditError(f"count {_short(value)} is not a whole number", where=where, hint="check the export")
+    return int(value)
+
+
+def _short(value: Any) -> str:
+    text = repr(value) if not isinstance(value, Decimal) else str(value)
+    return text if len(text) <= 40 else text[:37] + "..."
 
 
 def iso(ts: datetime) -> str:
     return ts.astimezone(timezone.utc).strftime("%Y-%m-%dT%H:%M:%SZ")
 
 
-def from_unix(seconds: Any) -> datetime:
+# Unix seconds from 1970 to the end of 9999 (what a FOCUS TIMESTAMP and Python's datetime both hold).
+_MAX_UNIX = 253402300799
+
+
+def from_unix(seconds: Any, where: str = "") -> datetime:
+    if isinstance(seconds, bool) or not isinstance(seconds, (int, Decimal)) or seconds != int(seconds) \
+            or not 0 <= seconds <= _MAX_UNIX:
+        raise TagauditError(f"time {_short(seconds)} is not whole Unix seconds between 1970 and 9999",
+                            where=where or None, hint="check the export")
     return datetime.fromtimestamp(int(seconds), tz=timezone.utc)
 
 
-def from_rfc3339(text: str) -> datetime:
-    value = datetime.fromisoformat(text.replace("Z", "+00:00"))
-    return value if value.tzinfo else value.replace(tzinfo=timezone.utc)
+def from_rfc3339(text: Any, where: str = "") -> datetime:
+    try:
+        value = datetime.fromisoformat(str(text).replace("Z", "+00:00")) if isinstance(text, str) else None
+        value = value if value is None or value.tzinfo else value.replace(tzinfo=timezone.utc)
+        if value is not None:
+            value.astimezone(timezone.utc)  # OverflowError near year 1 and 9999
+    except (ValueError, OverflowError) as exc:
+        raise TagauditError(f"time {_short(text)} is not an RFC 3339 date/time", where=where or None,
+                            hint="check the export") from exc
+    if value is None:
+        raise TagauditError(f"time {_short(text)} is not an RFC 3339 date/time", where=where or None,
+                            hint="check the export")
+    return value
 
 
 def month_bounds(ts: datetime) -> tuple[str, str]:
@@ -161,7 +210,6 @@ def table_totals(con: Any, table: str) -> tuple[Money, ...]:
                                   "GROUP BY 1 ORDER BY 1").fetchall())
 
 
-TEN_PLACES = Decimal("1e-10")
 
 
 def rounding_notes(count: int) -> tuple[str, ...]:
@@ -173,7 +221,19 @@ def rounding_notes(count: int) -> tuple[str, ...]:
 
 
 def rounded_count(items: list[tuple[str, Decimal]]) -> int:
-    return sum(1 for _, v in items if v != v.quantize(TEN_PLACES))
+    return sum(1 for _, v in items if _rounds(v))
+
+
+def _rounds(value: Decimal) -> bool:
+    """True when `value` has a non-zero digit beyond the 10th decimal (by its digits: quantize would need
+    more precision than the context's 28 digits for amounts from 1e18 up)."""
+    _, digits, exponent = value.as_tuple()
+    if not isinstance(exponent, int):
+        return False
+    significant = len(digits)
+    while significant and digits[significant - 1] == 0:
+        significant -= 1
+    return significant > 0 and exponent + (len(digits) - significant) < -10
 
 
 def money_rows(rows: list[tuple[Any, ...]]) -> tuple[Money, ...]:
@@ -185,7 +245,23 @@ def bucket_results(paths: list[Path]) -> Iterator[tuple[str, dict[str, Any], dic
     """(where, bucket, result) for every result of every bucket of every page of the Admin API JSON
     exports (OpenAI Costs/Usage, Anthropic cost/usage reports share this paging shape)."""
     for path in paths:
-        for p, page in enumerate(pages(load_json(path)), start=1):
-            for b, bucket in enumerate(page.get("data", []), start=1):
-                for r, result in enumerate(bucket.get("results", []), start=1):
-                    yield f"{path}: page {p} bucket {b} result {r}", bucket, result
+        for p, page in enumerate(pages(load_json(path), str(path)), start=1):
+            for b, bucket in enumerate(_items(page, "data", f"{path}: page {p}"), start=1):
+                where = f"{path}: page {p} bucket {b}"
+                for r, result in enumerate(_items(bucket, "results", where), start=1):
+                    yield f"{where} result {r}", bucket, result
+
+
+def _items(parent: Any, key: str, where: str) -> list[dict[str, Any]]:
+    """`parent[key]` as a list of objects (absent: none); anything else is not this API's shape."""
+    if not isinstance(parent, dict):
+        raise TagauditError(f"expected an object, found {_short(parent)}", where=where,
+                            hint="pass the API response as saved")
+    items = parent.get(key) or []
+    if not isinstance(items, list):
+        raise TagauditError(f"`{key}` is not a list", where=where, hint="pass the API response as saved")
+    for i, item in enumerate(items, start=1):
+        if not isinstance(item, dict):
+            raise TagauditError(f"`{key}` item {i} is {_short(item)}, not an object", where=where,
+                                hint="pass the API response as saved")
+    return items

@@ -21,6 +21,7 @@ from zoneinfo import ZoneInfo
 
 from auditor.billing.convert import common
 from auditor.billing.convert.common import Converted, Row
+from auditor.errors import TagauditError
 
 EXTRA = ("x_SkuDescription", "x_InvoiceMonth", "x_CreditType")
 PACIFIC = ZoneInfo("America/Los_Angeles")
@@ -56,15 +57,28 @@ def _nest(flat: dict[str, Any]) -> dict[str, Any]:
 
 
 def records(path: Path) -> Iterator[tuple[str, dict[str, Any]]]:
+    """(where, record) per export row; a row that is not a JSON object is a clear error, not a traceback."""
+    for where, read in _raw_records(path):
+        try:
+            rec = read()
+        except (ValueError, RecursionError) as exc:  # JSONDecodeError, bad UTF-8, absurd nesting
+            raise TagauditError(f"not a readable export row ({str(exc)[:80]})", where=where,
+                                hint="export the billing table again as CSV or JSON lines") from exc
+        if not isinstance(rec, dict):
+            raise TagauditError("the row is not a JSON object", where=where, hint="export JSON lines, one row each")
+        yield where, rec
+
+
+def _raw_records(path: Path) -> Iterator[tuple[str, Any]]:
     if path.suffix.lower() == ".csv":
         with path.open(encoding="utf-8-sig", newline="") as fh:
             for i, row in enumerate(csv.DictReader(fh), start=1):
-                yield f"{path}:{i}", _nest(row)
+                yield f"{path}:{i}", lambda row=row: _nest(row)
         return
     with path.open(encoding="utf-8-sig") as fh:
         for i, line in enumerate(fh, start=1):
             if line.strip():
-                yield f"{path}:{i}", json.loads(line, parse_float=Decimal)
+                yield f"{path}:{i}", lambda line=line: json.loads(line, parse_float=Decimal)
 
 
 def _labels(items: Any) -> dict[str, Any]:
@@ -83,9 +97,11 @@ def _base(rec: dict[str, Any], where: str) -> Row:
         "BillingAccountId": rec.get("billing_account_id"), "BillingAccountName": rec.get("billing_account_id"),
         "SubAccountId": g("project", "id"), "SubAccountName": g("project", "name"), "SubAccountType": "Project",
         "BillingPeriodStart": period[0], "BillingPeriodEnd": period[1],
-        "ChargePeriodStart": common.from_rfc3339(str(rec["usage_start_time"]).replace(" UTC", "Z")),
-        "ChargePeriodEnd": common.from_rfc3339(str(rec["usage_end_time"]).replace(" UTC", "Z")),
-        "BillingCurrency": str(rec.get("currency") or "").upper(), "ChargeFrequency": "Usage-Based",
+        "ChargePeriodStart": common.from_rfc3339(str(rec.get("usage_start_time")).replace(" UTC", "Z"),
+                                                 f"{where}: usage_start_time"),
+        "ChargePeriodEnd": common.from_rfc3339(str(rec.get("usage_end_time")).replace(" UTC", "Z"),
+                                               f"{where}: usage_end_time"),
+        "BillingCurrency": _currency(rec.get("currency"), where), "ChargeFrequency": "Usage-Based",
         "ProviderName": "Google Cloud", "PublisherName": rec.get("seller_name") or "Google Cloud",
         "InvoiceIssuerName": "Google", "ServiceName": service,
         "ServiceCategory": SERVICE_CATEGORY.get(str(service).lower(), "Other"),
@@ -97,6 +113,12 @@ def _base(rec: dict[str, Any], where: str) -> Row:
         "ConsumedUnit": g("usage", "unit"),
         "PricingQuantity": g("usage", "amount_in_pricing_units"), "PricingUnit": g("usage", "pricing_unit"),
     }
+
+
+def _currency(value: Any, where: str) -> str:
+    if not isinstance(value, str) or not value.strip():
+        raise TagauditError("currency is missing", where=where, hint="check the export (e.g. \"USD\")")
+    return value.strip().upper()
 
 
 def _get(rec: dict[str, Any], *keys: str) -> Any:
@@ -120,6 +142,8 @@ def _rows(paths: list[Path], native: list[Any]) -> Iterator[Row]:
                    "ChargeClass": "Correction" if rec.get("adjustment_info") else None,
                    "ChargeDescription": _get(rec, "sku", "description")}
             for credit in rec.get("credits") or []:
+                if not isinstance(credit, dict):
+                    raise TagauditError(f"credit {credit!r} is not an object", where=where, hint="check the export")
                 amount = common.money(credit.get("amount"), where)
                 native.append((base["BillingCurrency"], amount))
                 yield {**base, "BilledCost": amount, "EffectiveCost": amount, "ContractedCost": amount,

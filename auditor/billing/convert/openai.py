@@ -16,6 +16,7 @@ from typing import Any
 
 from auditor.billing.convert import common
 from auditor.billing.convert.common import Converted, Row
+from auditor.errors import TagauditError
 
 EXTRA = ("x_Model", "x_ProjectId", "x_ApiKeyId", "x_TokenType", "x_Batch", "x_ServiceTier")
 _BASE: Row = {"ProviderName": "OpenAI", "PublisherName": "OpenAI", "InvoiceIssuerName": "OpenAI",
@@ -51,23 +52,23 @@ def is_costs(path: Path) -> bool:
 def _usage_index(paths: list[Path]) -> dict[tuple[Any, ...], dict[str, int]]:
     """Token counts per (day, project, api key, model, batch)."""
     index: dict[tuple[Any, ...], dict[str, int]] = {}
-    for _, bucket, res in _results(paths):
-        key = (int(bucket["start_time"]) // 86400, res.get("project_id"), res.get("api_key_id"),
-               (res.get("model") or "").lower() or None, bool(res.get("batch")))
+    for where, bucket, res in _results(paths):
+        key = (_day(bucket, where), res.get("project_id"), res.get("api_key_id"),
+               str(res.get("model") or "").lower() or None, bool(res.get("batch")))
         entry = index.setdefault(key, {"input_uncached": 0, "input_cached_tokens": 0, "output_tokens": 0})
-        cached = int(res.get("input_cached_tokens") or 0)
-        entry["input_uncached"] += int(res.get("input_tokens") or 0) - cached
-        entry["input_cached_tokens"] += cached
-        entry["output_tokens"] += int(res.get("output_tokens") or 0)
+        tokens = _counts(res, where)
+        entry["input_uncached"] += tokens["input"]
+        entry["input_cached_tokens"] += tokens["cached_input"]
+        entry["output_tokens"] += tokens["output"]
     return index
 
 
 def _tiers(paths: list[Path]) -> dict[tuple[Any, ...], set[str]]:
     """Service tiers seen in usage per (day, project, model, batch); a cost row gets one only if unique."""
     tiers: dict[tuple[Any, ...], set[str]] = {}
-    for _, bucket, res in _results(paths):
+    for where, bucket, res in _results(paths):
         if res.get("service_tier"):
-            key = (int(bucket["start_time"]) // 86400, res.get("project_id"), (res.get("model") or "").lower(),
+            key = (_day(bucket, where), res.get("project_id"), str(res.get("model") or "").lower(),
                    bool(res.get("batch")))
             tiers.setdefault(key, set()).add(str(res["service_tier"]))
     return tiers
@@ -90,17 +91,22 @@ def _cost_rows(costs: list[Path], usage: list[Path], account: str, native: list[
     index, tiers = _usage_index(usage), _tiers(usage)
     for where, bucket, res in _results(costs):
         amount = res.get("amount") or {}
+        if not isinstance(amount, dict):
+            raise TagauditError(f"amount {amount!r} is not an object with value and currency", where=where,
+                                hint="check the export")
         value = common.money(amount.get("value"), where)
-        currency = str(amount.get("currency") or "").upper()
+        currency = _currency(amount.get("currency"), where)
+        start, end = _times(bucket, where)
         native.append((currency, value))
-        start, end = common.from_unix(bucket["start_time"]), common.from_unix(bucket["end_time"])
-        model, token, batch = parse_line_item(res.get("line_item"))
+        line_item = res.get("line_item")
+        model, token, batch = parse_line_item(line_item if isinstance(line_item, str) else None)
         qty, unit = res.get("quantity"), res.get("quantity_unit")
-        tokens = _tokens(index, int(bucket["start_time"]) // 86400, res, model, token, batch)
+        qty = None if qty is None else common.money(qty, f"{where}: quantity")
+        tokens = _tokens(index, _day(bucket, where), res, model, token, batch)
         if qty is not None and unit in ("tokens", "1000_tokens"):
             tokens = int(common.money(qty, where) * (1000 if unit == "1000_tokens" else 1))
         period = common.month_bounds(start)
-        tier = tiers.get((int(bucket["start_time"]) // 86400, res.get("project_id"), model, batch), set())
+        tier = tiers.get((_day(bucket, where), res.get("project_id"), model, batch), set())
         yield {**_BASE, "BilledCost": value, "EffectiveCost": value, "ListCost": value, "ContractedCost": value,
                "BillingCurrency": currency, "BillingAccountId": account, "BillingAccountName": account,
                "BillingPeriodStart": period[0], "BillingPeriodEnd": period[1], "ChargePeriodStart": start,
@@ -115,13 +121,10 @@ def _cost_rows(costs: list[Path], usage: list[Path], account: str, native: list[
 
 
 def _usage_rows(usage: list[Path], account: str) -> Iterator[Row]:
-    for _, bucket, res in _results(usage):
-        start, end = common.from_unix(bucket["start_time"]), common.from_unix(bucket["end_time"])
+    for where, bucket, res in _results(usage):
+        start, end = _times(bucket, where)
         period = common.month_bounds(start)
-        cached = int(res.get("input_cached_tokens") or 0)
-        counts = {"input": int(res.get("input_tokens") or 0) - cached, "cached_input": cached,
-                  "output": int(res.get("output_tokens") or 0)}
-        for token, count in counts.items():
+        for token, count in _counts(res, where).items():
             if not count:
                 continue
             yield {**_BASE, "BilledCost": Decimal(0), "EffectiveCost": Decimal(0), "ListCost": Decimal(0),
@@ -134,6 +137,33 @@ def _usage_rows(usage: list[Path], account: str) -> Iterator[Row]:
                    "PricingUnit": "Tokens", "x_Model": res.get("model"), "x_ProjectId": res.get("project_id"),
                    "x_ApiKeyId": res.get("api_key_id"), "x_TokenType": token, "x_Batch": bool(res.get("batch")),
                    "x_ServiceTier": res.get("service_tier")}
+
+
+def _times(bucket: dict[str, Any], where: str) -> tuple[Any, Any]:
+    start = common.from_unix(bucket.get("start_time"), f"{where}: start_time")
+    end = common.from_unix(bucket.get("end_time"), f"{where}: end_time")
+    if end < start:
+        raise TagauditError(f"end_time {bucket.get('end_time')} is before start_time {bucket.get('start_time')}",
+                            where=where, hint="check the export")
+    return start, end
+
+
+def _day(bucket: dict[str, Any], where: str) -> int:
+    return int(_times(bucket, where)[0].timestamp()) // 86400
+
+
+def _currency(value: Any, where: str) -> str:
+    """OpenAI writes ISO 4217 codes in lower case ("usd"); anything else is not a currency."""
+    if not isinstance(value, str) or not value.strip():
+        raise TagauditError("amount.currency is missing", where=where, hint="check the export (OpenAI writes \"usd\")")
+    return value.strip().upper()
+
+
+def _counts(res: dict[str, Any], where: str) -> dict[str, int]:
+    """Uncached input, cached input and output tokens of a usage result."""
+    cached = common.count(res.get("input_cached_tokens"), where)
+    total = common.count(res.get("input_tokens"), where)
+    return {"input": total - cached, "cached_input": cached, "output": common.count(res.get("output_tokens"), where)}
 
 
 def convert(con: Any, paths: list[Path], name: str, *, account: str = "openai-organization") -> Converted:

@@ -44,6 +44,8 @@ class Table:
         if name not in self.columns:
             return "NULL"
         real, kind = self.columns[name]
+        if kind in focus.FLOAT_TYPES:  # via the float's shortest text: exact, and NaN/Inf become NULL
+            return f"TRY_CAST(CAST({qi(real)} AS VARCHAR) AS {focus.DECIMAL_SQL})"
         return f"focus_dec({qi(real)})" if kind == "VARCHAR" else f"TRY_CAST({qi(real)} AS {focus.DECIMAL_SQL})"
 
     def ts(self, name: str) -> str:
