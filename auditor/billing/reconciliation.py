@@ -50,6 +50,9 @@ def _invoice(raw: dict[str, Any], where: str) -> Invoice:
         amount = Decimal("NaN")
     if not amount.is_finite():
         raise TagauditError(f"amount {raw.get('amount')!r} is not a number", where=where, hint="write e.g. 1234.56")
+    if abs(amount) >= Decimal("1e28"):  # the billed side is DECIMAL(38, 10): 28 integer digits at most
+        raise TagauditError(f"amount {raw.get('amount')!r} does not fit DECIMAL(38, 10)", where=where,
+                            hint="no real invoice is this large; check the amount")
     currency = str(raw.get("currency") or "").strip().upper()
     if len(currency) != 3 or not currency.isalpha():
         raise TagauditError(f"currency {raw.get('currency')!r} is not an ISO 4217 code", where=where, hint="e.g. USD")

@@ -79,8 +79,9 @@ def read_header(path: Path) -> tuple[str, ...]:
 
 
 def csv_options(header: tuple[str, ...]) -> str:
-    """DuckDB read_csv options: every column as VARCHAR, RFC 4180 quoting, no sniffing."""
-    cols = ", ".join(f"{focus.quote_str(c)}: 'VARCHAR'" for c in header)
+    """DuckDB read_csv options: every column as VARCHAR, RFC 4180 quoting, no sniffing. A column with no
+    name (a trailing comma in the header) gets a placeholder: DuckDB needs one, and nothing reads it."""
+    cols = ", ".join(f"{focus.quote_str(c or f'x_unnamed_{i}')}: 'VARCHAR'" for i, c in enumerate(header, start=1))
     return (f"columns={{{cols}}}, auto_detect=false, header=true, delim=',', quote='\"', escape='\"', "
             "null_padding=false")
 
@@ -120,6 +121,8 @@ def _check_unique(path: Path, header: tuple[str, ...]) -> None:
     """DuckDB (and FOCUS) column names are case-insensitive: two spellings of one name are one column."""
     seen: dict[str, int] = {}
     for i, name in enumerate(header, start=1):
+        if not name:
+            continue
         first = seen.setdefault(name.lower(), i)
         if first != i:
             shown = repr(name) if name == header[first - 1] else f"{header[first - 1]!r} / {name!r}"

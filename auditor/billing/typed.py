@@ -130,7 +130,9 @@ def _quirks(src: Source, raw: dict[str, str]) -> tuple[str, str]:
     later = []
     for i, name in enumerate(focus.DATETIME_COLUMNS):
         if name in raw:
-            later.append(f"CASE WHEN {raw[name]} IS NOT NULL AND NOT focus_iso({raw[name]}) THEN {1 << i} ELSE 0 END")
+            # Only values that were read: an unreadable one is a rejection, not a format note.
+            later.append(f"CASE WHEN {raw[name]} IS NOT NULL AND NOT focus_iso({raw[name]}) "
+                         f"AND focus_ts({raw[name]}) IS NOT NULL THEN {1 << i} ELSE 0 END")
     if "BilledCost" in raw:
         r = raw["BilledCost"]
         later.append(f"CASE WHEN focus_rounds({r}) THEN {1 << QUIRK_ROUNDED} ELSE 0 END")

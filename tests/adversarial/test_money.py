@@ -37,7 +37,8 @@ def exact(data: BillingData) -> Decimal:
     """Allocation is exact: allocated + untagged = total = Σ valid BilledCost (one currency)."""
     alloc = pool_spend(data, policy_from({}))
     assert alloc.allocated_cost + alloc.untagged_cost == alloc.total_ai_cost
-    assert alloc.total_ai_cost == sum((m.amount for m in data.currencies), Decimal(0))
+    counted = [m.amount for m in data.currencies if data.currency in (None, m.currency)]
+    assert alloc.total_ai_cost == sum(counted, Decimal(0))
     return alloc.total_ai_cost
 
 
@@ -320,3 +321,181 @@ def test_a_valid_native_export_converts_with_exact_totals(tmp_path: Path) -> Non
     code, out = _convert(tmp_path, native, "out.parquet")
     data = load_billing([out])
     assert code == 0 and data.rejected_rows == 0 and exact(data) == Decimal("1e18")
+
+
+# -- fresh sweep ----------------------------------------------------------------------------------
+
+def _one_bad(tmp_path: Path, **bad: str) -> Path:
+    return write_csv(tmp_path / "bill.csv", [focus_row(BilledCost="1"), focus_row(**bad), focus_row(BilledCost="2")])
+
+
+@pytest.mark.parametrize("bad, column, words, cost", [
+    pytest.param({"BilledCost": "1,000.50"}, "BilledCost", "'1,000.50' is not a decimal number", None,
+                 id="a thousands separator"),
+    pytest.param({"BilledCost": "Infinity"}, "BilledCost", "'Infinity' is not a finite number", None,
+                 id="Infinity as text"),
+    pytest.param({"BilledCost": "NaN"}, "BilledCost", "'NaN' is not a finite number", None, id="NaN as text"),
+    pytest.param({"BilledCost": "1e28"}, "BilledCost", "'1e28' does not fit DECIMAL(38, 10)", None,
+                 id="1e28 as text"),
+    pytest.param({"BilledCost": "9" * 29}, "BilledCost", "does not fit DECIMAL(38, 10)", None,
+                 id="29 integer digits as text"),
+    pytest.param({"BilledCost": "7", "ChargePeriodStart": "99999-01-01T00:00:00Z"}, "ChargePeriodStart",
+                 "'99999-01-01T00:00:00Z' is not a date/time", Decimal(7), id="a date in year 99999"),
+])
+def test_a_bad_csv_value_is_rejected_with_its_reason_and_counted(
+        tmp_path: Path, bad: dict[str, str], column: str, words: str, cost: Decimal | None) -> None:
+    data = load_billing([_one_bad(tmp_path, **bad)])
+    assert (data.rows, data.valid_rows, data.rejected_rows) == (3, 2, 1)
+    (rej,) = data.rejected
+    assert (rej.row, rej.column, rej.cost) == (2, column, cost) and words in rej.reason
+    assert rejected_cost(data) == (cost or 0) and data.unreadable_cost_rows == (0 if cost else 1)
+    assert exact(data) == Decimal(3)
+    assert not [n for n in data.notes if "ISO 8601" in n.reason]  # unreadable, so not also "read as UTC"
+
+
+def test_a_year_99999_date_is_not_also_noted_as_read_as_utc(tmp_path: Path) -> None:
+    code, out = cli("billing", "check", _one_bad(tmp_path, ChargePeriodStart="99999-01-01T00:00:00Z"))
+    assert code == 1 and "read as UTC" not in out
+
+
+@pytest.mark.parametrize("costs, total", [
+    pytest.param(["-0", "-0.00"], Decimal(1), id="negative zero is zero"),
+    pytest.param([" 12.5 "], Decimal("13.5"), id="padding spaces around a cost"),
+    pytest.param(["1e18", "1E+18"], Decimal("2e18") + 1, id="1e18 in exponent form"),
+])
+def test_odd_but_readable_csv_costs_are_valid_and_exact(tmp_path: Path, costs: list[str], total: Decimal) -> None:
+    rows = [focus_row(BilledCost="1"), *(focus_row(BilledCost=c) for c in costs)]
+    data = load_billing([write_csv(tmp_path / "bill.csv", rows)])
+    assert data.rejected_rows == 0 and exact(data) == total
+
+
+@pytest.mark.parametrize("tiny, fmt", [
+    pytest.param("1e-40", "csv", id="a 1e-40 cost in a CSV"),
+    pytest.param("0.000000000000000000000001", "csv", id="a 1e-24 cost written out in a CSV"),
+    pytest.param("1e-40", "parquet", id="a 1e-40 DOUBLE cost in Parquet"),
+])
+def test_a_cost_too_small_for_ten_decimals_is_noted_as_rounded(tmp_path: Path, tiny: str, fmt: str) -> None:
+    if fmt == "csv":
+        path = _one_bad(tmp_path, BilledCost=tiny)
+    else:
+        path = parquet(tmp_path, f"{tiny}::DOUBLE")
+    data = load_billing([path])
+    assert data.rejected_rows == 0
+    (note,) = [n for n in data.notes if "rounded to DECIMAL(38, 10)" in n.reason]
+    assert note.count == 1 and note.column == "BilledCost"
+    assert exact(data) == (3 if fmt == "csv" else 2)
+
+
+@pytest.mark.parametrize("value, words", [
+    pytest.param("'NaN'", "'NaN' is not a finite number", id="a VARCHAR BilledCost of 'NaN'"),
+    pytest.param("'1e300'", "'1e300' does not fit DECIMAL(38, 10)", id="a VARCHAR BilledCost of '1e300'"),
+])
+def test_a_parquet_text_cost_that_is_not_finite_is_rejected(tmp_path: Path, value: str, words: str) -> None:
+    data = load_billing([parquet(tmp_path, value)])
+    assert data.rejected_rows == 1 and words in data.rejected[0].reason and data.unreadable_cost_rows == 1
+    assert exact(data) == Decimal(2)
+
+
+@pytest.mark.parametrize("column, value", [
+    pytest.param("ChargePeriodStart", "'-infinity'::TIMESTAMP", id="a -infinity TIMESTAMP"),
+    pytest.param("BillingPeriodEnd", "'infinity'::DATE", id="an infinity DATE"),
+])
+def test_an_infinite_parquet_date_is_rejected_with_its_cost(tmp_path: Path, column: str, value: str) -> None:
+    data = load_billing([parquet(tmp_path, "3::DOUBLE", **{column: value})])
+    assert data.rejected_rows == 1 and data.rejected[0].column == column
+    assert rejected_cost(data) == Decimal(3) and exact(data) == Decimal(2)
+
+
+@pytest.mark.parametrize("extra", [
+    pytest.param(",", id="one unnamed column (a trailing comma)"),
+    pytest.param(",,", id="two unnamed columns"),
+])
+def test_unnamed_csv_columns_are_ignored_not_a_binder_error(tmp_path: Path, extra: str) -> None:
+    path = _one_bad(tmp_path, BilledCost="4")
+    lines = path.read_text().splitlines()
+    path.write_text("\n".join([lines[0] + extra, *(line + extra.replace(",", ",x") for line in lines[1:])]) + "\n")
+    data = load_billing([path])
+    assert data.rejected_rows == 0 and exact(data) == Decimal(7)
+
+
+def test_a_utf16_csv_is_a_clear_error(tmp_path: Path) -> None:
+    path = _one_bad(tmp_path, BilledCost="4")
+    path.write_bytes(path.read_text().encode("utf-16"))
+    code, out = cli("billing", "check", path)
+    assert code == 2 and f"{path}:1: cannot read the CSV header" in out and "UTF-8" in out
+
+
+def test_a_bom_header_and_a_header_only_file_are_fine(tmp_path: Path) -> None:
+    path = _one_bad(tmp_path, BilledCost="4")
+    path.write_bytes(b"\xef\xbb\xbf" + path.read_bytes())
+    data = load_billing([path])
+    assert data.rejected_rows == 0 and exact(data) == Decimal(7)
+    empty = write_csv(tmp_path / "header.csv", [], list(focus_row()))
+    code, report = cli_json("inventory", tmp_path, "--billing", empty, "--format", "json")
+    assert code == 0 and report["billing"]["rows"] == 0 and report["summary"]["total_ai_cost"] == "0"
+
+
+def test_a_currency_change_mid_file_is_totalled_per_currency_and_inventory_asks_for_one(tmp_path: Path) -> None:
+    path = _one_bad(tmp_path, BilledCost="5", BillingCurrency="EUR")
+    data = load_billing([path])
+    assert [(m.currency, m.amount) for m in data.currencies] == [("EUR", Decimal(5)), ("USD", Decimal(3))]
+    code, out = cli("inventory", tmp_path, "--billing", path)
+    assert code == 2 and "several currencies: EUR (1 rows, 5), USD (2 rows, 3)" in out
+    usd = load_billing([path], currency="USD")
+    assert exact(usd) == Decimal(3) and usd.excluded[0].amount == Decimal(5)
+
+
+@pytest.mark.parametrize("amount, words", [
+    pytest.param("3.0", None, id="a float-looking amount is read as exact text"),
+    pytest.param("lots", "amount 'lots' is not a number", id="a non-numeric amount"),
+    pytest.param(".nan", "amount '.nan' is not a number", id="a YAML NaN amount"),
+    pytest.param("1e400", "amount '1e400' does not fit DECIMAL(38, 10)", id="an amount of 1e400"),
+    pytest.param("[1]", "amount ['1'] is not a number", id="a list as the amount"),
+])
+def test_invoice_amounts_are_exact_or_a_clear_error(tmp_path: Path, amount: str, words: str | None) -> None:
+    invoices = tmp_path / "invoices.yaml"
+    invoices.write_text(f"invoices:\n  - {{period: 2026-10, provider: OpenAI, amount: {amount}, currency: USD}}\n")
+    bill = _one_bad(tmp_path, BilledCost="4")
+    if words is None:
+        code, report = cli_json("inventory", tmp_path, "--billing", bill, "--invoices", invoices, "--format", "json")
+        check = report["reconciliation"]["invoices"][0]
+        assert code == 0 and Decimal(check["invoiced"]) == Decimal("3.0") and Decimal(check["billed"]) == 7
+        return
+    code, out = cli("inventory", tmp_path, "--billing", bill, "--invoices", invoices)
+    assert code == 2 and f"{invoices}:2: {words}" in out
+
+
+@pytest.mark.parametrize("line, words", [
+    pytest.param('{"cost": true}', "amount True is not a number", id="a GCP cost that is a bool"),
+    pytest.param('{"currency": null}', "currency is missing", id="a GCP row without a currency"),
+    pytest.param('{"invoice": {"month": "26"}}', "invoice.month '26' is not YYYYMM", id="a GCP invoice month"),
+    pytest.param("[1, 2]", "the row is not a JSON object", id="a GCP JSON line that is a list"),
+    pytest.param("{oops", "not a readable export row", id="a GCP JSON line that is not JSON"),
+])
+def test_a_bad_gcp_export_row_is_a_clear_error_naming_the_line(tmp_path: Path, line: str, words: str) -> None:
+    good = {"billing_account_id": "b", "service": {"description": "Vertex AI"}, "currency": "USD", "cost": 1.5,
+            "usage_start_time": "2026-10-01T00:00:00Z", "usage_end_time": "2026-10-02T00:00:00Z",
+            "invoice": {"month": "202610"}}
+    try:
+        row: Any = {**good, **json.loads(line)} if line.startswith("{\"") else None
+    except json.JSONDecodeError:
+        row = None
+    native = tmp_path / "gcp.jsonl"
+    native.write_text(json.dumps(good) + "\n" + (json.dumps(row) if isinstance(row, dict) else line) + "\n")
+    code, out = cli("billing", "convert", native, "--from", "gcp", "--output", tmp_path / "out.parquet")
+    assert code == 2 and f"{native}:2: {words}" in out and "tagaudit bug" not in out
+
+
+@pytest.mark.parametrize("text, words", [
+    pytest.param('{"object": "page", "data": [{"start_time": 1790812800, "end_time": 1790899200, "results": '
+                 '[{"object": "organization.usage.completions.result", "input_tokens": "lots"}]}]}',
+                 "count 'lots' is not a whole number", id="an OpenAI token count that is text"),
+    pytest.param('{"object": "page", "data": [{"start_time": 1790899200, "end_time": 1790812800, "results": '
+                 '[{"object": "organization.usage.completions.result", "input_tokens": 5}]}]}',
+                 "end_time 1790812800 is before start_time 1790899200", id="an OpenAI bucket that ends first"),
+])
+def test_bad_openai_usage_is_a_clear_error(tmp_path: Path, text: str, words: str) -> None:
+    native = tmp_path / "usage.json"
+    native.write_text(text, encoding="utf-8")
+    code, out = cli("billing", "convert", native, "--from", "openai-usage", "--output", tmp_path / "out.parquet")
+    assert code == 2 and words in out

@@ -32,8 +32,10 @@ SERVICE_CATEGORY = {"vertex ai": "AI and Machine Learning", "gemini api": "AI an
                     "bigquery": "Analytics", "cloud sql": "Databases", "networking": "Networking"}
 
 
-def invoice_period(month: str) -> tuple[str, str]:
+def invoice_period(month: str, where: str = "") -> tuple[str, str]:
     """"202610" (Pacific time) -> UTC ISO start and end."""
+    if len(month) != 6 or not month.isdigit() or not 1 <= int(month[4:]) <= 12 or month < "1970":
+        raise TagauditError(f"invoice.month {month!r} is not YYYYMM", where=where or None, hint="check the export")
     year, mon = int(month[:4]), int(month[4:6])
     start = datetime(year, mon, 1, tzinfo=PACIFIC)
     end = datetime(year + (mon == 12), mon % 12 + 1, 1, tzinfo=PACIFIC)
@@ -90,7 +92,7 @@ def _base(rec: dict[str, Any], where: str) -> Row:
         return _get(rec, *keys)
 
     tags = {**_labels(g("project", "labels")), **_labels(rec.get("system_labels")), **_labels(rec.get("labels"))}
-    period = invoice_period(str(g("invoice", "month")))
+    period = invoice_period(str(g("invoice", "month")), where)
     service = g("service", "description")
     usage_amount = g("usage", "amount")
     return {
