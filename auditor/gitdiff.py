@@ -139,7 +139,8 @@ def _changed_lines(root: Path, base: str) -> dict[str, frozenset[int]]:
     Hunk bodies are skipped by their line counts, so an added line that reads `++ b/x.py` is content,
     not a file header.
     """
-    patch = _git(root, *_DIFF, "-U0", "--src-prefix=a/", "--dst-prefix=b/", base, "--").split(b"\n")
+    # --text: a `*.py -diff` attribute (the branch under review can commit one) would hide every hunk
+    patch = _git(root, *_DIFF, "-U0", "--text", "--src-prefix=a/", "--dst-prefix=b/", base, "--").split(b"\n")
     lines: dict[str, set[int]] = {}
     current: str | None = None
     i = 0

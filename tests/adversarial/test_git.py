@@ -280,3 +280,59 @@ def test_a_signed_looking_commit_runs_no_gpg_program(tmp_path: Path, payload: tu
     git(repo, "config", "log.showSignature", "true")
     git(repo, "config", "gpg.program", str(script))
     assert scan(repo).count(("ask", "@bobby")) == 1, "the notebook's call, owned by its last author"
+
+
+@pytest.mark.parametrize("where", [
+    pytest.param(".gitattributes", id="committed to the branch under review"),
+    pytest.param(".git/info/attributes", id="in the repository's info/attributes"),
+])
+@pytest.mark.parametrize("attribute", [
+    pytest.param("*.py -diff\n", id="marked as binary for diffs"),
+    pytest.param("*.py binary\n", id="marked as binary outright"),
+])
+def test_python_files_marked_binary_still_have_changed_lines(tmp_path: Path, where: str, attribute: str) -> None:
+    repo = history(tmp_path, "app.py")
+    if where == ".gitattributes":
+        commit(repo, {".gitattributes": attribute}, BOB)
+    else:
+        (repo / where).parent.mkdir(exist_ok=True)
+        (repo / where).write_text(attribute)
+    assert scan(repo, "--diff-base", "main", "--changed-lines") == ONLY_NEW
+
+
+def test_a_repository_in_a_directory_with_an_awkward_name(tmp_path: Path) -> None:
+    outer = tmp_path / "my répo \"x\" "
+    outer.mkdir()
+    repo = history(outer, "app.py")
+    for mode in ([], ["--changed-lines"]):
+        assert scan(repo, "--diff-base", "main", *mode) == ONLY_NEW
+
+
+def test_scanning_a_subdirectory_maps_awkward_names_to_repository_paths(tmp_path: Path) -> None:
+    repo = history(tmp_path, "sub dir/é\t.py")
+    for mode in ([], ["--changed-lines"]):
+        assert scan(repo / "sub dir", "--diff-base", "main", *mode) == ONLY_NEW
+
+
+def test_an_untracked_file_with_an_awkward_name_counts_as_wholly_new(tmp_path: Path) -> None:
+    repo = history(tmp_path, "app.py")
+    (repo / 'new "q"\n.py').write_text(UNTAGGED)
+    for mode in ([], ["--changed-lines"]):
+        assert sorted(scan(repo, "--diff-base", "main", *mode)) == [("ask", None), ("ask_again", "@bobby")]
+
+
+def test_a_linked_worktree_is_gated_like_the_main_one(tmp_path: Path) -> None:
+    repo = history(tmp_path, "tab\t.py")
+    git(repo, "checkout", "-q", "main")
+    git(repo, "worktree", "add", "-q", str(tmp_path / "wt"), "feature")
+    for mode in ([], ["--changed-lines"]):
+        assert scan(tmp_path / "wt", "--diff-base", "main", *mode) == ONLY_NEW
+
+
+def test_a_diff_base_that_looks_like_an_option_is_an_unknown_ref(tmp_path: Path) -> None:
+    repo = history(tmp_path, "app.py")
+    out = tmp_path / "injected"
+    proc = subprocess.run([sys.executable, "-m", "auditor", "scan", ".", f"--diff-base=--output={out}"], cwd=repo,
+                          capture_output=True, text=True, timeout=180, check=False)
+    assert proc.returncode == 2 and "unknown git ref" in proc.stderr
+    assert not out.exists()
