@@ -26,6 +26,17 @@ def run_git(args: Sequence[str], cwd: Path) -> tuple[int, bytes]:
     return code, stdout
 
 
+_MAX_BLAME_BYTES = 64 * 1024 * 1024  # bigger files were never parsed (TAG901): no reason to read GBs for an owner
+
+
+def _read_bounded(path: Path) -> bytes:
+    """The file's bytes; OSError for a file that is not regular or is too big to be worth reading."""
+    with path.open("rb") as fh:
+        if os.fstat(fh.fileno()).st_size > _MAX_BLAME_BYTES:
+            raise OSError(f"{path}: over {_MAX_BLAME_BYTES} bytes")
+        return fh.read(_MAX_BLAME_BYTES + 1)
+
+
 def blob_sha(data: bytes) -> str:
     """The blob id `git hash-object --no-filters` gives these bytes, without starting a process."""
     return hashlib.sha1(b"blob %d\0" % len(data) + data, usedforsecurity=False).hexdigest()
@@ -105,7 +116,7 @@ def blame_lines(
     (keyed by the file's blob SHA) already knows every line.
     """
     try:
-        data = (root / path).read_bytes()
+        data = _read_bounded(root / path)
     except OSError:
         return {}
     count = data.count(b"\n") + (0 if data.endswith(b"\n") or not data else 1)
@@ -186,7 +197,7 @@ def last_author(
     last author once it is committed.
     """
     try:
-        blob = blob_sha((root / path).read_bytes())
+        blob = blob_sha(_read_bounded(root / path))
     except OSError:
         return None
     cache = cache if cache is not None else BlameCache()

@@ -2,13 +2,15 @@
 
 from __future__ import annotations
 
+import codecs
 import datetime as dt
 import os
+import stat
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, replace
 from pathlib import Path
 
-from auditor.discover import Target, discover
+from auditor.discover import Target, discover_files
 from auditor.evaluate import evaluate_call, fingerprint
 from auditor.policy import Policy, Settings
 from auditor.records import AuditedCall, FileError, FileScan, Finding, Report, ScanError, Suppression
@@ -29,30 +31,143 @@ class ScanJob:
     policy_digest: str = ""
 
 
+# Regular files only, never a terminal; O_NONBLOCK so that a FIFO swapped in after discovery cannot hang the open.
+_OPEN_FLAGS = os.O_RDONLY | getattr(os, "O_NONBLOCK", 0) | getattr(os, "O_NOCTTY", 0) | getattr(os, "O_BINARY", 0)
+_CHUNK = 1 << 20
+# A file over the policy's limits.max_file_bytes is never parsed; it is read on, in chunks, only to tell
+# whether it mentions an SDK (then TAG901), and never past this ceiling (past it: TAG901 unread).
+READ_CEILING = 64 * 1024 * 1024
+
+
 def scan_file(job: ScanJob) -> FileScan | None:
     """Read, prefilter and scan one file (or take it from the cache). None when it cannot hold an SDK call."""
     try:
-        with open(job.path, "rb") as fh:
-            data = fh.read()
+        fd = os.open(job.path, _OPEN_FLAGS)
     except OSError as exc:
-        reason = exc.strerror or type(exc).__name__
-        return FileScan(job.rel, error=ScanError("read", f"cannot read file ({reason})"))
+        return _unreadable(job.rel, exc)
+    try:
+        info = os.fstat(fd)
+        if not stat.S_ISREG(info.st_mode):
+            return FileScan(job.rel, error=ScanError("read", "not a regular file; it was not read"))
+        data = _read_upto(fd, job.max_bytes + 1)
+        if len(data) > job.max_bytes:
+            return _oversized(job, fd, data, info.st_size)
+    except OSError as exc:
+        return _unreadable(job.rel, exc)
+    finally:
+        os.close(fd)
     return scan_data(job, data)
+
+
+def _unreadable(rel: str, exc: OSError) -> FileScan:
+    return FileScan(rel, error=ScanError("read", f"cannot read file ({exc.strerror or type(exc).__name__})"))
+
+
+def _read_upto(fd: int, limit: int) -> bytes:
+    parts: list[bytes] = []
+    left = limit
+    while left > 0:
+        part = os.read(fd, min(left, _CHUNK))
+        if not part:
+            break
+        parts.append(part)
+        left -= len(part)
+    return b"".join(parts)
+
+
+def _size_error(job: ScanJob, size: int) -> FileScan:
+    return FileScan(job.rel, error=ScanError(
+        "size", f"file is {size:,} bytes, over the {job.max_bytes:,}-byte limit; raise limits.max_file_bytes "
+                "in the policy or exclude the file"))
+
+
+def _oversized(job: ScanJob, fd: int, head: bytes, size: int) -> FileScan | None:
+    """A file too big to parse: TAG901 if it may mention an SDK, None if it provably does not."""
+    tokens = load_catalog().tokens
+    overlap = max(len(t) for t in tokens) * 4  # a token may straddle two chunks (4: UTF-32)
+    seen, window = len(head), head
+    while True:
+        if prefilter(job.rel, window, tokens_only=True):
+            return _size_error(job, max(size, seen))
+        if seen >= READ_CEILING:
+            return FileScan(job.rel, error=ScanError(
+                "size", f"file is over {READ_CEILING:,} bytes; it was not read to its end, let alone parsed; "
+                        "exclude the file in the policy"))
+        part = os.read(fd, _CHUNK)
+        if not part:
+            return None
+        seen += len(part)
+        window = window[-overlap:] + part
+
+
+def prefilter(rel: str, data: bytes, *, tokens_only: bool = False) -> bool:
+    """False only when the file provably cannot import an AI SDK, so it needs no parse.
+
+    Conservative on purpose: any file that names an SDK module anywhere (as the interpreter will read
+    it: after its BOM or coding cookie, with identifiers NFKC-normalised, notebook JSON unescaped) and
+    says `import` anywhere (an import statement in any position, `__import__`, `importlib`) is kept.
+    """
+    tokens = load_catalog().tokens
+    if _may_import(data, tokens, tokens_only):
+        return True
+    view = _interpreted(rel, data)
+    return view is not None and _may_import(view, tokens, tokens_only)
+
+
+def _may_import(data: bytes, tokens: tuple[bytes, ...], tokens_only: bool) -> bool:
+    return any(tok in data for tok in tokens) and (tokens_only or b"import" in data)
+
+
+_WIDE_BOMS = (codecs.BOM_UTF32_LE, codecs.BOM_UTF32_BE, codecs.BOM_UTF16_LE, codecs.BOM_UTF16_BE)
+
+
+def _interpreted(rel: str, data: bytes) -> bytes | None:
+    """The file as the interpreter (or Jupyter) reads it, when that can differ from its raw bytes; else None."""
+    wide = data.startswith(_WIDE_BOMS) or b"\0" in data[:4]
+    head = data[:data.find(b"\n", data.find(b"\n") + 1) + 1 or 200]
+    if not (wide or not data.isascii() or b"coding" in head or (rel.endswith(".ipynb") and b"\\u" in data)):
+        return None
+    text: str | None = None
+    if rel.endswith(".ipynb"):
+        import json
+
+        try:
+            text = json.dumps(json.loads(data), ensure_ascii=False)
+        except (ValueError, RecursionError):
+            text = None
+    if text is None:
+        text = _decode_any(data)
+    import unicodedata
+
+    if not unicodedata.is_normalized("NFKC", text):
+        text += "\n" + unicodedata.normalize("NFKC", text)
+    view = text.encode("utf-8", "surrogatepass")
+    # UTF-16/32 without a BOM (or NULs around ASCII): the words are there between the NULs.
+    return view + b"\n" + data.replace(b"\0", b"") if wide else view
+
+
+def _decode_any(data: bytes) -> str:
+    for bom, codec in ((codecs.BOM_UTF32_LE, "utf-32"), (codecs.BOM_UTF32_BE, "utf-32"),
+                       (codecs.BOM_UTF16_LE, "utf-16"), (codecs.BOM_UTF16_BE, "utf-16")):
+        if data.startswith(bom):
+            return data.decode(codec, "replace")
+    import io
+    import tokenize
+
+    try:
+        encoding, _ = tokenize.detect_encoding(io.BytesIO(data).readline)
+        return data.decode(encoding, "replace")
+    except (SyntaxError, LookupError, ValueError):
+        return data.decode("utf-8", "replace")
 
 
 def scan_data(job: ScanJob, data: bytes) -> FileScan | None:
     """Prefilter and scan file contents (from disk or from a git blob)."""
     catalog = load_catalog()
-    if not any(tok in data for tok in catalog.tokens):
-        return None
-    # Second stage, on the few survivors: an import line must name an SDK. A comment, a string or a
-    # docstring mentioning "openai" is not worth a parse. (Notebook sources are JSON strings.)
-    if catalog.import_re is not None and not job.rel.endswith(".ipynb") and not catalog.import_re.search(data):
+    if not prefilter(job.rel, data):
         return None
     if len(data) > job.max_bytes:
-        return FileScan(job.rel, error=ScanError(
-            "size", f"file is {len(data):,} bytes, over the {job.max_bytes:,}-byte limit; raise limits.max_file_bytes "
-                    "in the policy or exclude the file"))
+        return _size_error(job, len(data))
     cache = key = None
     if job.cache_dir is not None:
         from auditor.cache import ResultCache, entry_key, tool_key
@@ -200,7 +315,10 @@ def _apply_suppressions(fs: FileScan, findings: list[Finding], policy: Policy, s
 
 def run_scan(paths: list[Path], root: Path, policy: Policy, *, workers: int | None = None,
              cache_dir: Path | None = None, today: dt.date | None = None) -> Report:
-    targets: list[Target] = [t for t in discover(paths, root) if policy.settings_for(t.rel).mode != "exclude"]
+    found = discover_files(paths, root)
+    targets: list[Target] = [t for t in found.targets if policy.settings_for(t.rel).mode != "exclude"]
+    notes = tuple(f"{s.rel}: not scanned: {s.reason}" for s in found.skipped
+                  if policy.settings_for(s.rel).mode != "exclude")
     if cache_dir is not None:
         from auditor.cache import prepare_cache_dir
 
@@ -219,4 +337,4 @@ def run_scan(paths: list[Path], root: Path, policy: Policy, *, workers: int | No
             errors.append(FileError(fs.path, fs.error.kind, fs.error.message, fs.error.line))
     findings.sort(key=lambda f: (f.path, f.line, f.column, f.rule))
     return Report(str(root), len(targets), tuple(calls), tuple(findings), tuple(errors), policy.source,
-                  tuple(t.rel for t in targets))
+                  tuple(t.rel for t in targets), notes)

@@ -126,7 +126,7 @@ def _filter_new(report: Report, findings: list[Finding], root: Path, opts: GateO
 def run_gate(paths: list[Path], root: Path, policy: Policy, opts: GateOptions) -> GateResult:
     report = run_scan(paths, root, policy, workers=opts.workers, cache_dir=opts.cache_dir, today=opts.today)
     findings = list(report.findings)
-    notes: list[str] = []
+    notes: list[str] = list(report.notes)  # files the scan refused to open
     bpath = baseline_path(root, opts.baseline)
     if opts.use_baseline and (bpath.exists() or opts.baseline is not None):
         if not bpath.exists():

@@ -49,6 +49,7 @@ def report_dict(report: Report) -> dict[str, Any]:
         "call_sites": [call_dict(c) for c in report.calls],
         "findings": [finding_dict(f) for f in report.findings],
         "errors": [{"path": e.path, "line": e.line, "kind": e.kind, "message": e.message} for e in report.errors],
+        "notes": list(report.notes),  # how the run was scoped, and paths it refused to open (links out, FIFOs)
     }
 
 
