@@ -6,7 +6,6 @@ import hashlib
 import json
 import os
 import re
-import tempfile
 import threading
 from collections.abc import Callable, Iterable, Sequence
 from pathlib import Path
@@ -62,13 +61,8 @@ class BlameCache:
         self.file = file
         self._lock = threading.Lock()
         self._data: dict[str, dict[str, str]] = {}
-        if file is not None and file.is_file():
-            try:
-                loaded = json.loads(file.read_text(encoding="utf-8"))
-                if loaded.get("version") == 1:
-                    self._data = loaded["entries"]
-            except (OSError, ValueError, KeyError, AttributeError):
-                self._data = {}  # a corrupt cache is only a slower run
+        if file is not None:
+            self._data = _load_entries(file)
 
     def get(self, path: str, blob: str, line: int) -> str | None:
         return self._data.get(f"{path}\x1f{blob}", {}).get(str(line))
@@ -83,16 +77,39 @@ class BlameCache:
 
     def save(self) -> None:
         """Atomic and safe when several runs save at once (the last writer wins; all entries are valid)."""
-        if self.file is None:
-            return
-        try:
-            self.file.parent.mkdir(parents=True, exist_ok=True)
-            fd, tmp = tempfile.mkstemp(dir=self.file.parent, prefix=".blame-", suffix=".tmp")
-            with os.fdopen(fd, "w", encoding="utf-8") as fh:
-                json.dump({"version": 1, "entries": self._data}, fh, sort_keys=True)
-            os.replace(tmp, self.file)
-        except OSError:
-            pass  # a cache that cannot be written only makes the next run slower
+        from auditor.cache import safe_dir, write_sealed
+
+        folder = safe_dir(self.file.parent, create=True) if self.file is not None else None
+        if self.file is None or folder is None:
+            return  # a cache that cannot be written only makes the next run slower
+        with self._lock:
+            body = json.dumps({"version": 1, "entries": self._data}, sort_keys=True).encode()
+        write_sealed(folder, self.file.name, "blame", body)
+
+
+_MAX_CACHE_BYTES = 64 * 1024 * 1024
+
+
+def _load_entries(file: Path) -> dict[str, dict[str, str]]:
+    """The entries of a blame cache we sealed ourselves, else nothing: a committed or restored blame.json
+    would otherwise name any owner it likes (or crash the run with the wrong shape)."""
+    from auditor.cache import read_private, safe_dir, unseal
+
+    if safe_dir(file.parent, create=False) is None:
+        return {}
+    body = unseal("blame", read_private(file, _MAX_CACHE_BYTES))
+    try:
+        loaded = json.loads(body) if body is not None else None
+    except (ValueError, RecursionError):
+        return {}
+    if type(loaded) is not dict or loaded.get("version") != 1 or type(loaded.get("entries")) is not dict:
+        return {}
+    entries: dict[str, dict[str, str]] = loaded["entries"]
+    for key, lines in entries.items():
+        if type(lines) is not dict or "\x1f" not in key or not all(
+                type(n) is str and n.isdigit() and type(who) is str for n, who in lines.items()):
+            return {}
+    return entries
 
 
 def blame_lines(

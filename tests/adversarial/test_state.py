@@ -270,3 +270,236 @@ def test_a_full_stdout_is_a_one_line_error_and_exit_2() -> None:
     (line,) = proc.stderr.splitlines()
     assert line.startswith("tagaudit: error: cannot write to standard output"), line
     assert "internal error" not in line
+
+
+# Fresh sweep: more forged, redirected and damaged state of the same kinds.
+
+
+def owners_of(report: dict) -> list[str | None]:
+    return [f.get("owner") for f in report["findings"]]
+
+
+def test_a_forged_blame_cache_cannot_name_the_owner(env: dict[str, str], repo: Path) -> None:
+    blob = subprocess.run(["git", "-C", str(repo), "hash-object", "app/llm.py"], capture_output=True, text=True,
+                          check=True).stdout.strip()
+    cache = repo / ".tagaudit-cache"
+    cache.mkdir()
+    (cache / "blame.json").write_text(json.dumps({"version": 1, "entries": {f"app/llm.py\x1f{blob}": {"2": "@mallory"}}}))
+    proc = run(env, "scan", ".", "--format", "json", cwd=repo)
+    assert proc.returncode == 1, proc.stderr
+    assert owners_of(json.loads(proc.stdout)) == ["ada@example.com"]
+
+
+@pytest.mark.parametrize("content", [
+    pytest.param('{"version": 1, "entries": [1]}', id="entries as a list"),
+    pytest.param('{"version": 1, "entries": {"app/llm.py": "x"}}', id="an entry as a string"),
+    pytest.param("[" * 100_000, id="nested 100,000 deep"),
+])
+def test_a_damaged_blame_cache_is_ignored_not_a_crash(env: dict[str, str], repo: Path, content: str) -> None:
+    (repo / ".tagaudit-cache").mkdir()
+    (repo / ".tagaudit-cache" / "blame.json").write_text(content)
+    proc = run(env, "scan", ".", "--format", "json", cwd=repo)
+    assert proc.returncode == 1 and "internal error" not in proc.stderr, proc.stderr
+    assert owners_of(json.loads(proc.stdout)) == ["ada@example.com"]
+
+
+def test_a_genuine_entry_copied_under_another_files_key_is_not_trusted(env: dict[str, str], repo: Path) -> None:
+    (repo / "app" / "quiet.py").write_text("import openai\nX = 1\n")  # passes the prefilter, has no call
+    scan(env, repo)
+    by_size = sorted(entries(repo / ".tagaudit-cache"), key=lambda p: p.stat().st_size)
+    quiet, loud = by_size[0], by_size[-1]
+    loud.write_bytes(quiet.read_bytes())  # the call's entry now holds the empty file's (validly sealed) result
+    code, report = scan(env, repo)
+    assert (code, len(report["call_sites"])) == (1, 1)
+
+
+def test_a_symlinked_cache_dir_is_not_written_through(env: dict[str, str], repo: Path, tmp_path: Path) -> None:
+    outside = tmp_path / "victim"
+    outside.mkdir()
+    (repo / ".tagaudit-cache").symlink_to(outside, target_is_directory=True)
+    code, report = scan(env, repo)
+    assert (code, len(report["call_sites"])) == (1, 1)
+    assert list(outside.iterdir()) == [], "nothing (not even a .gitignore of '*') lands outside the repo"
+
+
+def test_a_symlinked_cache_subfolder_is_not_written_through(env: dict[str, str], repo: Path, tmp_path: Path) -> None:
+    scan(env, repo)
+    (entry,) = entries(repo / ".tagaudit-cache")
+    outside = tmp_path / "victim"
+    outside.mkdir()
+    folder = entry.parent
+    for f in folder.iterdir():
+        f.unlink()
+    folder.rmdir()
+    folder.symlink_to(outside, target_is_directory=True)
+    code, report = scan(env, repo)
+    assert (code, len(report["call_sites"])) == (1, 1)
+    assert list(outside.iterdir()) == []
+
+
+def test_a_fifo_planted_as_a_cache_entry_does_not_hang_the_scan(env: dict[str, str], repo: Path) -> None:
+    scan(env, repo)
+    (entry,) = entries(repo / ".tagaudit-cache")
+    entry.unlink()
+    os.mkfifo(entry)
+    code, report = scan(env, repo)  # would block forever on open() without O_NONBLOCK
+    assert (code, len(report["call_sites"])) == (1, 1)
+
+
+def test_a_planted_policy_marker_directory_does_not_skip_validation(env: dict[str, str], repo: Path) -> None:
+    from auditor import __version__
+    from policies import SCHEMA_PATH
+
+    policy = repo / "tagaudit.yaml"
+    policy.write_text(INVALID_POLICY)
+    digest = hashlib.sha256(policy.read_bytes() + SCHEMA_PATH.read_bytes() + __version__.encode()).hexdigest()
+    (repo / ".tagaudit-cache" / "policies" / f"{digest[:32]}.ok").mkdir(parents=True)
+    proc = run(env, "scan", ".", cwd=repo)
+    assert proc.returncode == 2 and "NOPE" in proc.stderr, proc.stderr
+
+
+def key_file(env: dict[str, str]) -> Path:
+    return Path(env["XDG_CONFIG_HOME"]) / "tagaudit" / "cache.key"
+
+
+@pytest.mark.parametrize("spoil", [
+    pytest.param(lambda key: key.mkdir(parents=True), id="the key path is a directory"),
+    pytest.param(lambda key: (key.parent.mkdir(parents=True), key.write_bytes(b"short"), key.chmod(0o600)),
+                 id="the key is too short"),
+    pytest.param(lambda key: (key.parent.mkdir(parents=True), key.write_bytes(os.urandom(32)), key.chmod(0o644)),
+                 id="the key is readable by others"),
+    pytest.param(lambda key: (key.parent.parent.mkdir(parents=True), key.parent.write_text("a file")),
+                 id="the config folder cannot be created"),
+])
+def test_an_unusable_cache_key_means_no_cache_never_a_failure(env: dict[str, str], repo: Path, spoil) -> None:  # type: ignore[no-untyped-def]
+    spoil(key_file(env))
+    for _ in range(2):
+        code, report = scan(env, repo)
+        assert (code, len(report["call_sites"])) == (1, 1)
+    assert entries(repo / ".tagaudit-cache") == [], "without a trustworthy key nothing is cached"
+
+
+def test_the_key_is_created_private_and_reused(env: dict[str, str], repo: Path) -> None:
+    scan(env, repo)
+    key = key_file(env)
+    assert key.stat().st_mode & 0o777 == 0o600 and len(key.read_bytes()) == 32
+    before = key.read_bytes()
+    scan(env, repo)
+    assert key.read_bytes() == before
+    assert not (repo / ".tagaudit-cache" / "cache.key").exists()
+
+
+def test_a_key_from_the_environment_seals_entries_and_a_bad_one_disables_the_cache(env: dict[str, str],
+                                                                                  repo: Path) -> None:
+    code, report = scan(env, repo, TAGAUDIT_CACHE_KEY="zz-not-hex")
+    assert (code, len(report["call_sites"])) == (1, 1) and entries(repo / ".tagaudit-cache") == []
+    scan(env, repo, TAGAUDIT_CACHE_KEY="ab" * 32)
+    assert len(entries(repo / ".tagaudit-cache")) == 1 and not key_file(env).exists()
+    for entry in entries(repo / ".tagaudit-cache"):
+        rewrite(entry, lambda raw: {**raw, "sites": []})
+    code, report = scan(env, repo, TAGAUDIT_CACHE_KEY="ab" * 32)
+    assert (code, len(report["call_sites"])) == (1, 1)
+
+
+NOTEBOOK_AS_PY = json.dumps({"cells": [{"cell_type": "code", "metadata": {}, "outputs": [], "execution_count": None,
+                                         "source": UNTAGGED.splitlines(keepends=True)}],
+                             "metadata": {}, "nbformat": 4, "nbformat_minor": 5})
+
+
+def test_a_module_and_a_notebook_with_identical_bytes_do_not_share_an_entry(env: dict[str, str],
+                                                                           repo: Path) -> None:
+    (repo / "app" / "llm.py").unlink()
+    (repo / "app" / "copy.ipynb").write_text(UNTAGGED)  # not JSON: a notebook parse error (TAG901)
+    cold = scan(env, repo)[1]
+    (repo / "app" / "llm.py").write_text(UNTAGGED)  # same bytes as a module: one call site
+    warm = scan(env, repo)[1]
+    assert [s["path"] for s in warm["call_sites"]] == ["app/llm.py"]
+    assert [f["rule"] for f in cold["findings"]] == ["TAG901"]
+    assert sorted(f["rule"] for f in warm["findings"]) == ["TAG001", "TAG901"]
+
+
+BAD_BASELINE_TEXTS = [
+    pytest.param('{"version": 1, "entries": [{"path": "a.py", "rule": "TAG001", "fingerprint": ' + "9" * 5000
+                 + ', "reason": "r", "expires": "2999-01-01"}]}', "not valid JSON", id="a 5,000-digit fingerprint"),
+    pytest.param('{"version": 1, "entries": [\n{"path": "a.py", "rule": "TAG001", "fingerprint": NaN, '
+                 '"reason": "r", "expires": "2999-01-01"}]}', "fingerprint", id="a NaN fingerprint"),
+    pytest.param('{"version": 1, "entries": [\n{"path": "a.py", "rule": "TAG001", "fingerprint": "f", '
+                 '"reason": "r", "expires": 29990101}]}', "expires", id="an expiry as a number"),
+    pytest.param('{"version": 1, "entries": [\n{"path": "a.py", "rule": "TAG001", "fingerprint": "f", '
+                 '"reason": "r", "expires": "2999-01-01", "scope": 1e999}]}', "scope", id="an infinite scope"),
+    pytest.param('{"version": 1, "entries": [], "note": {"x": 1}}', "note", id="an unknown top-level field"),
+]
+
+
+@pytest.mark.parametrize(("text", "fragment"), BAD_BASELINE_TEXTS)
+def test_a_baseline_with_odd_numbers_or_fields_is_a_clear_error(env: dict[str, str], repo: Path, text: str,
+                                                               fragment: str) -> None:
+    (repo / ".tagaudit-baseline.json").write_text(text)
+    proc = run(env, "scan", ".", cwd=repo)
+    assert proc.returncode == 2, proc.stderr
+    (line,) = proc.stderr.splitlines()
+    assert ".tagaudit-baseline.json:" in line and fragment in line and "internal error" not in line, line
+
+
+def make_store(path: Path, sql: str) -> None:
+    con = sqlite3.connect(path)
+    con.executescript(sql)
+    con.commit()
+    con.close()
+
+
+COLUMNS = ("recorded_at, period_start, period_end, currency, total_ai_cost, allocated_cost, untagged_cost, "
+           "coverage_by_spend, coverage_by_call_sites, untagged_share, variance, months, ready, reasons, repos, policy")
+GOOD_ROW = "'2026-01-01T00:00:00', '2026-01-01', '2026-02-01', 'USD', '10', '9', '1', '0.9', '0.5', '0.1', NULL, 1, 0"
+DAMAGED_ROWS = [
+    pytest.param(GOOD_ROW.replace("'10'", "'ten'") + ", '[]', '[]', 'p'", id="money that is not a number"),
+    pytest.param(GOOD_ROW + ", 'not json', '[]', 'p'", id="reasons that are not JSON"),
+    pytest.param(GOOD_ROW.replace("'2026-01-01',", "'yesterday',") + ", '[]', '[]', 'p'", id="a period that is not a date"),
+    pytest.param(GOOD_ROW + ", '[1, 2]', '{}', 'p'", id="reasons that are numbers"),
+]
+
+
+@pytest.mark.parametrize("row", DAMAGED_ROWS)
+def test_a_damaged_history_row_is_named_with_how_to_remove_it(env: dict[str, str], tmp_path: Path, row: str) -> None:
+    store = tmp_path / "history.sqlite"
+    make_store(store, f"CREATE TABLE scores (id INTEGER PRIMARY KEY, {COLUMNS}, tool_version);"
+                      f"INSERT INTO scores ({COLUMNS}, tool_version) VALUES ({row}, '0');"
+                      "PRAGMA user_version = 1;")
+    proc = run(env, "score", "--history", "--history-file", str(store), cwd=tmp_path)
+    assert proc.returncode == 2, (proc.stdout, proc.stderr)
+    (line,) = proc.stderr.splitlines()
+    assert str(store) in line and "history row 1 is damaged" in line and "DELETE FROM scores WHERE id = 1" in line
+
+
+def test_a_foreign_sqlite_database_is_refused_and_left_untouched(env: dict[str, str], tmp_path: Path) -> None:
+    store = tmp_path / "app.db"
+    make_store(store, "CREATE TABLE users (id INTEGER PRIMARY KEY, name TEXT);")
+    before = store.read_bytes()
+    proc = run(env, "score", "--history", "--history-file", str(store), cwd=tmp_path)
+    assert proc.returncode == 2 and "not a tagaudit history store" in proc.stderr, proc.stderr
+    assert store.read_bytes() == before
+
+
+def test_a_valid_history_store_still_reads(env: dict[str, str], tmp_path: Path) -> None:
+    store = tmp_path / "history.sqlite"
+    make_store(store, f"CREATE TABLE scores (id INTEGER PRIMARY KEY, {COLUMNS}, tool_version);"
+                      f"INSERT INTO scores ({COLUMNS}, tool_version) VALUES ({GOOD_ROW}, '[]', '[]', 'p', '0');"
+                      "PRAGMA user_version = 1;")
+    proc = run(env, "score", "--history", "--history-file", str(store), cwd=tmp_path)
+    assert proc.returncode == 0 and "90.0%" in proc.stdout, proc.stderr
+
+
+@pytest.mark.parametrize("shell", [
+    pytest.param("{cli} --version > /dev/full", id="the version on a full disk"),
+    pytest.param("{cli} scan examples/app --format json > /dev/full", id="JSON on a full disk"),
+    pytest.param("{cli} rules > /dev/full", id="the rule list on a full disk"),
+    pytest.param("{cli} scan examples/app --show-calls >&-", id="a closed standard output"),
+    pytest.param("{cli} scan examples/app --show-calls | head -c 1 > /dev/null; exit ${{PIPESTATUS[0]}}",
+                 id="a reader that stops early"),
+])
+def test_an_unwritable_stdout_is_one_line_and_exit_2(shell: str) -> None:
+    proc = subprocess.run(["bash", "-c", shell.format(cli=f"{sys.executable} -m auditor")], cwd=REPO,
+                          capture_output=True, text=True, timeout=180, check=False)
+    assert proc.returncode == 2, proc.stderr
+    (line,) = proc.stderr.splitlines()
+    assert line.startswith("tagaudit: error: cannot write to standard output"), line
