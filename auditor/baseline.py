@@ -89,20 +89,17 @@ def _parse(text: str, path: Path) -> object:
 
 def _check_schema(data: object, path: Path, lines: list[int]) -> None:
     """policies/baseline.schema.json: the types of every field, not only their presence."""
-    import jsonschema
+    from auditor.schema import first_violation
 
-    validator = jsonschema.Draft202012Validator(json.loads(SCHEMA_PATH.read_text(encoding="utf-8")))
-    errors = sorted(validator.iter_errors(data), key=lambda e: [str(p) for p in e.absolute_path])
-    if not errors:
+    found = first_violation(json.loads(SCHEMA_PATH.read_text(encoding="utf-8")), data)
+    if found is None:
         return
-    err = errors[0]
-    where = list(err.absolute_path)
+    where, message = found
     line = 1
     if len(where) >= 2 and where[0] == "entries" and isinstance(where[1], int):
         line = lines[where[1]] if where[1] < len(lines) else 1
     field = ".".join(str(p) for p in where[2:]) or ".".join(str(p) for p in where) or "baseline"
-    message = err.message if len(err.message) <= 120 else err.message[:117] + "..."
-    raise _fail(path, line, f"{field}: {message}")
+    raise _fail(path, line, f"{field}: {message if len(message) <= 120 else message[:117] + '...'}")
 
 
 def load_baseline(path: Path) -> Baseline:

@@ -503,3 +503,20 @@ def test_an_unwritable_stdout_is_one_line_and_exit_2(shell: str) -> None:
     assert proc.returncode == 2, proc.stderr
     (line,) = proc.stderr.splitlines()
     assert line.startswith("tagaudit: error: cannot write to standard output"), line
+
+
+SCHEMA_CASES = [GOOD_ENTRY, *(p.values[0] for p in BAD_BASELINES),
+                {**GOOD_ENTRY, "rule": "TAG1"}, {**GOOD_ENTRY, "reason": ""}, {**GOOD_ENTRY, "expires": "01-01-2999"},
+                {**GOOD_ENTRY, "fingerprint": True}, {**GOOD_ENTRY, "extra": 1}, {"path": "a.py"}, [GOOD_ENTRY]]
+
+
+@pytest.mark.parametrize("entry", [pytest.param(e, id=f"schema case {i}") for i, e in enumerate(SCHEMA_CASES)])
+def test_the_fast_baseline_check_agrees_with_jsonschema(entry: object) -> None:
+    import jsonschema
+
+    from auditor.schema import first_violation
+
+    schema = json.loads((REPO / "policies" / "baseline.schema.json").read_text())
+    for doc in ({"version": 1, "entries": [entry]}, {"version": True, "entries": []}, {"entries": []}):
+        expected = next(iter(jsonschema.Draft202012Validator(schema).iter_errors(doc)), None)
+        assert (first_violation(schema, doc) is None) == (expected is None), (doc, expected)
