@@ -28,3 +28,8 @@ class PolicyError(TagauditError):
     def __init__(self, problems: list[str]) -> None:
         self.problems = problems
         super().__init__("\n".join(problems))
+
+
+def clip(text: str, limit: int = 200) -> str:
+    """Input echoed in a message, cut to `limit` characters: a hostile file must not make a 25 MB error."""
+    return text if len(text) <= limit else f"{text[:limit - 1]}… ({len(text):,} characters)"

@@ -9,6 +9,7 @@ from dataclasses import dataclass
 
 from auditor.policy import Policy, ScopeEntry, Settings, grade_ok
 from auditor.records import GRADE_RANK, AuditedCall, CallSite, Evidence, TagStatus
+from auditor.regex import full_match
 
 # Every client needs a key or an organization; unless the scope map names one, it says nothing about tags.
 _NOT_ATTRIBUTION = frozenset({"api_key", "openai_organization"})
@@ -124,7 +125,7 @@ def _check_value(policy: Policy, key: str, value: str) -> str | None:
     rule = policy.key(key)
     if rule.allowed is not None and value not in rule.allowed:
         return f"allowed: {', '.join(rule.allowed)}"
-    if rule.pattern is not None and not re.fullmatch(rule.pattern, value):
+    if rule.pattern is not None and not full_match(rule.pattern, value):
         return f"must match {rule.pattern}"
     return None
 

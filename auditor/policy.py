@@ -13,13 +13,14 @@ from typing import Any
 
 import yaml
 
-from auditor.errors import PolicyError, TagauditError
+from auditor import yamlload
+from auditor.errors import PolicyError, TagauditError, clip
 from auditor.globs import compile_globs
 from auditor.records import GRADE_RANK
+from auditor.regex import pattern_problem
 from policies import DEFAULT_POLICY, SCHEMA_PATH
 
 POLICY_FILENAMES = ("tagaudit.yaml", "tagaudit.yml", ".tagaudit.yaml", ".tagaudit.yml")
-_Loader = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
 
 
 def normalize_key(key: str) -> str:
@@ -155,21 +156,14 @@ def _toml_lines(text: str, section: str) -> dict[tuple[Any, ...], int]:
 
 
 def _read_yaml(path: Path, *, lines: bool = True) -> tuple[Any, dict[tuple[Any, ...], int]]:
+    text = yamlload.read_text(path, yamlload.POLICY, "policy")
     try:
-        text = path.read_text(encoding="utf-8")
-    except (OSError, UnicodeDecodeError) as exc:
-        raise TagauditError(f"cannot read policy ({exc})", where=str(path), hint="check the path and encoding") from exc
-    try:
-        node = yaml.compose(text, Loader=_Loader) if lines else None
-        data = yaml.load(text, Loader=_Loader)
+        data, node = yamlload.parse(text, yamlload.POLICY)
     except yaml.YAMLError as exc:
-        mark = getattr(exc, "problem_mark", None)
-        line = f":{mark.line + 1}" if mark is not None else ""
-        problem = getattr(exc, "problem", None) or str(exc)
-        raise PolicyError([f"{path}{line}: (yaml): {problem}; fix the YAML syntax"]) from exc
+        raise PolicyError([yamlload.describe_error(exc, path, "(yaml): ")]) from exc
     if data is None:
         raise PolicyError([f"{path}:1: (top): the policy is empty; start from `tagaudit policy show` output"])
-    return data, (_line_index(node) if node is not None else {})
+    return data, (_line_index(node) if lines and node is not None else {})
 
 
 def _read_pyproject(path: Path) -> tuple[Any, dict[tuple[Any, ...], int]] | None:
@@ -213,7 +207,7 @@ def _where(path: Path | str, lines: dict[tuple[Any, ...], int], key_path: tuple[
     while probe and probe not in lines:
         probe = probe[:-1]
     line = lines.get(probe, 1)
-    dotted = ".".join(str(p) for p in key_path) or "(top)"
+    dotted = clip(".".join(str(p) for p in key_path), 120) or "(top)"
     return f"{path}:{line}: {dotted}"
 
 
@@ -237,7 +231,8 @@ def _schema_problems(data: Any, source: Path | str, lines: dict[tuple[Any, ...],
             continue
         if err.validator == "enum":
             message = f"{err.instance!r} is not one of {', '.join(map(str, err.validator_value))}"
-        problems.append(f"{_where(source, lines, key_path)}: {message}; {_HOW.get(str(err.validator), 'see the schema')}")
+        problems.append(f"{_where(source, lines, key_path)}: {clip(message, 200)}; "
+                        f"{_HOW.get(str(err.validator), 'see the schema')}")
     return problems
 
 
@@ -255,12 +250,10 @@ def _semantic_problems(data: dict[str, Any], source: Path | str, lines: dict[tup
                                 f"key {seen[norm]!r}; give each alias to one key only")
             seen[norm] = name
         pattern = (spec or {}).get("pattern")
-        if pattern is not None:
-            try:
-                re.compile(pattern)
-            except re.error as exc:
-                problems.append(f"{_where(source, lines, ('keys', name, 'pattern'))}: invalid regular expression "
-                                f"({exc}); fix the pattern")
+        reason = pattern_problem(pattern) if pattern is not None else None
+        if reason is not None:
+            problems.append(f"{_where(source, lines, ('keys', name, 'pattern'))}: invalid regular expression "
+                            f"({reason}); fix the pattern (RE2 syntax: no backreferences or lookaround)")
     def known(key: str) -> bool:
         return normalize_key(key) in seen
     for i, key in enumerate(data.get("showback_keys", [])):
@@ -292,10 +285,44 @@ def _semantic_problems(data: dict[str, Any], source: Path | str, lines: dict[tup
     return problems
 
 
+# Far above any real policy (a handful of keys, tens of path scopes), far below what slows a scan.
+LIMITS = {"keys": 100, "paths": 1_000, "scope_map": 10_000}
+KEY_LIMITS = {"aliases": 50, "allowed": 1_000}
+MAX_PATTERN = 500  # characters in one `pattern`
+MAX_PROBLEMS = 50  # reported per file; the rest are counted
+
+
+def _limit_problems(data: Any, source: Path | str, lines: dict[tuple[Any, ...], int]) -> list[str]:
+    if not isinstance(data, dict):
+        return []
+    problems = []
+    for section, limit in LIMITS.items():
+        value = data.get(section)
+        if isinstance(value, (dict, list)) and len(value) > limit:
+            problems.append(f"{_where(source, lines, (section,))}: {len(value):,} entries, over the limit of "
+                            f"{limit:,}; a policy needs far fewer (split scopes across repositories)")
+    keys = data.get("keys")
+    for name, spec in (keys.items() if isinstance(keys, dict) and len(keys) <= LIMITS["keys"] else ()):
+        for field_name, limit in KEY_LIMITS.items():
+            value = spec.get(field_name) if isinstance(spec, dict) else None
+            if isinstance(value, list) and len(value) > limit:
+                problems.append(f"{_where(source, lines, ('keys', name, field_name))}: {len(value):,} entries, "
+                                f"over the limit of {limit:,}; use a `pattern` instead of listing values")
+        pattern = spec.get("pattern") if isinstance(spec, dict) else None
+        if isinstance(pattern, str) and len(pattern) > MAX_PATTERN:
+            problems.append(f"{_where(source, lines, ('keys', name, 'pattern'))}: a {len(pattern):,}-character "
+                            f"pattern, over the limit of {MAX_PATTERN}; write a shorter pattern")
+    return problems
+
+
 def validate_policy_data(data: Any, source: Path | str, lines: dict[tuple[Any, ...], int]) -> list[str]:
-    problems = _schema_problems(data, source, lines)
+    """Every problem with the policy (at most MAX_PROBLEMS shown), each `<file>:<line>: <what>; <fix>`."""
+    problems = _limit_problems(data, source, lines) or _schema_problems(data, source, lines)
     if not problems and isinstance(data, dict):
         problems = _semantic_problems(data, source, lines)
+    if len(problems) > MAX_PROBLEMS:
+        more = len(problems) - MAX_PROBLEMS
+        problems = [*problems[:MAX_PROBLEMS], f"{source}:1: (top): {more:,} more problem(s) not shown; fix these first"]
     return problems
 
 

@@ -11,15 +11,13 @@ from functools import lru_cache
 from pathlib import Path
 from typing import Any
 
-import yaml
-
+from auditor import yamlload
 from auditor.errors import TagauditError
 
 CATALOG_DIR = Path(__file__).parent / "catalog"
 SCHEMA_PATH = Path(__file__).parent / "catalog.schema.json"
 GATEWAYS_PATH = Path(__file__).parent / "gateways.yaml"
 
-_Loader = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
 
 
 _GENERIC = frozenset({"append", "start", "copy", "get", "list"})
@@ -221,7 +219,7 @@ def _compile_type(family: str, raw: dict[str, Any]) -> TypeSpec:
 def read_family_files(directory: Path = CATALOG_DIR) -> list[tuple[Path, dict[str, Any]]]:
     out = []
     for path in sorted(directory.glob("*.yaml")):
-        data = yaml.load(path.read_bytes(), Loader=_Loader)
+        data = yamlload.load_packaged(path)
         out.append((path, data))
     return out
 
@@ -290,8 +288,7 @@ def compile_catalog(files: list[tuple[Path, dict[str, Any]]]) -> Catalog:
                 relevance.update(c["call"].rsplit(".", 1)[-1] for c in raw.get("constructors", ()))
             names.update(f.path[-1] for f in spec.factories)
             names.update(spec.derive)
-    with GATEWAYS_PATH.open("rb") as fh:
-        gw = yaml.load(fh, Loader=_Loader)
+    gw = yamlload.load_packaged(GATEWAYS_PATH)
     cat.headers = tuple(
         HeaderRule(kind=h["kind"], grade=h["grade"], name=h.get("name"), prefix=h.get("prefix"),
                    scope=h.get("scope"), gateway=h.get("gateway"))
@@ -324,6 +321,6 @@ def load_catalog() -> Catalog:
         cat = compile_catalog(read_family_files())
         cat.digest = catalog_digest()
         return cat
-    except (OSError, yaml.YAMLError, KeyError, TypeError) as exc:
+    except (OSError, TagauditError, KeyError, TypeError) as exc:
         raise TagauditError(f"the packaged SDK catalog is unreadable ({exc})", where=str(CATALOG_DIR),
                             hint="reinstall tagaudit") from exc

@@ -12,8 +12,7 @@ from functools import lru_cache
 from pathlib import Path
 from typing import Any
 
-import yaml
-
+from auditor import yamlload
 from auditor.billing.focus import quote_ident as qi
 from auditor.billing.focus import quote_str as qs
 from auditor.billing.validate import DIMS
@@ -115,7 +114,7 @@ def compile_patterns(data: dict[str, Any]) -> Patterns:
 
 @lru_cache(maxsize=1)
 def load_patterns(path: Path = PATTERNS_PATH) -> Patterns:
-    return compile_patterns(yaml.safe_load(path.read_text(encoding="utf-8")))
+    return compile_patterns(yamlload.load_packaged(path))
 
 
 def _join(left: str, right: str, columns: tuple[str, ...]) -> str:

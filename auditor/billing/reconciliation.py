@@ -21,6 +21,7 @@ from typing import Any
 
 import yaml
 
+from auditor import yamlload
 from auditor.billing import classify, validate
 from auditor.billing.focus import DECIMAL_SQL
 from auditor.billing.focus import quote_ident as qi
@@ -72,12 +73,7 @@ def load_invoices(path: Path) -> list[Invoice]:
         with path.open(encoding="utf-8-sig", newline="") as fh:
             return [_invoice({k: v for k, v in row.items() if v not in (None, "")}, f"{path}:{i}")
                     for i, row in enumerate(csv.DictReader(fh), start=2)]
-    text = path.read_text(encoding="utf-8")
-    try:
-        root = yaml.compose(text, Loader=yaml.SafeLoader)
-        data = yaml.load(text, Loader=yaml.BaseLoader)
-    except yaml.YAMLError as exc:
-        raise TagauditError(f"not valid YAML ({exc})", where=str(path), hint="fix the YAML syntax") from exc
+    data, root = yamlload.load_file(path, yamlload.INVOICES, what="invoices", as_text=True)
     items = data.get("invoices") if isinstance(data, dict) else None
     if not isinstance(items, list) or not isinstance(root, yaml.MappingNode):
         raise TagauditError("expected a top-level `invoices:` list", where=f"{path}:1",
@@ -134,7 +130,7 @@ def _unmatched(con: Any, table: str, invoices: list[Invoice]) -> list[BilledGrou
 
 @lru_cache(maxsize=1)
 def price_rows() -> tuple[tuple[str, str, str, Decimal], ...]:
-    data = yaml.load(PRICES_PATH.read_text(encoding="utf-8"), Loader=yaml.BaseLoader)
+    data = yamlload.load_packaged(PRICES_PATH, as_text=True)
     return tuple((provider, model, source, Decimal(price)) for provider, models in data["models"].items()
                  for model, prices in models.items() for source, price in prices.items())
 
@@ -150,7 +146,7 @@ def _estimates(con: Any, data: BillingData, tol: Decimal) -> list[EstimateCheck]
     con.execute("CREATE OR REPLACE TEMP TABLE recon_prices (provider VARCHAR, model VARCHAR, source VARCHAR, "
                 f"price {DECIMAL_SQL})")
     con.executemany("INSERT INTO recon_prices VALUES (?, ?, ?, ?)", list(price_rows()))
-    factor = Decimal(yaml.load(PRICES_PATH.read_text(encoding="utf-8"), Loader=yaml.BaseLoader)["batch_factor"])
+    factor = Decimal(yamlload.load_packaged(PRICES_PATH, as_text=True)["batch_factor"])
     rows = con.execute("""
         WITH g AS (
             SELECT x_Provider, x_ModelName, x_CostSource, sum(ListCost) AS list_cost,

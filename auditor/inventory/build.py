@@ -10,6 +10,7 @@ from pathlib import Path
 from typing import Any
 
 from auditor.billing.records import Allocation, BillingData
+from auditor.billing.sources import MAX_FILES, too_many, walk_billing
 from auditor.errors import TagauditError
 from auditor.inventory.match import billed_provider, link_pool
 from auditor.inventory.records import CallRef, Integration, Inventory, PoolReport, Summary, TagGap
@@ -37,11 +38,13 @@ def expand_billing(paths: list[Path]) -> list[Path]:
     out: list[Path] = []
     for path in paths:
         if path.is_dir():
-            out += sorted(p for p in path.rglob("*") if p.is_file() and p.name.lower().endswith(BILLING_SUFFIXES))
+            out += walk_billing(path, MAX_FILES - len(out), lambda p: p.name.lower().endswith(BILLING_SUFFIXES))
         elif path.exists():
             out.append(path)
         else:
             raise TagauditError("billing file not found", where=str(path), hint="check the --billing path")
+    if len(out) > MAX_FILES:
+        raise too_many(", ".join(map(str, paths[:3])) + (" ..." if len(paths) > 3 else ""), len(out))
     if not out:
         raise TagauditError("no billing files found", where=", ".join(map(str, paths)),
                             hint="pass FOCUS CSV/Parquet files or provider exports")

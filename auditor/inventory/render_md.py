@@ -4,7 +4,9 @@ from __future__ import annotations
 
 from auditor.billing.records import Spend
 from auditor.inventory.records import Inventory
-from auditor.inventory.render import _md, fmt_money, fmt_pct
+from auditor.inventory.render import fmt_money, fmt_pct
+from auditor.report.escape import md_code as code
+from auditor.report.escape import md_escape as _md
 
 
 def _spend_table(title: str, rows: tuple[Spend, ...], currency: str | None) -> list[str]:
@@ -16,11 +18,11 @@ def _spend_table(title: str, rows: tuple[Spend, ...], currency: str | None) -> l
 
 def _headline(inv: Inventory) -> list[str]:
     s, cur = inv.summary, inv.summary.currency
-    period = f"{s.period[0]} to {s.period[1]}" if s.period else "unknown period"
+    period = _md(f"{s.period[0]} to {s.period[1]}") if s.period else "unknown period"
     return [
         "# AI spend audit inventory", "",
         (f"Period {period} · {s.repos} repositor{'y' if s.repos == 1 else 'ies'}, {s.files_scanned} files scanned · "
-        f"policy `{_md(inv.policy)}`"), "",
+        f"policy {code(inv.policy, in_table=False)}"), "",
         "| AI spend | allocated | untagged | coverage by spend | call sites | tagged call sites |",
         "|---:|---:|---:|---:|---:|---:|",
         (f"| {fmt_money(s.total_ai_cost, cur)} | {fmt_money(s.allocated_cost, cur)} | "
@@ -39,15 +41,16 @@ def _pools(inv: Inventory) -> list[str]:
     for n, p in enumerate(inv.pools, start=1):
         pool = p.pool
         where = pool.resource_name or pool.resource_id or pool.sub_account_id or "default"
-        code = "<br>".join(f"`{_md(lk.call.where)}` ({lk.confidence})" for lk in p.links[:3]) or "not found in code"
-        out.append(f"| {n} | {pool.provider} | {_md(where)} | {_md(pool.model or '-')} | "
-                   f"{', '.join(pool.missing_keys)} | {fmt_money(pool.cost, cur)} | {fmt_pct(p.share)} | {code} |")
+        code_ = "<br>".join(f"{code(lk.call.where)} ({_md(lk.confidence)})" for lk in p.links[:3]) or "not found in code"
+        out.append(f"| {n} | {_md(pool.provider)} | {_md(where)} | {_md(pool.model or '-')} | "
+                   f"{_md(', '.join(pool.missing_keys))} | {fmt_money(pool.cost, cur)} | {fmt_pct(p.share)} | {code_} |")
     out.append("")
     for n, p in enumerate(inv.pools, start=1):
         if not p.links:
             continue
         out.append(f"**Pool {n}**: " + "; ".join(
-            f"`{_md(lk.call.where)}` {lk.call.operation} [{lk.call.status}, {lk.confidence}]: {_md(lk.reason)}"
+            f"{code(lk.call.where, in_table=False)} {_md(lk.call.operation)} \\[{_md(lk.call.status)}, "
+            f"{_md(lk.confidence)}\\]: {_md(lk.reason)}"
             for lk in p.links[:5]))
         out.append("")
     return out
@@ -57,7 +60,7 @@ def _integrations(inv: Inventory) -> list[str]:
     out = ["## AI integrations", "",
            "| repo | provider | SDK | call sites | tagged | untagged | unverifiable | exempt | coverage | models | owners |",
            "|---|---|---|---:|---:|---:|---:|---:|---:|---|---|"]
-    out += [f"| {_md(i.repo)} | {i.provider} | {i.sdk} | {i.call_sites} | {i.tagged} | {i.untagged} | "
+    out += [f"| {_md(i.repo)} | {_md(i.provider)} | {_md(i.sdk)} | {i.call_sites} | {i.tagged} | {i.untagged} | "
             f"{i.unverifiable} | {i.exempt} | {fmt_pct(i.coverage)} | {_md(', '.join(i.models) or '-')} | "
             f"{_md(', '.join(i.owners) or '-')} |" for i in inv.integrations]
     return out + [""]
@@ -68,7 +71,7 @@ def _gaps(inv: Inventory) -> list[str]:
     if not inv.tag_gaps:
         return out + ["Every tag value set in code appears in the billing data.", ""]
     out += ["| provider | tag | set as | why it is not on the bill | call sites |", "|---|---|---|---|---|"]
-    out += [f"| {g.provider} | `{_md(g.key)}={_md(g.value)}` | {g.grade} | {_md(g.reason)} | "
+    out += [f"| {_md(g.provider)} | {code(f'{g.key}={g.value}')} | {_md(g.grade)} | {_md(g.reason)} | "
             f"{_md(', '.join(g.call_sites))} |" for g in inv.tag_gaps]
     return out + [""]
 
@@ -87,7 +90,7 @@ def _reconciliation(inv: Inventory) -> list[str]:
                    f"{'**over tolerance**' if c.flagged else 'ok'} |")
     flagged = [e for e in rec.estimates if e.flagged]
     out += ["", f"Token estimates against list cost: {len(rec.estimates)} checked, {len(flagged)} over tolerance."]
-    out += [f"- {e.provider} {e.model or ''} {e.cost_source}: estimate {fmt_money(e.estimate, cur)} vs list "
+    out += [f"- {_md(e.provider)} {_md(e.model or '')} {_md(e.cost_source)}: estimate {fmt_money(e.estimate, cur)} vs list "
             f"{fmt_money(e.list_cost, cur)} ({fmt_pct(e.variance)})" for e in flagged[:10]]
     return out + [""]
 
@@ -97,7 +100,7 @@ def _billing(inv: Inventory) -> list[str]:
     out = ["## Billing input", "",
            (f"{b['rows']} rows read, {b['valid_rows']} valid, {b['rejected_rows']} rejected (their cost is reported, "
            "never silently counted)."), ""]
-    out += [f"- `{_md(f['path'])}`: {f['format']}, FOCUS {f['focus_version']}, {f['rows']} rows, "
+    out += [f"- {code(f['path'], in_table=False)}: {_md(f['format'])}, FOCUS {_md(f['focus_version'])}, {f['rows']} rows, "
             f"{f['rejected_rows']} rejected" for f in b["files"]]
     out += [f"- rejected: {_md(r)}" for r in b["rejected"][:10]]
     return out + [""]

@@ -6,14 +6,20 @@ from collections import defaultdict
 from typing import IO
 
 from rich.console import Console
-from rich.markup import escape
+from rich.markup import escape as _escape
 from rich.table import Table
 
 from auditor.records import AuditedCall, Finding, Report
+from auditor.report.escape import plain
 from auditor.report.summary import summarize
 
 _STYLE = {"error": "bold red", "warning": "yellow", "info": "cyan"}
 _STATUS_STYLE = {"tagged": "green", "untagged": "red", "unverifiable": "yellow", "exempt": "dim"}
+
+
+def escape(text: object) -> str:
+    """Untrusted text for rich: control characters shown as text, `[bold]` printed rather than obeyed."""
+    return _escape(plain(text))
 
 
 def _where(f: Finding | AuditedCall) -> str:
@@ -27,7 +33,7 @@ def _where(f: Finding | AuditedCall) -> str:
 
 def render_console(report: Report, stream: IO[str] | None = None, *, show_calls: bool = False,
                    group_by: str = "file", color: bool | None = None) -> None:
-    console = Console(file=stream, highlight=False, soft_wrap=True, no_color=color is False,
+    console = Console(file=stream, highlight=False, emoji=False, soft_wrap=True, no_color=color is False,
                       force_terminal=color if color else None)
     groups: dict[str, list[Finding]] = defaultdict(list)
     for f in report.findings:
@@ -49,7 +55,7 @@ def render_console(report: Report, stream: IO[str] | None = None, *, show_calls:
                 console.print(f"  {escape(where):>10}  [dim]{f.rule} suppressed: {escape(f.suppressed.justification)}[/dim]")
                 continue
             console.print(f"  {escape(where):>10}  [{_STYLE[f.severity]}]{f.rule}[/] {escape(f.message)} "
-                          f"[dim]({f.name})[/dim]")
+                          f"[dim]({escape(f.name)})[/dim]")
     if keys:
         console.print()
     for note in report.notes:
@@ -63,7 +69,7 @@ def _summary(console: Console, report: Report) -> None:
     for col in ("provider", "call sites", "tagged", "untagged", "unverifiable", "exempt"):
         table.add_column(col, justify="left" if col == "provider" else "right")
     for provider, row in s["by_provider"].items():
-        table.add_row(provider, str(row["call_sites"]), str(row["tagged"]), str(row["untagged"]),
+        table.add_row(escape(provider), str(row["call_sites"]), str(row["tagged"]), str(row["untagged"]),
                       str(row["unverifiable"]), str(row["exempt"]))
     table.add_row("[bold]total[/bold]", str(s["call_sites"]), str(s["tagged"]), str(s["untagged"]),
                   str(s["unverifiable"]), str(s["exempt"]))

@@ -6,6 +6,7 @@ from collections.abc import Collection
 
 from auditor.records import Finding, Report
 from auditor.report import cell_prefix, file_region, ordered
+from auditor.report.escape import plain
 
 # GitHub keeps 10 error, 10 warning and 10 notice annotations per step and 50 per job; the rest are
 # dropped without a word (actions/toolkit docs/problem-matchers.md), so we choose which ones survive.
@@ -16,8 +17,9 @@ _RANK = {"error": 0, "warning": 1, "info": 2}
 
 
 def escape_data(text: str) -> str:
-    """Message text: `%`, CR and LF are the only characters the runner decodes."""
-    return text.replace("%", "%25").replace("\r", "%0D").replace("\n", "%0A")
+    """Message text: `%`, CR and LF are the only characters the runner decodes. Other control characters
+    (ANSI colour and cursor sequences, which the log viewer would obey) are shown as `\\x1b`-style text."""
+    return plain(text, keep="\r\n").replace("%", "%25").replace("\r", "%0D").replace("\n", "%0A")
 
 
 def escape_property(text: str) -> str:

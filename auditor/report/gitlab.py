@@ -8,6 +8,7 @@ from typing import Any
 
 from auditor.records import Finding, Report
 from auditor.report import cell_prefix, file_region, ordered, unique_ids
+from auditor.report.escape import plain, scrub
 
 # GitLab orders info < minor < major < critical < blocker. A blocking finding fails the pipeline, which is
 # what "blocker" means to a reviewer; a non-blocking error (soft-fail) is still "critical".
@@ -36,10 +37,10 @@ def _issue(f: Finding, uid: str) -> dict[str, Any]:
     owner = f" (owner: {f.owner})" if f.owner else ""
     return {
         "type": "issue",
-        "check_name": f"{f.rule} {f.name}",
-        "description": f"{f.rule}: {cell_prefix(f)}{f.message}{owner}",
+        "check_name": plain(f"{f.rule} {f.name}"),
+        "description": plain(f"{f.rule}: {cell_prefix(f)}{f.message}{owner}"),
         "severity": "blocker" if f.blocking else _SEVERITY.get(f.severity, "minor"),
         "fingerprint": gitlab_fingerprint(uid),
-        "location": {"path": f.path, "lines": {"begin": begin, "end": end}},
+        "location": {"path": scrub(f.path), "lines": {"begin": begin, "end": end}},
         "engine_name": "tagaudit",
     }

@@ -11,7 +11,7 @@ from auditor.report import ordered, suppression_label, unique_ids, where
 from auditor.report.rulesdoc import rule_url
 
 # Characters XML 1.0 cannot carry at all, even escaped.
-_NOT_XML = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\ufffe\uffff]")
+_NOT_XML = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\ud800-\udfff\ufffe\uffff]")  # and lone surrogates
 
 
 def _clean(text: str) -> str:

@@ -3,13 +3,14 @@
 from __future__ import annotations
 
 import html
-import re
 from collections import defaultdict
 from urllib.parse import quote
 
 from auditor import __version__
 from auditor.records import Finding, Report
 from auditor.report import ordered, suppression_label
+from auditor.report.escape import md_escape as md
+from auditor.report.escape import plain
 from auditor.report.rulesdoc import rule_url
 from auditor.report.summary import summarize
 
@@ -17,15 +18,6 @@ from auditor.report.summary import summarize
 MARKER = "<!-- tagaudit-report -->"
 COMMENT_LIMIT = 65_536  # GitHub's maximum comment body, in characters
 _ICON = {"error": ":x:", "warning": ":warning:", "info": ":information_source:"}
-_MD_SPECIAL = re.compile(r"([\\`*_\[\]|#~])")
-
-
-def md(text: str, cap: int = 600) -> str:
-    """Text safe in a table cell: no HTML, emphasis, links or cell breaks; at most `cap` characters."""
-    text = " ".join(text.split())
-    text = text if len(text) <= cap else text[: cap - 1] + "…"
-    text = text.replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;")
-    return _MD_SPECIAL.sub(r"\\\1", text)
 
 
 def render_markdown(
@@ -42,7 +34,8 @@ def render_markdown(
     fit, or beyond `max_findings`, are counted in a closing note instead of shown.
     """
     head = _headline(report) + _counts(report)
-    footer = f"\n<sub>tagaudit {__version__} · policy <code>{html.escape(report.policy)}</code></sub>\n"
+    policy = html.escape(plain(" ".join(report.policy.split())))
+    footer = f"\n<sub>tagaudit {__version__} · policy <code>{policy}</code></sub>\n"
     tail = _suppressed(report, link_base) + footer
     active = [f for f in ordered(report.findings) if f.suppressed is None]
     body, shown = _findings(active, link_base, group_by, max_findings, limit - len(head) - len(tail) - 300)
