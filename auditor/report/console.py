@@ -9,6 +9,7 @@ from rich.console import Console
 from rich.markup import escape as _escape
 from rich.table import Table
 
+from auditor.errors import clip
 from auditor.records import AuditedCall, Finding, Report
 from auditor.report.escape import plain
 from auditor.report.summary import summarize
@@ -17,9 +18,12 @@ _STYLE = {"error": "bold red", "warning": "yellow", "info": "cyan"}
 _STATUS_STYLE = {"tagged": "green", "untagged": "red", "unverifiable": "yellow", "exempt": "dim"}
 
 
+MAX_TEXT = 2_000  # characters of any one value: a 100k-character tag value must not flood the terminal
+
+
 def escape(text: object) -> str:
     """Untrusted text for rich: control characters shown as text, `[bold]` printed rather than obeyed."""
-    return _escape(plain(text))
+    return _escape(clip(plain(text), MAX_TEXT))
 
 
 def _where(f: Finding | AuditedCall) -> str:

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Collection
 
+from auditor.errors import clip
 from auditor.records import Finding, Report
 from auditor.report import cell_prefix, file_region, ordered
 from auditor.report.escape import plain
@@ -14,6 +15,7 @@ PER_LEVEL = 10
 PER_JOB = 50
 _LEVEL = {"error": "error", "warning": "warning", "info": "notice"}
 _RANK = {"error": 0, "warning": 1, "info": 2}
+MAX_MESSAGE = 2_000  # characters: a 100k-character tag value must not flood the log (JSON/SARIF keep it all)
 
 
 def escape_data(text: str) -> str:
@@ -75,7 +77,7 @@ def annotation(f: Finding, level: str) -> str:
         props += [("col", str(start_col)), ("endColumn", str(end_col))]
     props.append(("title", f"{f.rule} {f.name}"))
     owner = f" (owner: {f.owner})" if f.owner else ""
-    text = f"{cell_prefix(f)}{f.message}{owner}"
+    text = clip(f"{cell_prefix(f)}{f.message}{owner}", MAX_MESSAGE)
     return f"::{level} " + ",".join(f"{k}={escape_property(v)}" for k, v in props) + "::" + escape_data(text)
 
 

@@ -8,7 +8,7 @@ from typing import Any
 
 from auditor.records import Finding, Report
 from auditor.report import cell_prefix, file_region, ordered, unique_ids
-from auditor.report.escape import plain, scrub
+from auditor.report.escape import plain
 
 # GitLab orders info < minor < major < critical < blocker. A blocking finding fails the pipeline, which is
 # what "blocker" means to a reviewer; a non-blocking error (soft-fail) is still "critical".
@@ -41,6 +41,6 @@ def _issue(f: Finding, uid: str) -> dict[str, Any]:
         "description": plain(f"{f.rule}: {cell_prefix(f)}{f.message}{owner}"),
         "severity": "blocker" if f.blocking else _SEVERITY.get(f.severity, "minor"),
         "fingerprint": gitlab_fingerprint(uid),
-        "location": {"path": scrub(f.path), "lines": {"begin": begin, "end": end}},
+        "location": {"path": plain(f.path), "lines": {"begin": begin, "end": end}},
         "engine_name": "tagaudit",
     }

@@ -130,7 +130,7 @@ def _location(f: Finding, link_base: str | None, *, with_path: bool) -> str:
     if not link_base:
         return md(text)
     anchor = "" if f.cell is not None else f"#L{f.line}" + (f"-L{f.end_line}" if f.end_line > f.line else "")
-    return f"[{md(text)}]({link_base.rstrip('/')}/{quote(f.path, safe='/')}{anchor})"
+    return f"[{md(text)}]({link_base.rstrip('/')}/{quote(f.path.encode('utf-8', 'surrogateescape'), safe='/')}{anchor})"
 
 
 def _suppressed(report: Report, link_base: str | None) -> str:

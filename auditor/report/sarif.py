@@ -128,7 +128,9 @@ def _result(
     start_line, start_col, end_line, end_col = file_region(f)
     location: dict[str, Any] = {
         "physicalLocation": {
-            "artifactLocation": {"uri": quote(f.path, safe="/"), "uriBaseId": SRCROOT},
+            # A file name that is not UTF-8 arrives surrogate-escaped; its URI is its bytes, percent-encoded.
+            "artifactLocation": {"uri": quote(f.path.encode("utf-8", "surrogateescape"), safe="/"),
+                                 "uriBaseId": SRCROOT},
             "region": {
                 "startLine": start_line,
                 "startColumn": start_col,

@@ -26,10 +26,10 @@ def tagaudit(*args: str, cwd: Path = REPO, timeout: float = 120) -> tuple[subpro
     return proc, time.monotonic() - start
 
 
-def refused(proc: subprocess.CompletedProcess[str], elapsed: float, *words: str) -> None:
+def refused(proc: subprocess.CompletedProcess[str], elapsed: float, *words: str, most: int = 1024) -> None:
     """Exit 2, quickly, with a short message that says what was refused (never a traceback)."""
     assert proc.returncode == 2, (proc.returncode, proc.stderr[:2000])
-    assert len(proc.stderr) < 1024, f"{len(proc.stderr)} bytes of error: {proc.stderr[:300]}"
+    assert len(proc.stderr) < most, f"{len(proc.stderr)} bytes of error: {proc.stderr[:300]}"
     assert "Traceback" not in proc.stderr and "internal error" not in proc.stderr, proc.stderr
     for word in words:
         assert word in proc.stderr, proc.stderr
@@ -232,3 +232,105 @@ def test_gitlab_report_carries_no_control_characters(tmp_path: Path) -> None:
     assert proc.returncode == 1, proc.stderr
     issues = json.loads(proc.stdout)
     assert issues and not any("\x1b" in i["description"] for i in issues)
+
+
+# -- fresh sweep: more of the same kinds ----------------------------------------------------------
+@pytest.mark.parametrize("text, words", [
+    pytest.param("version: 1\nkeys: {team: {}}\nname: " + "[" * 5000 + "]" * 5000 + "\n", ["nested", "limit"],
+                 id="flow collections nested 5000 deep"),
+    pytest.param("version: 1\nkeys: {team: {}}\nx: &a [*a]\n", ["alias"], id="a recursive alias"),
+    pytest.param("version: 1\nkeys: {team: {}}\nname: !!python/object/apply:os.system ['touch pwned']\n",
+                 ["python/object"], id="a python object tag"),
+    pytest.param("version: 1\nkeys:\n  team: {}\n  team: {pattern: x}\n", ["duplicate key 'team'", "line 3"],
+                 id="a duplicate key"),
+    pytest.param("version: 1\nkeys: {team: {}}\nname: '" + "x" * 300_000 + "'\n", ["300,000-character", "limit"],
+                 id="a huge single scalar"),
+    pytest.param("version: '" + "9" * 200_000 + "'\nkeys: {team: {}}\n", ["version"],
+                 id="a schema error echoing a 200k value"),
+    pytest.param("version: 1\nkeys: {team: {}}\n" + "".join(f"unknown{n}: 1\n" for n in range(5000)),
+                 ["more problem", "most=16384"], id="five thousand unknown keys (50 shown)"),
+    pytest.param("version: 1\nkeys:\n  team:\n    allowed: [" + ",".join(f"v{n}" for n in range(5000)) + "]\n",
+                 ["allowed", "limit of 1,000"], id="five thousand allowed values"),
+    pytest.param("version: 1\nkeys:\n  team:\n    pattern: '(a)\\1'\n", ["keys.team.pattern", "RE2"],
+                 id="a backreference RE2 cannot run"),
+])
+def test_hostile_policy_files_are_refused_with_a_short_message(tmp_path: Path, text: str, words: list[str]) -> None:
+    (tmp_path / "tagaudit.yaml").write_text(text)
+    proc, elapsed = tagaudit("policy", "check", str(tmp_path / "tagaudit.yaml"), cwd=tmp_path)
+    most = int(next((w[5:] for w in words if w.startswith("most=")), 1024))
+    refused(proc, elapsed, "tagaudit.yaml", *(w for w in words if not w.startswith("most=")), most=most)
+    assert not (tmp_path / "pwned").exists()
+
+
+def test_a_policy_claiming_a_gigabyte_is_refused_without_reading_it(tmp_path: Path) -> None:
+    policy = tmp_path / "tagaudit.yaml"
+    with policy.open("wb") as fh:
+        fh.write(b"version: 1\nkeys: {team: {}}\n#")
+        fh.truncate(1 << 30)  # sparse: claims 1 GB, costs nothing on disk
+    (tmp_path / "app.py").write_text(call(team="t"))
+    proc, elapsed = tagaudit("scan", str(tmp_path), "--no-cache", cwd=tmp_path)
+    refused(proc, elapsed, "tagaudit.yaml", "1,073,741,824 bytes", "limit")
+    assert elapsed < 10
+
+
+def test_invoices_with_duplicate_keys_are_refused(tmp_path: Path) -> None:
+    invoices = tmp_path / "invoices.yaml"
+    invoices.write_text("invoices:\n  - {period: 2026-10, amount: '1.00', amount: '2.00', currency: USD}\n")
+    proc, elapsed = tagaudit("inventory", str(APP), "--billing", str(GCP), "--invoices", str(invoices))
+    refused(proc, elapsed, "invoices.yaml:2", "duplicate key 'amount'")
+
+
+def test_a_suppression_reason_and_policy_path_cannot_inject_markdown(tmp_path: Path) -> None:
+    write_app(tmp_path, {"app.py": call(team="t").rstrip("\n")
+                         + '  # tagaudit: ignore[TAG001] reason="<img src=x onerror=alert(1)> | **b** `tick"\n'})
+    policy = tmp_path / "p`<code><img src=x onerror=alert(1)>.yaml"
+    policy.write_text("version: 1\nkeys: {team: {}, cost_center: {}}\n")
+    proc, _ = tagaudit("scan", str(tmp_path), "--no-cache", "--policy", str(policy), "--format", "markdown",
+                       cwd=tmp_path)
+    assert proc.returncode == 0, proc.stderr
+    assert "suppressed finding" in proc.stdout
+    inert_markdown(proc.stdout)
+
+
+def test_hostile_names_in_billing_data_are_inert_in_html_and_markdown(tmp_path: Path) -> None:
+    rows = GCP.read_text(encoding="utf-8").splitlines()
+    header = rows[0].split(",")
+    cell = header.index("SubAccountId")
+    hostile = []
+    for row in rows[1:4]:
+        cells = next(__import__("csv").reader([row]))
+        cells[cell] = "$\\frac{<script>alert(1)</script>|**b**`"
+        hostile.append(",".join(f'"{c}"' if any(ch in c for ch in ',"') else c for c in
+                                [x.replace('"', '""') for x in cells]))
+    billing = tmp_path / "focus.csv"
+    billing.write_text("\n".join([rows[0], *hostile]) + "\n", encoding="utf-8")
+    out = tmp_path / "inv.html"
+    proc, _ = tagaudit("inventory", str(APP), "--billing", str(billing), "--output", f"html={out}")
+    assert proc.returncode == 0, proc.stderr[-2000:]
+    inert_markdown(proc.stdout)
+    page = out.read_text(encoding="utf-8")
+    assert "<script" not in page, page[page.find("<script") - 200:page.find("<script") + 100]
+
+
+def test_file_names_with_escapes_bidi_and_undecodable_bytes_are_inert(tmp_path: Path) -> None:
+    names = [b"esc\x1b[31mred.py", b"bidi\xe2\x80\xaegnp.py", b"bad\xff.py", b"emoji:warning:.py"]
+    for name in names:
+        (tmp_path / os.fsdecode(name)).write_text(call(cost_center="x"))
+    (tmp_path / "tagaudit.yaml").write_text("version: 1\nkeys: {team: {}}\n")
+    for fmt in ("console", "markdown", "github", "gitlab", "junit", "sarif", "json"):
+        proc, _ = tagaudit("scan", str(tmp_path), "--no-cache", "--format", fmt, cwd=tmp_path)
+        assert proc.returncode == 1, (fmt, proc.stderr[-1500:])
+        if fmt in ("console", "markdown", "github", "gitlab"):
+            assert "\x1b" not in proc.stdout and "\u202e" not in proc.stdout, fmt
+        if fmt == "console":
+            assert ":warning:" in proc.stdout and "\\x1b[31mred.py" in proc.stdout
+
+
+def test_a_100k_character_tag_value_is_bounded_in_every_output(tmp_path: Path) -> None:
+    (tmp_path / "tagaudit.yaml").write_text("version: 1\nkeys:\n  team: {pattern: '^[a-z]{1,40}$'}\n")
+    (tmp_path / "app.py").write_text(call(team="a" * 100_000 + "!"))
+    for fmt in ("markdown", "github", "console"):
+        proc, elapsed = tagaudit("scan", str(tmp_path), "--no-cache", "--format", fmt, cwd=tmp_path)
+        assert proc.returncode == 1, (fmt, proc.stderr[-1500:])
+        assert len(proc.stdout) < 20_000, (fmt, len(proc.stdout))
+        assert elapsed < 20
