@@ -5,9 +5,11 @@ from __future__ import annotations
 import codecs
 import datetime as dt
 import os
+import re
 import stat
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, replace
+from functools import lru_cache
 from pathlib import Path
 
 from auditor.discover import Target, discover_files
@@ -103,19 +105,70 @@ def _oversized(job: ScanJob, fd: int, head: bytes, size: int) -> FileScan | None
 def prefilter(rel: str, data: bytes, *, tokens_only: bool = False) -> bool:
     """False only when the file provably cannot import an AI SDK, so it needs no parse.
 
-    Conservative on purpose: any file that names an SDK module anywhere (as the interpreter will read
-    it: after its BOM or coding cookie, with identifiers NFKC-normalised, notebook JSON unescaped) and
-    says `import` anywhere (an import statement in any position, `__import__`, `importlib`) is kept.
+    Conservative on purpose. Kept: a file that names an SDK module within an import statement in any
+    position (after `;` or `:`, indented, continued with a backslash, `import os, openai`), or names it
+    anywhere when it uses `__import__`, `importlib` or `sys.modules`. Both are judged on the bytes as
+    the interpreter reads them too: after a BOM or coding cookie, identifiers NFKC-normalised, notebook
+    JSON unescaped. With `tokens_only`, naming an SDK anywhere is enough.
     """
     tokens = load_catalog().tokens
-    if _may_import(data, tokens, tokens_only):
+    if any(tok in data for tok in tokens) and (tokens_only or _imports_sdk(_code_of(rel, data), tokens)):
         return True
     view = _interpreted(rel, data)
-    return view is not None and _may_import(view, tokens, tokens_only)
+    if view is None or not any(tok in view for tok in tokens):
+        return False
+    return tokens_only or _imports_sdk(view, tokens)
 
 
-def _may_import(data: bytes, tokens: tuple[bytes, ...], tokens_only: bool) -> bool:
-    return any(tok in data for tok in tokens) and (tokens_only or b"import" in data)
+def _imports_sdk(text: bytes | None, tokens: tuple[bytes, ...]) -> bool:
+    if text is None:  # a notebook that is not JSON: the scan reports it (TAG901), fail closed
+        return True
+    return _DYNAMIC_IMPORT.search(text) is not None or _import_statement_re(tokens).search(text) is not None
+
+
+# Imports that name their module in a string, maybe built elsewhere in the file: any mention counts.
+_DYNAMIC_IMPORT = re.compile(rb"__import__|import_module|importlib|sys\.modules")
+
+
+@lru_cache(maxsize=4)
+def _import_statement_re(tokens: tuple[bytes, ...]) -> re.Pattern[bytes]:
+    """`import ... NAME` or `from ... NAME` within one logical line: only a newline (not escaped by a
+    backslash), `;` or a comment ends an import statement, and module names contain none of them."""
+    names = b"|".join(re.escape(t) for t in sorted(tokens, key=len, reverse=True))
+    return re.compile(rb"\b(?:import|from)\b(?:[^\n\r#;\\]|\\(?:\r\n|\r|\n)?)*?(?:" + names + rb")")
+
+
+def _code_of(rel: str, data: bytes) -> bytes | None:
+    """The text to look for import statements in: the file, or a notebook's cell sources joined."""
+    if not rel.endswith(".ipynb"):
+        return data
+    import json
+
+    try:
+        return "\n".join(_cell_sources(json.loads(data))).encode("utf-8", "surrogatepass")
+    except (ValueError, RecursionError):
+        return None
+
+
+def _cell_sources(nb: object) -> list[str]:
+    """Every cell's source, nbformat 4 (`cells`) or 3 (`worksheets[].cells[].input`), whatever the cell type."""
+    if not isinstance(nb, dict):
+        return [_text(nb)]
+    holders = [nb] + [w for w in nb.get("worksheets", ()) if isinstance(w, dict)] \
+        if isinstance(nb.get("worksheets"), list) else [nb]
+    out = []
+    for holder in holders:
+        cells = holder.get("cells", [])
+        for cell in cells if isinstance(cells, list) else [cells]:
+            src = cell.get("source", cell.get("input", "")) if isinstance(cell, dict) else cell
+            out.append("".join(map(_text, src)) if isinstance(src, list) else _text(src))
+    return out
+
+
+def _text(value: object) -> str:
+    import json
+
+    return value if isinstance(value, str) else json.dumps(value, ensure_ascii=False)
 
 
 _WIDE_BOMS = (codecs.BOM_UTF32_LE, codecs.BOM_UTF32_BE, codecs.BOM_UTF16_LE, codecs.BOM_UTF16_BE)

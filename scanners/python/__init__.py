@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import ast
+import codecs
 import io
 import tokenize
 from dataclasses import replace
@@ -16,6 +17,12 @@ from scanners.python.notebook import NotebookError, read_notebook
 
 def decode_source(data: bytes) -> str:
     """Decode like the interpreter does (BOM, PEP 263 coding cookie, else UTF-8)."""
+    for bom, name in ((codecs.BOM_UTF32_LE, "UTF-32"), (codecs.BOM_UTF32_BE, "UTF-32"),
+                      (codecs.BOM_UTF16_LE, "UTF-16"), (codecs.BOM_UTF16_BE, "UTF-16")):
+        if data.startswith(bom):
+            # The interpreter refuses it too (source must be UTF-8 or an ASCII-compatible declared encoding).
+            raise UnicodeError(f"file is {name} (it starts with a {name} byte-order mark), which Python cannot "
+                               "run; re-encode the file as UTF-8")
     try:
         encoding, _ = tokenize.detect_encoding(io.BytesIO(data).readline)
     except SyntaxError as exc:
@@ -48,8 +55,14 @@ def scan_python(path: str, data: bytes, catalog: Catalog) -> FileScan:
         cell, line = locate(exc.lineno or 1)
         where = f" (cell {cell})" if cell is not None else ""
         return FileScan(path, error=ScanError("syntax", f"{exc.msg}{where}", line, exc.offset or 1, cell))
-    except (ValueError, RecursionError, MemoryError) as exc:
-        return FileScan(path, error=ScanError("syntax", f"cannot parse: {exc or type(exc).__name__}"))
+    except RecursionError:
+        return FileScan(path, error=ScanError("syntax", "cannot parse: too deeply nested (the parser's recursion "
+                                                        "limit was reached); split the expression"))
+    except MemoryError:
+        return FileScan(path, error=ScanError("syntax", "cannot parse: out of memory while parsing (an expression "
+                                                        "nests or repeats too much); split the expression"))
+    except ValueError as exc:  # "source code string cannot contain null bytes"
+        return FileScan(path, error=ScanError("syntax", f"cannot parse: {str(exc) or type(exc).__name__}"))
     comments = extract_comments(source)
     sites = find_call_sites(tree, source, path, catalog, comments, locate)
     if locate is not _identity:

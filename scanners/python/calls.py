@@ -12,7 +12,7 @@ from scanners.catalog import CallSpec, Catalog, TypeSpec
 from scanners.python.checks import run_checks
 from scanners.python.comments import is_directive, parse_annotation
 from scanners.python.index import ArgRef, CallRef, ModuleIndex, Scope, index_module, relevant_lines
-from scanners.python.resolve import Resolver
+from scanners.python.resolve import BOUND_REASON, Resolver
 from scanners.python.values import Kwargs, ModuleRef, Obj, Value
 
 Locate = Callable[[int], tuple[int | None, int]]
@@ -59,6 +59,7 @@ class _Finder:
     def __init__(self, tree: ast.Module, source: str, path: str, catalog: Catalog,
                  comments: list[Comment], locate: Locate) -> None:
         self.catalog = catalog
+        self.tree = tree
         self.lines = source.splitlines()
         self.path = path
         self.locate = locate
@@ -170,11 +171,11 @@ class _Finder:
             if not self._worth_resolving(ref):
                 continue
             node = ref.node
-            func = r.eval(node.func, ref.scope, node.lineno)
+            func, bounded = r.eval_deep(node.func, ref.scope, node.lineno)
             if isinstance(func, ModuleRef) and func.qualname in self.catalog.constructors:
                 r.eval(node, ref.scope, node.lineno)  # registers framework-model constructions
                 continue
-            found = self.classify(func)
+            found = self.classify(func) or (self._unresolved(node.func) if bounded else None)
             if found is None:
                 continue
             obj, spec, call = found
@@ -183,6 +184,42 @@ class _Finder:
             kw = r.kwargs(node, ref.scope, node.lineno)
             self.sites.append(self._site(obj, spec, call, kw, target=node.func, whole=node, scope=ref.scope,
                                          stmt_line=ref.stmt_line, kind="call"))
+
+    def _unresolved(self, func: ast.expr) -> tuple[Obj, TypeSpec, CallSpec] | None:
+        """A call whose client resolution hit the bound: the SDK call its attribute path names, unverifiable.
+
+        Several SDKs share a path (chat.completions.create): prefer one whose module the file imports.
+        """
+        attrs: list[str] = []
+        while isinstance(func, ast.Attribute):
+            attrs.insert(0, func.attr)
+            func = func.value
+        imported = self._imported_roots()
+        best: tuple[int, bool, str] | None = None
+        chosen: tuple[TypeSpec, CallSpec] | None = None
+        for spec in self.catalog.types.values():
+            for path, call in spec.calls.items():
+                if not path or tuple(attrs[-len(path):]) != path or path in spec.free:
+                    continue
+                roots = {c.split(".")[0] for c, specs in self.catalog.constructors.items()
+                         if any(x.type_id == spec.id for x in specs)} | set(spec.module_instance)
+                rank = (len(path), bool(roots & imported), spec.id)
+                if best is None or rank[:2] > best[:2] or (rank[:2] == best[:2] and rank[2] < best[2]):
+                    best, chosen = rank, (spec, call)
+        if chosen is None:
+            return None
+        spec, call = chosen
+        ev = Evidence(via=BOUND_REASON, grade="BILL", state="unverifiable", level="client")
+        return Obj(spec.id, spec.provider, call.path, (ev,)), spec, call
+
+    def _imported_roots(self) -> set[str]:
+        roots: set[str] = set()
+        for node in ast.walk(self.tree):
+            if isinstance(node, ast.Import):
+                roots.update(a.name.split(".")[0] for a in node.names)
+            elif isinstance(node, ast.ImportFrom) and node.module and not node.level:
+                roots.add(node.module.split(".")[0])
+        return roots
 
     def _is_not_caller(self, wrapper: ast.Call, scope: Scope) -> bool:
         func = wrapper.func

@@ -29,8 +29,14 @@ from scanners.python.values import (
     describe,
 )
 
-_BUILTINS = frozenset({"dict", "list", "tuple", "str", "int", "bool", "partial"})
-_MAX_DEPTH = 60
+_BUILTINS = frozenset({"dict", "list", "tuple", "str", "int", "bool", "partial", "__import__"})
+_IMPORTERS = frozenset({"importlib.import_module", "builtins.__import__", "__import__"})
+_MAX_DEPTH = 60  # links followed in one go (each costs a few Python frames)
+# Past _MAX_DEPTH, resolution resumes from where it stopped (memoised), up to this many links in all;
+# a call still unresolved then is reported as unverifiable, never dropped.
+MAX_HOPS = 1000
+BOUND_REASON = f"resolution bound of {MAX_HOPS} hops reached"
+_FILE_ROUNDS = 400  # resumptions per file, so that a hostile file cannot make resolution quadratic
 AnnotationLookup = Callable[[int, int], list[Evidence]]
 
 
@@ -77,6 +83,9 @@ class Resolver:
         self._module_attrs: dict[str, list[tuple[str, ast.expr, Scope, int]]] | None = None
         self.roots = frozenset(q.split(".")[0] for q in catalog.constructors) | frozenset(
             m.split(".")[0] for m in catalog.module_instances)
+        self.hits = 0  # times _MAX_DEPTH was reached; a value computed meanwhile is not memoised
+        self.frontier: tuple[ast.expr, Scope, int, str | None] | None = None
+        self.rounds_left = _FILE_ROUNDS
 
     # -- names ----------------------------------------------------------------------------
     def lookup(self, name: str, scope: Scope, line: int) -> list[Binding]:
@@ -175,15 +184,57 @@ class Resolver:
         key = (id(node), id(scope), self.self_cls)
         if key in self.memo:
             return self.memo[key]
-        if key in self.active or len(self.active) > _MAX_DEPTH:
+        if key in self.active:
             return Dyn("a recursive definition")
+        if len(self.active) > _MAX_DEPTH:
+            self.hits += 1
+            self.frontier = (node, scope, line, self.self_cls)
+            return Dyn(BOUND_REASON)
         self.active.add(key)
+        hits = self.hits
         try:
             value = self._eval(node, scope, line)
         finally:
             self.active.discard(key)
-        self.memo[key] = value
+        if hits == self.hits or self.rounds_left <= 0:
+            self.memo[key] = value
         return value
+
+    def eval_deep(self, node: ast.expr, scope: Scope, line: int) -> tuple[Value, bool]:
+        """`eval` past _MAX_DEPTH: resolve the deepest unfinished link on its own (memoised), then retry.
+
+        Returns the value and whether it is still cut short by the bound (after MAX_HOPS links).
+        """
+        for _ in range(MAX_HOPS // _MAX_DEPTH):
+            hits = self.hits
+            value = self.eval(node, scope, line)
+            if hits == self.hits:
+                return value, False
+            if self.frontier is None or not self._resume(self.frontier):
+                break
+        return value, True
+
+    def _resume(self, start: tuple[ast.expr, Scope, int, str | None]) -> bool:
+        """Evaluate from `start` down, deepest cut first, until it is memoised. False when out of budget."""
+        pending = [start]
+        while pending:
+            if self.rounds_left <= 0 or len(pending) > MAX_HOPS // _MAX_DEPTH:
+                return False
+            self.rounds_left -= 1
+            node, scope, line, cls = pending[-1]
+            hits, self.frontier = self.hits, None
+            saved, self.self_cls = self.self_cls, cls
+            try:
+                self.eval(node, scope, line)
+            finally:
+                self.self_cls = saved
+            if hits == self.hits:
+                pending.pop()
+            elif self.frontier is not None:
+                pending.append(self.frontier)
+            else:
+                return False
+        return True
 
     def _eval(self, node: ast.expr, scope: Scope, line: int) -> Value:
         if isinstance(node, ast.Constant):
@@ -387,6 +438,8 @@ class Resolver:
                         unresolved.append(describe(pos))
                 items += [(Lit(k), v) for k, v in kw.named.items()]
                 return DictV(tuple(items), tuple(unresolved))
+            if func.name == "__import__":
+                return self._import_by_name("__import__", node, scope, line)
             if func.name == "str" and node.args:
                 inner = self.eval(node.args[0], scope, line)
                 return inner if isinstance(inner, Lit) else Dyn("str(...)")
@@ -403,6 +456,8 @@ class Resolver:
         specs = self.catalog.constructors.get(qualname)
         if specs:
             return self.construct(specs, node, scope, line)
+        if qualname in _IMPORTERS:
+            return self._import_by_name(qualname, node, scope, line)
         if qualname in ("json.dumps", "simplejson.dumps", "orjson.dumps") and node.args:
             return JsonV(self.eval(node.args[0], scope, line))
         if qualname in ("os.getenv", "os.environ.get", "os.environ.setdefault") and node.args:
@@ -420,6 +475,19 @@ class Resolver:
             kw = self.kwargs(node, scope, line)
             return DictV(tuple((Lit(k), v) for k, v in kw.named.items()), tuple(kw.unresolved))
         return Dyn(f"the result of {qualname}()")
+
+    def _import_by_name(self, importer: str, node: ast.Call, scope: Scope, line: int) -> Value:
+        """`importlib.import_module("openai")` is the module; `__import__("a.b")` is `a` unless given a fromlist."""
+        kw = self.kwargs(node, scope, line)
+        name = kw.arg("name", 0)
+        if not (isinstance(name, Lit) and isinstance(name.value, str)) or not name.value or name.value[0] == ".":
+            return Dyn(f"a module imported by {importer}()")
+        if importer == "importlib.import_module":
+            return ModuleRef(name.value)
+        fromlist = kw.arg("fromlist", 3)
+        whole = fromlist is not None and not (isinstance(fromlist, (Lit, ListV)) and not (
+            fromlist.value if isinstance(fromlist, Lit) else fromlist.items))
+        return ModuleRef(name.value if whole else name.value.split(".")[0])
 
     def _call_function(self, func: FuncRef) -> Value:
         fscope = self.index.scopes.get(id(func.node))

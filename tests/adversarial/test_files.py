@@ -195,3 +195,120 @@ def test_a_huge_file_that_never_names_an_sdk_in_its_first_64_mb_fails_closed(tmp
         fh.write(UNTAGGED.encode())
     data = scan_json(tmp_path, timeout=60)
     assert "not read to its end" in tag901(data)["huge.py"]
+
+
+# -- 11: the prefilter keeps every file Python would let import an SDK ---------------------------------------
+ANTHROPIC_CALL = "anthropic.Anthropic().messages.create(model='claude-3-5-haiku', max_tokens=1, messages=[])\n"
+MODULE_CALL = "openai.OpenAI().chat.completions.create(model='gpt-4o', messages=[])\n"
+IMPORT_FORMS = [
+    pytest.param(b"\xef\xbb\xbffrom openai import OpenAI\n" + CALL.encode(), 2, id="a UTF-8 BOM before the import"),
+    pytest.param(b"\x0cfrom openai import OpenAI\n" + CALL.encode(), 2, id="a form feed before from"),
+    pytest.param(b"x = 1; from openai import OpenAI\n" + CALL.encode(), 2, id="an import after a semicolon"),
+    pytest.param(b"if True: from openai import OpenAI\n" + CALL.encode(), 2, id="an import after if True colon"),
+    pytest.param(b"try: import openai\nexcept ImportError: pass\n" + MODULE_CALL.encode(), 3,
+                 id="try import on one line"),
+    pytest.param(b"from \\\n openai import OpenAI\n" + CALL.encode(), 3, id="a backslash continuation after from"),
+    pytest.param(b"def f(): from openai import OpenAI; return " + CALL.encode() + b"f()\n", 1,
+                 id="an import inside a one line def"),
+    pytest.param(b"import os, openai\n" + MODULE_CALL.encode(), 2, id="the SDK second in an import list"),
+    pytest.param(b"from . import x; import anthropic\n" + ANTHROPIC_CALL.encode(), 2,
+                 id="a relative import then the SDK import"),
+    pytest.param(b"openai = __import__('openai')\n" + MODULE_CALL.encode(), 2, id="dunder import of the SDK"),
+    pytest.param(b"import importlib\nopenai = importlib.import_module('openai')\n" + MODULE_CALL.encode(), 3,
+                 id="importlib import_module of the SDK"),
+]
+
+
+@pytest.mark.parametrize(("source", "line"), IMPORT_FORMS)
+def test_an_sdk_import_in_any_valid_form_is_scanned(tmp_path: Path, source: bytes, line: int) -> None:
+    (tmp_path / "app.py").write_bytes(source)
+    assert sites(scan_json(tmp_path))[0][:2] == ("app.py", line)
+
+
+def test_a_file_that_only_mentions_an_sdk_in_a_comment_is_still_not_parsed(tmp_path: Path) -> None:
+    (tmp_path / "app.py").write_text("import os\n# we used openai once\nx = (\n")  # a syntax error, never parsed
+    data = scan_json(tmp_path)
+    assert data["findings"] == [] and data["errors"] == []
+
+
+# -- 13: notebooks and encodings --------------------------------------------------------------------------
+def notebook(cells: list[str], *, v3: bool = False) -> str:
+    if v3:
+        return json.dumps({"nbformat": 3, "nbformat_minor": 0, "metadata": {}, "worksheets": [{"cells": [
+            {"cell_type": "code", "input": c, "language": "python", "outputs": []} for c in cells]}]})
+    return json.dumps({"nbformat": 4, "nbformat_minor": 5, "metadata": {}, "cells": [
+        {"cell_type": "code", "source": c, "metadata": {}, "outputs": [], "execution_count": None} for c in cells]})
+
+
+def test_an_nbformat_3_notebook_is_scanned(tmp_path: Path) -> None:
+    (tmp_path / "old.ipynb").write_text(notebook(["from openai import OpenAI\n", CALL], v3=True))
+    data = scan_json(tmp_path)
+    assert [(s["path"], s["cell"], s["line"]) for s in data["call_sites"]] == [("old.ipynb", 2, 1)]
+
+
+@pytest.mark.parametrize("magic", [pytest.param("%time ", id="time"),
+                                   pytest.param("%timeit -n 1 -r 1 ", id="timeit with options"),
+                                   pytest.param("result = %timeit -o ", id="timeit assigned")])
+def test_a_timing_line_magic_does_not_hide_the_call_after_it(tmp_path: Path, magic: str) -> None:
+    (tmp_path / "nb.ipynb").write_text(notebook(["from openai import OpenAI\nclient = OpenAI()\n",
+                                                 magic + "client.chat.completions.create(model='gpt-4o', messages=[])"]))
+    data = scan_json(tmp_path)
+    assert [(s["cell"], s["line"], s["operation"]) for s in data["call_sites"]] == [(2, 1, "chat.completions.create")]
+
+
+def test_a_utf16_notebook_with_a_bom_is_scanned(tmp_path: Path) -> None:
+    (tmp_path / "nb.ipynb").write_bytes(notebook(["from openai import OpenAI\n", CALL]).encode("utf-16"))
+    data = scan_json(tmp_path)
+    assert [(s["path"], s["cell"]) for s in data["call_sites"]] == [("nb.ipynb", 2)]
+
+
+def test_a_utf16_python_file_is_reported_not_skipped(tmp_path: Path) -> None:
+    (tmp_path / "app.py").write_bytes(UNTAGGED.encode("utf-16"))
+    assert "file is UTF-16" in tag901(scan_json(tmp_path))["app.py"]
+
+
+def test_a_file_starting_with_nul_that_mentions_an_sdk_is_reported(tmp_path: Path) -> None:
+    (tmp_path / "app.py").write_bytes(b"\0" + UNTAGGED.encode())
+    assert "null bytes" in tag901(scan_json(tmp_path))["app.py"]
+
+
+# -- 14: past the resolution bound the call is reported, not dropped -------------------------------------
+def alias_chain(n: int) -> str:
+    return "\n".join(["from openai import OpenAI", "a1 = OpenAI()", *(f"a{i} = a{i - 1}" for i in range(2, n + 1)),
+                      f"a{n}.chat.completions.create(model='gpt-4o', messages=[])"]) + "\n"
+
+
+def factory_chain(n: int) -> str:
+    return "\n".join(["from openai import OpenAI", "def f1():", "    return OpenAI()",
+                      *(f"def f{i}():\n    return f{i - 1}()" for i in range(2, n + 1)),
+                      f"f{n}().chat.completions.create(model='gpt-4o', messages=[])"]) + "\n"
+
+
+@pytest.mark.parametrize("chain", [pytest.param(alias_chain, id="an alias chain"),
+                                   pytest.param(factory_chain, id="a factory chain")])
+def test_a_64_hop_chain_is_resolved(tmp_path: Path, chain: Any) -> None:
+    (tmp_path / "app.py").write_text(chain(64))
+    data = scan_json(tmp_path)
+    assert [(s["provider"], s["status"]) for s in data["call_sites"]] == [("openai", "untagged")]
+
+
+@pytest.mark.parametrize("chain", [pytest.param(alias_chain, id="an alias chain"),
+                                   pytest.param(factory_chain, id="a factory chain")])
+def test_a_chain_past_the_resolution_bound_is_reported_as_unverifiable(tmp_path: Path, chain: Any) -> None:
+    (tmp_path / "app.py").write_text(chain(1500))
+    data = scan_json(tmp_path)
+    assert [(s["provider"], s["status"]) for s in data["call_sites"]] == [("openai", "unverifiable")]
+    (finding,) = data["findings"]
+    assert finding["rule"] == "TAG003" and "resolution bound of 1000 hops reached" in finding["message"]
+
+
+# -- 15: a parse that runs out of stack or memory says why ---------------------------------------------------
+@pytest.mark.parametrize(("expr", "reason"), [
+    pytest.param("-" * 1_000_000 + "1", "out of memory while parsing", id="a million unary minuses"),
+    pytest.param("+".join(["1"] * 1_000_000), "too deeply nested", id="a million term sum"),
+    pytest.param("(" * 100_000 + "1" + ")" * 100_000, "too many nested parentheses", id="100k nested parentheses"),
+])
+def test_a_parse_that_exhausts_the_parser_gives_a_reason(tmp_path: Path, expr: str, reason: str) -> None:
+    (tmp_path / "app.py").write_text(UNTAGGED + "x = " + expr + "\n")
+    message = tag901(scan_json(tmp_path))["app.py"]
+    assert reason in message and not message.rstrip().endswith(":")
