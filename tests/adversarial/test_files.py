@@ -26,18 +26,19 @@ def run(*args: str, cwd: Path, timeout: float = 120) -> subprocess.CompletedProc
                           text=True, env={**os.environ, "NO_COLOR": "1", "PYTHONIOENCODING": "utf-8"}, timeout=timeout)
 
 
-def scan_json(root: Path, *args: str, timeout: float = 120) -> dict:
+def scan_json(root: Path, *args: str, timeout: float = 120) -> dict[str, Any]:
     """`tagaudit scan ROOT --format json`: it must finish with 0 or 1 (never an internal error)."""
     proc = run("scan", str(root), "--format", "json", "--no-cache", *args, cwd=root, timeout=timeout)
     assert proc.returncode in (0, 1), proc.stderr
-    return json.loads(proc.stdout)
+    data: dict[str, Any] = json.loads(proc.stdout)
+    return data
 
 
-def sites(data: dict) -> list[tuple[str, int, str]]:
+def sites(data: dict[str, Any]) -> list[tuple[str, int, str]]:
     return [(s["path"], s["line"], s["operation"]) for s in data["call_sites"]]
 
 
-def tag901(data: dict) -> dict[str, str]:
+def tag901(data: dict[str, Any]) -> dict[str, str]:
     return {f["path"]: f["message"] for f in data["findings"] if f["rule"] == "TAG901"}
 
 
@@ -66,21 +67,14 @@ def test_a_directory_that_cannot_be_listed_is_a_note_and_the_rest_is_scanned(
     locked = str(tmp_path / "locked")
     real_scandir, real_stat = os.scandir, os.stat
 
-    def refuse(path: Any, *args: Any, **kwargs: Any) -> Any:
-        if os.fspath(path).startswith(locked + os.sep) or os.fspath(path) == locked and refuse.listing:
-            raise PermissionError(13, "Permission denied", os.fspath(path))
-        return (real_scandir if refuse.listing else real_stat)(path, *args, **kwargs)
+    def guarded(path: Any, real: Any, *args: Any, **kwargs: Any) -> Any:
+        where = os.fspath(path)
+        if where == locked and real is real_scandir or where.startswith(locked + os.sep):
+            raise PermissionError(13, "Permission denied", where)
+        return real(path, *args, **kwargs)
 
-    def scandir(path: Any = ".") -> Any:
-        refuse.listing = True
-        try:
-            return refuse(path)
-        finally:
-            refuse.listing = False
-
-    refuse.listing = False  # type: ignore[attr-defined]
-    monkeypatch.setattr(os, "scandir", scandir)
-    monkeypatch.setattr(os, "stat", refuse)
+    monkeypatch.setattr(os, "scandir", lambda path=".": guarded(path, real_scandir))
+    monkeypatch.setattr(os, "stat", lambda path, *a, **k: guarded(path, real_stat, *a, **k))
     monkeypatch.chdir(tmp_path)
     result = CliRunner().invoke(app, ["scan", ".", "--format", "json", "--no-cache"])
     assert result.exit_code == 1, result.output
@@ -312,3 +306,131 @@ def test_a_parse_that_exhausts_the_parser_gives_a_reason(tmp_path: Path, expr: s
     (tmp_path / "app.py").write_text(UNTAGGED + "x = " + expr + "\n")
     message = tag901(scan_json(tmp_path))["app.py"]
     assert reason in message and not message.rstrip().endswith(":")
+
+
+# -- fresh sweep: more ways to spell an import, odd files and notebooks --------------------------------------
+MORE_IMPORT_FORMS = [
+    pytest.param("import ｏｐｅｎａｉ\nｏｐｅｎａｉ.OpenAI()" + CALL[8:], 2, id="a fullwidth module name NFKC folds to openai"),
+    pytest.param(b"# coding: latin-1\nimport \xbapenai\n\xbapenai.OpenAI()" + CALL[8:].encode(), 3,
+                 id="a latin-1 ordinal indicator that NFKC folds to o"),
+    pytest.param(b"# coding: utf-7\nfrom +AG8-penai import OpenAI\n" + CALL.encode(), 3,
+                 id="a utf-7 coding cookie hiding the module name"),
+    pytest.param(b"# coding: unicode_escape\nfrom \\x6fpenai import OpenAI\n" + CALL.encode(), 3,
+                 id="a unicode_escape coding cookie hiding the module name"),
+    pytest.param(b"import os, \\\r\n    openai\r\n" + MODULE_CALL.encode(), 3,
+                 id="a CRLF backslash continuation in an import list"),
+    pytest.param("import \\\n    openai\n" + MODULE_CALL, 3, id="a backslash right after import"),
+    pytest.param("from importlib import import_module as imp\nimp(name='openai').OpenAI()" + CALL[8:], 2,
+                 id="import_module under an alias with a keyword argument"),
+    pytest.param("\x0c\nimport os\x0c\n\x0cfrom openai import OpenAI\n\x0c" + CALL, 4,
+                 id="form feeds between the lines"),
+    pytest.param("g = __import__('google.genai', fromlist=['Client'])\n"
+                 "g.Client().models.generate_content(model='gemini-2.0-flash', contents='x')\n", 2,
+                 id="dunder import of a dotted SDK with a fromlist"),
+    pytest.param(UNTAGGED.replace("\n", "\r"), 2, id="CR only line endings"),
+    pytest.param("if True:\n\timport openai\n\t" + MODULE_CALL, 3, id="a tab indented import"),
+]
+
+
+@pytest.mark.parametrize(("source", "line"), MORE_IMPORT_FORMS)
+def test_more_spellings_of_an_sdk_import_are_scanned(tmp_path: Path, source: str | bytes, line: int) -> None:
+    (tmp_path / "app.py").write_bytes(source.encode() if isinstance(source, str) else source)
+    assert sites(scan_json(tmp_path))[0][:2] == ("app.py", line)
+
+
+@pytest.mark.parametrize("raw", [
+    pytest.param(notebook(["from openai import OpenAI\n", CALL]).replace("from openai", "from \\u006fpenai").encode(),
+                 id="a notebook spelling the module with a JSON escape"),
+    pytest.param(notebook(["from openai import OpenAI\n", CALL]).encode("utf-32"), id="a UTF-32 notebook"),
+    pytest.param(b"\xef\xbb\xbf" + notebook(["from openai import OpenAI\n", CALL]).encode(),
+                 id="a notebook with a UTF-8 BOM"),
+    pytest.param(json.dumps({"nbformat": 4, "cells": [1, None, "x", {"cell_type": "code", "source": 5},
+                                                      {"cell_type": "code", "source": ["from openai import OpenAI\n",
+                                                                                       CALL]}]}).encode(),
+                 id="a notebook whose cells are not all cells"),
+])
+def test_odd_notebooks_are_scanned(tmp_path: Path, raw: bytes) -> None:
+    (tmp_path / "nb.ipynb").write_bytes(raw)
+    assert [(s["path"], s["status"]) for s in scan_json(tmp_path)["call_sites"]] == [("nb.ipynb", "untagged")]
+
+
+def test_a_timeit_magic_inside_an_indented_block_keeps_the_cell_parseable(tmp_path: Path) -> None:
+    (tmp_path / "nb.ipynb").write_text(notebook([
+        "from openai import OpenAI\nc = OpenAI()\n",
+        "for i in range(2):\n    %timeit -n1 c.chat.completions.create(model='gpt-4o', messages=[])\n    print(i)\n"]))
+    data = scan_json(tmp_path)
+    assert [(s["cell"], s["line"]) for s in data["call_sites"]] == [(2, 2)] and data["errors"] == []
+
+
+@pytest.mark.parametrize(("raw", "reason"), [
+    pytest.param(json.dumps({"nbformat": 4, "cells": {"source": "import openai"}}), "no 'cells' list",
+                 id="a notebook whose cells are not a list"),
+    pytest.param('{"x": ' + "[" * 100_000 + '"import openai"' + "]" * 100_000 + "}", "nests too deeply",
+                 id="a notebook nested 100k deep"),
+])
+def test_a_broken_notebook_that_mentions_an_sdk_is_tag901(tmp_path: Path, raw: str, reason: str) -> None:
+    (tmp_path / "nb.ipynb").write_text(raw)
+    assert reason in tag901(scan_json(tmp_path))["nb.ipynb"]
+
+
+@pytest.mark.parametrize("raw", [pytest.param(b"", id="an empty notebook file"),
+                                 pytest.param(b"{}", id="an empty notebook object")])
+def test_an_empty_notebook_is_nothing_to_report(tmp_path: Path, raw: bytes) -> None:
+    (tmp_path / "nb.ipynb").write_bytes(raw)
+    (tmp_path / "ok.py").write_text(UNTAGGED)
+    data = scan_json(tmp_path)
+    assert sites(data) == [("ok.py", 2, "chat.completions.create")] and data["findings"][0]["rule"] == "TAG001"
+    assert len(data["findings"]) == 1
+
+
+def test_utf16_without_a_bom_is_tag901_not_silence(tmp_path: Path) -> None:
+    (tmp_path / "app.py").write_bytes(UNTAGGED.encode("utf-16-le"))
+    assert "null bytes" in tag901(scan_json(tmp_path))["app.py"]
+
+
+def test_a_chain_of_links_that_ends_outside_the_root_is_not_followed(tmp_path: Path) -> None:
+    (tmp_path / "outside").mkdir()
+    (tmp_path / "outside" / "s.py").write_text(SECRET)
+    repo = tmp_path / "repo"
+    repo.mkdir()
+    (repo / "b.py").symlink_to(tmp_path / "outside" / "s.py")
+    (repo / "a.py").symlink_to("b.py")
+    proc = run("scan", ".", "--format", "json", "--no-cache", cwd=repo)
+    assert proc.returncode == 0 and "secret-model-xyzzy" not in proc.stdout
+    assert [n.split(":")[0] for n in json.loads(proc.stdout)["notes"]] == ["a.py", "b.py"]
+
+
+def test_a_dangling_link_pointing_out_of_the_root_is_a_note(tmp_path: Path) -> None:
+    (tmp_path / "a.py").symlink_to("/nonexistent/x.py")
+    data = scan_json(tmp_path)
+    assert data["findings"] == []
+    assert data["notes"] == ["a.py: not scanned: symbolic link to a path outside the scan root (not followed)"]
+
+
+def test_loops_and_dangling_links_inside_the_root_still_fail_closed(tmp_path: Path) -> None:
+    (tmp_path / "a.py").symlink_to("b.py")
+    (tmp_path / "b.py").symlink_to("a.py")
+    (tmp_path / "gone.py").symlink_to("nowhere.py")
+    assert sorted(tag901(scan_json(tmp_path))) == ["a.py", "b.py", "gone.py"]
+
+
+def test_a_submodule_named_like_a_python_file_is_a_note_not_a_read_error(tmp_path: Path) -> None:
+    repo = init(tmp_path / "repo")
+    (repo / "ok.py").write_text(UNTAGGED)
+    git(repo, "add", "ok.py")
+    git(repo, "update-index", "--add", "--cacheinfo", "160000,1234567890123456789012345678901234567890,sub.py")
+    (repo / "sub.py").mkdir()
+    data = scan_json(repo)
+    assert tag901(data) == {} and data["notes"] == ["sub.py: not scanned: a directory, not a file"]
+
+
+def test_a_directory_named_like_a_python_file_is_walked_into(tmp_path: Path) -> None:
+    (tmp_path / "x.py").mkdir()
+    (tmp_path / "x.py" / "inner.py").write_text(UNTAGGED)
+    data = scan_json(tmp_path)
+    assert sites(data) == [("x.py/inner.py", 2, "chat.completions.create")] and data["notes"] == []
+
+
+def test_a_file_name_with_a_newline_is_scanned(tmp_path: Path) -> None:
+    (tmp_path / "a\nb.py").write_text(UNTAGGED)
+    assert sites(scan_json(tmp_path)) == [("a\nb.py", 2, "chat.completions.create")]
