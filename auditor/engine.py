@@ -178,8 +178,11 @@ def _interpreted(rel: str, data: bytes) -> bytes | None:
     """The file as the interpreter (or Jupyter) reads it, when that can differ from its raw bytes; else None."""
     wide = data.startswith(_WIDE_BOMS) or b"\0" in data[:4]
     head = data[:data.find(b"\n", data.find(b"\n") + 1) + 1 or 200]
-    if not (wide or not data.isascii() or b"coding" in head or (rel.endswith(".ipynb") and b"\\u" in data)):
-        return None
+    if not (wide or b"coding" in head or (rel.endswith(".ipynb") and b"\\u" in data)):
+        if data.isascii():
+            return None
+        # UTF-8 as it stands: only NFKC-folded identifiers can add an SDK name the bytes lack.
+        return _folded_identifiers(data)
     text: str | None = None
     if rel.endswith(".ipynb"):
         import json
@@ -190,13 +193,36 @@ def _interpreted(rel: str, data: bytes) -> bytes | None:
             text = None
     if text is None:
         text = _decode_any(data)
-    import unicodedata
-
-    if not unicodedata.is_normalized("NFKC", text):
-        text += "\n" + unicodedata.normalize("NFKC", text)
     view = text.encode("utf-8", "surrogatepass")
+    folded = _folded_identifiers(view)
+    view += b"\n" + folded if folded is not None else b""
     # UTF-16/32 without a BOM (or NULs around ASCII): the words are there between the NULs.
     return view + b"\n" + data.replace(b"\0", b"") if wide else view
+
+
+_NON_ASCII = re.compile(rb"[\x80-\xff]+")
+_ASCII_BYTES = bytes(range(128))
+_ASCII_WORD_CHAR = re.compile(r"[A-Za-z0-9_]")
+
+
+def _folded_identifiers(data: bytes) -> bytes | None:
+    """UTF-8 `data` NFKC-normalised, as the interpreter normalises identifiers (`ｏｐｅｎａｉ`, `ºpenai`
+    are `openai`), or None when that cannot bring out an SDK name. Only the non-ASCII runs and a few
+    bytes around them are normalised first: cheap on text full of accents or fullwidth punctuation."""
+    import unicodedata
+
+    # Cheap first: unless some non-ASCII character folds to an ASCII letter, digit or underscore
+    # (fullwidth forms, ligatures, ª º, math letters ...), folding cannot spell an SDK name.
+    alone = unicodedata.normalize("NFKC", data.translate(None, _ASCII_BYTES).decode("utf-8", "ignore"))
+    if _ASCII_WORD_CHAR.search(alone) is None:
+        return None
+    tokens = load_catalog().tokens
+    reach = max(len(t) for t in tokens)
+    around = b"\n".join(data[max(0, m.start() - reach):m.end() + reach] for m in _NON_ASCII.finditer(data))
+    folded = unicodedata.normalize("NFKC", around.decode("utf-8", "replace")).encode("utf-8", "surrogatepass")
+    if not any(t in folded for t in tokens):
+        return None
+    return unicodedata.normalize("NFKC", data.decode("utf-8", "replace")).encode("utf-8", "surrogatepass")
 
 
 def _decode_any(data: bytes) -> str:
