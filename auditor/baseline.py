@@ -12,8 +12,8 @@ import re
 from dataclasses import dataclass, replace
 from pathlib import Path
 
-from auditor.errors import TagauditError
 from auditor.records import Finding, Suppression
+from scanners.errors import TagauditError
 
 BASELINE_NAME = ".tagaudit-baseline.json"
 FORMAT_VERSION = 1

@@ -14,7 +14,7 @@ from pathlib import Path
 from typing import Any
 
 from auditor import __version__
-from auditor.records import CallSite, Comment, Evidence, FileScan, Issue, ScanError
+from scanners.records import CallSite, Comment, Evidence, FileScan, Issue, ScanError
 
 CACHE_FORMAT = 1
 DEFAULT_DIR = ".tagaudit-cache"

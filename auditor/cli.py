@@ -10,7 +10,7 @@ from typing import Annotated
 import typer
 
 from auditor import __version__
-from auditor.errors import EXIT_CLEAN, EXIT_FINDINGS, EXIT_USAGE, TagauditError
+from scanners.errors import EXIT_CLEAN, EXIT_FINDINGS, EXIT_USAGE, TagauditError
 
 app = typer.Typer(
     name="tagaudit",

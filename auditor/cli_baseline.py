@@ -21,7 +21,7 @@ from auditor.cli import (
     default_root,
     fail,
 )
-from auditor.errors import EXIT_CLEAN, TagauditError
+from scanners.errors import EXIT_CLEAN, TagauditError
 
 baseline_app = typer.Typer(help="Record existing findings as debt with a reason, an owner and an expiry.",
                            no_args_is_help=True)

@@ -13,7 +13,7 @@ from typing import Annotated, Any
 import typer
 
 from auditor.cli import CacheDirOpt, NoCacheOpt, PolicyOpt, cache_dir_for, fail
-from auditor.errors import EXIT_CLEAN, EXIT_FINDINGS, TagauditError
+from scanners.errors import EXIT_CLEAN, EXIT_FINDINGS, TagauditError
 
 Repos = Annotated[list[Path] | None, typer.Argument(help="Repositories (directories) to scan.")]
 BillingOpt = Annotated[list[Path] | None, typer.Option("--billing", "-b", help="Billing files or folders: FOCUS "

@@ -8,7 +8,7 @@ from typing import Annotated
 
 import typer
 
-from auditor.errors import EXIT_CLEAN, EXIT_USAGE, PolicyError, TagauditError
+from scanners.errors import EXIT_CLEAN, EXIT_USAGE, PolicyError, TagauditError
 
 policy_app = typer.Typer(help="Validate and show tag policies.", no_args_is_help=True)
 

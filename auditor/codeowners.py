@@ -6,7 +6,7 @@ import re
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from auditor.errors import TagauditError
+from scanners.errors import TagauditError
 
 # GitHub reads the first of .github/, the root and docs/; GitLab the first of the root, docs/ and .gitlab/.
 LOCATIONS = (".github/CODEOWNERS", "CODEOWNERS", "docs/CODEOWNERS", ".gitlab/CODEOWNERS")

@@ -8,7 +8,7 @@ import subprocess
 from dataclasses import dataclass
 from pathlib import Path
 
-from auditor.errors import TagauditError
+from scanners.errors import TagauditError
 
 SUFFIXES = (".py", ".ipynb")
 PRUNE_DIRS = frozenset({

@@ -11,10 +11,11 @@ from pathlib import Path
 from auditor.discover import Target, discover
 from auditor.evaluate import evaluate_call, fingerprint
 from auditor.policy import Policy, Settings
-from auditor.records import AuditedCall, FileError, FileScan, Finding, Report, ScanError, Suppression
+from auditor.records import AuditedCall, FileError, Finding, Report, Suppression
 from auditor.rules import RULES
 from auditor.suppress import parse_suppressions
 from scanners.catalog import load_catalog
+from scanners.records import FileScan, ScanError
 
 _PARALLEL_MIN_FILES = 400
 _ACTIONS = {"error": "error", "warn": "warning", "ignore": "off"}

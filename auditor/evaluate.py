@@ -8,7 +8,8 @@ import re
 from dataclasses import dataclass
 
 from auditor.policy import Policy, ScopeEntry, Settings, grade_ok
-from auditor.records import GRADE_RANK, AuditedCall, CallSite, Evidence, TagStatus
+from auditor.records import AuditedCall, TagStatus
+from scanners.records import GRADE_RANK, CallSite, Evidence
 
 # Every client needs a key or an organization; unless the scope map names one, it says nothing about tags.
 _NOT_ATTRIBUTION = frozenset({"api_key", "openai_organization"})

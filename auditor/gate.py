@@ -9,10 +9,10 @@ from pathlib import Path
 
 from auditor.baseline import BASELINE_NAME, Baseline, BaselineEntry, apply_baseline, load_baseline
 from auditor.engine import ScanJob, audit_file, make_finding, run_scan, scan_data
-from auditor.errors import TagauditError
 from auditor.gitdiff import DiffBase
 from auditor.policy import Policy
 from auditor.records import Finding, Report
+from scanners.errors import TagauditError
 
 
 @dataclass(frozen=True)

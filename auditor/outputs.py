@@ -8,8 +8,8 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from auditor.errors import TagauditError
 from auditor.gate import GateResult
+from scanners.errors import TagauditError
 
 
 @dataclass(frozen=True, slots=True)

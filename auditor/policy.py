@@ -12,10 +12,10 @@ from typing import Any
 
 import yaml
 
-from auditor.errors import PolicyError, TagauditError
 from auditor.globs import compile_globs
-from auditor.records import GRADE_RANK
 from policies import DEFAULT_POLICY, SCHEMA_PATH
+from scanners.errors import PolicyError, TagauditError
+from scanners.records import GRADE_RANK
 
 POLICY_FILENAMES = ("tagaudit.yaml", "tagaudit.yml", ".tagaudit.yaml", ".tagaudit.yml")
 _Loader = getattr(yaml, "CSafeLoader", yaml.SafeLoader)

@@ -6,8 +6,8 @@ import datetime as dt
 import re
 from dataclasses import dataclass
 
-from auditor.records import Comment
 from scanners.python.comments import is_directive, parse_annotation
+from scanners.records import Comment
 
 _IGNORE = re.compile(r"^ignore\s*\[([^\]]*)\](.*)$", re.DOTALL)
 _RULE_ID = re.compile(r"^TAG\d{3}$")

@@ -46,13 +46,14 @@ def run_once(tree: Path) -> tuple[dict[str, float], tuple]:
     from auditor.discover import discover
     from auditor.engine import ScanJob, audit_file
     from auditor.policy import discover_policy
-    from auditor.records import FileScan, Report
+    from auditor.records import Report
     from auditor.report.jsonout import render_json
     from scanners.catalog import load_catalog
     from scanners.python import decode_source
     from scanners.python.calls import find_call_sites
     from scanners.python.comments import extract_comments
     from scanners.python.index import index_module
+    from scanners.records import FileScan
 
     t: dict[str, float] = {}
 

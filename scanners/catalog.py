@@ -16,7 +16,7 @@ from typing import Any
 
 import yaml
 
-from auditor.errors import TagauditError
+from scanners.errors import TagauditError
 
 CATALOG_DIR = Path(__file__).parent / "catalog"
 SCHEMA_PATH = Path(__file__).parent / "catalog.schema.json"

@@ -6,9 +6,9 @@ from pathlib import Path
 
 import pytest
 
-from auditor.errors import PolicyError, TagauditError
 from auditor.policy import discover_policy, load_policy, read_policy_file, validate_policy_data
 from policies import DEFAULT_POLICY, POLICY_DIR
+from scanners.errors import PolicyError, TagauditError
 from tests.helpers import audit, calls_of
 
 UNTAGGED = """

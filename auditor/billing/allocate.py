@@ -19,8 +19,8 @@ from auditor.billing import classify, scope
 from auditor.billing.focus import quote_ident as qi
 from auditor.billing.focus import quote_str as qs
 from auditor.billing.records import Allocation, BillingData, Seen, Spend, SpendPool
-from auditor.errors import TagauditError
 from auditor.policy import Policy
+from scanners.errors import TagauditError
 
 AI = "billing_ai"
 ROWS = "alloc_rows"

@@ -18,7 +18,7 @@ from typing import Any
 from auditor.billing import classify
 from auditor.billing.records import BillingData, Money
 from auditor.billing.sources import describe, expand_paths
-from auditor.errors import EXIT_CLEAN, EXIT_FINDINGS, EXIT_USAGE, TagauditError
+from scanners.errors import EXIT_CLEAN, EXIT_FINDINGS, EXIT_USAGE, TagauditError
 
 
 @dataclass(frozen=True, slots=True)

@@ -13,7 +13,7 @@ from typing import Annotated
 
 import typer
 
-from auditor.errors import EXIT_CLEAN, TagauditError
+from scanners.errors import EXIT_CLEAN, TagauditError
 
 billing_app = typer.Typer(
     help="Billing data: convert provider exports to FOCUS 1.2 and check FOCUS files.\n\n"

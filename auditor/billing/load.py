@@ -18,7 +18,7 @@ from auditor.billing import focus, problems, validate
 from auditor.billing.records import BillingData, Money, Note, Rejection, SourceFile
 from auditor.billing.sources import Source, describe, expand_paths
 from auditor.billing.typed import MACROS, typed_sql
-from auditor.errors import TagauditError
+from scanners.errors import TagauditError
 
 VIEW = "focus_rows"
 ROLLUP = "billing_rollup"

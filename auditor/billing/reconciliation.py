@@ -32,8 +32,8 @@ from auditor.billing.records import (
     InvoiceCheck,
     Reconciliation,
 )
-from auditor.errors import TagauditError
 from auditor.policy import Policy
+from scanners.errors import TagauditError
 
 PRICES_PATH = Path(__file__).with_name("prices.yaml")
 _FIELDS = ("invoice_id", "period", "provider", "amount", "currency")

@@ -11,7 +11,7 @@ from typing import Any
 
 from auditor.billing import focus
 from auditor.billing.records import Note
-from auditor.errors import TagauditError
+from scanners.errors import TagauditError
 
 SUFFIXES = (".csv", ".csv.gz", ".parquet")
 

@@ -10,11 +10,11 @@ from pathlib import Path
 from typing import Any
 
 from auditor.billing.records import Allocation, BillingData
-from auditor.errors import TagauditError
 from auditor.inventory.match import billed_provider, link_pool
 from auditor.inventory.records import CallRef, Integration, Inventory, PoolReport, Summary, TagGap
 from auditor.policy import Policy
 from auditor.records import AuditedCall, Report
+from scanners.errors import TagauditError
 
 BILLING_SUFFIXES = (".csv", ".csv.gz", ".parquet", ".json", ".jsonl", ".ndjson", ".json.gz")
 _WHERE_TAGS_GO = {

@@ -12,7 +12,7 @@ from typer.testing import CliRunner
 from auditor.billing import load_billing, pool_spend
 from auditor.billing.load import connect
 from auditor.cli import app
-from auditor.errors import TagauditError
+from scanners.errors import TagauditError
 
 runner = CliRunner()
 

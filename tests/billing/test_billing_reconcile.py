@@ -11,7 +11,7 @@ from billing_helpers import focus_row, policy_from, write_csv
 from auditor.billing import load_billing, load_invoices, reconcile
 from auditor.billing.convert import convert_files
 from auditor.billing.records import BillingData, Invoice, Reconciliation
-from auditor.errors import TagauditError
+from scanners.errors import TagauditError
 
 EXAMPLES = Path(__file__).parents[2] / "examples" / "billing"
 

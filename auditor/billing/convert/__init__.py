@@ -20,7 +20,7 @@ from typing import Any
 from auditor.billing import focus
 from auditor.billing.records import Money
 from auditor.billing.sources import file_format, read_header, sniff_text
-from auditor.errors import TagauditError
+from scanners.errors import TagauditError
 
 KINDS = ("openai-costs", "openai-usage", "anthropic-cost", "anthropic-usage", "aws-cur", "azure", "gcp")
 FAMILY = {"openai-costs": "openai", "openai-usage": "openai", "anthropic-cost": "anthropic",

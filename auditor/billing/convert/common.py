@@ -22,7 +22,7 @@ from auditor.billing import focus
 from auditor.billing.focus import quote_ident as qi
 from auditor.billing.focus import quote_str as qs
 from auditor.billing.records import Money
-from auditor.errors import TagauditError
+from scanners.errors import TagauditError
 
 Row = dict[str, Any]
 AI_SERVICE = {"ServiceCategory": "AI and Machine Learning", "ServiceSubcategory": "Generative AI"}

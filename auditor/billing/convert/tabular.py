@@ -11,7 +11,7 @@ from auditor.billing import focus
 from auditor.billing.focus import quote_ident as qi
 from auditor.billing.focus import quote_str as qs
 from auditor.billing.sources import csv_options, file_format, read_header
-from auditor.errors import TagauditError
+from scanners.errors import TagauditError
 
 
 def snake(name: str) -> str:
