@@ -31,8 +31,8 @@ POOL_DIMS = "ProviderName, SubAccountId, ResourceId, SkuMeter, Tags, BillingCurr
 def child(kind: str, path: Path) -> dict[str, float]:
     """One measured run (in its own process)."""
     from auditor.billing import load_billing, pool_spend
-    from auditor.billing.load import connect
-    from auditor.billing.validate import DIMS
+    from auditor.billing.ingest.load import connect
+    from auditor.billing.ingest.validate import DIMS
     from auditor.policy import DEFAULT_POLICY, load_policy
 
     con = connect()
@@ -55,7 +55,7 @@ def child(kind: str, path: Path) -> dict[str, float]:
 
 def generate(rows: int) -> Path:
     from auditor.billing import synth
-    from auditor.billing.load import connect
+    from auditor.billing.ingest.load import connect
 
     WORK.mkdir(parents=True, exist_ok=True)
     path = WORK / f"focus_{rows}.parquet"

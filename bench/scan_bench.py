@@ -80,7 +80,7 @@ print(len(names), hits, nbytes)
 
 def prune_dirs(python: str) -> list[str]:
     """The scanner's own prune list (read with tagaudit's interpreter), so the floor skips what tagaudit skips."""
-    proc = subprocess.run([python, "-c", "from auditor.discover import PRUNE_DIRS as P; print(' '.join(sorted(P)))"],
+    proc = subprocess.run([python, "-c", "from auditor.scan.discover import PRUNE_DIRS as P; print(' '.join(sorted(P)))"],
                           capture_output=True, text=True)
     if proc.returncode == 0 and proc.stdout.strip():
         return proc.stdout.split()

@@ -5,9 +5,9 @@ from __future__ import annotations
 import textwrap
 from pathlib import Path
 
-from auditor.engine import audit_file
 from auditor.policy import Policy, load_policy
 from auditor.records import AuditedCall, Finding
+from auditor.scan.engine import audit_file
 from policies import DEFAULT_POLICY
 from scanners.catalog import load_catalog
 from scanners.python import scan_python

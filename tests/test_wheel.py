@@ -22,7 +22,7 @@ def test_wheel_installs_in_a_fresh_venv_and_scans_the_example(tmp_path: Path) ->
     assert "policies/default.yaml" in names and "policies/policy.schema.json" in names
     assert "policies/examples/strict-chargeback.yaml" in names and "policies/baseline.schema.json" in names
     assert "auditor/inventory/templates/inventory.html.j2" in names
-    assert {"auditor/billing/ai_patterns.yaml", "auditor/billing/prices.yaml"} <= names
+    assert {"auditor/billing/allocate/ai_patterns.yaml", "auditor/billing/allocate/prices.yaml"} <= names
     venv = tmp_path / "venv"
     subprocess.run([sys.executable, "-m", "venv", str(venv)], check=True, timeout=300)
     subprocess.run([str(venv / "bin" / "pip"), "install", "-q", str(wheel)], check=True, capture_output=True,

@@ -170,7 +170,7 @@ def _write_csv(path: Path, rows: list[dict[str, Any]], columns: tuple[str, ...] 
 
 
 def write_all(folder: Path) -> list[Path]:
-    from auditor.billing import focus
+    from auditor.billing.ingest import focus
 
     return [_write_csv(folder / "aws-cur2-bedrock.csv", cur_rows(), CUR_COLUMNS),
             _write_csv(folder / "azure-cost-details.csv", azure_rows()),

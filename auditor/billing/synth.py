@@ -14,7 +14,7 @@ from __future__ import annotations
 from pathlib import Path
 from typing import Any
 
-from auditor.billing import focus
+from auditor.billing.ingest import focus
 
 # (ProviderName, ServiceName, ServiceCategory, SkuMeter/usage-type stem, x_Model)
 _SERVICES = (

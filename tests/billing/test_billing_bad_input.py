@@ -10,8 +10,8 @@ from billing_helpers import focus_row, policy_from, write_csv
 from typer.testing import CliRunner
 
 from auditor.billing import load_billing, pool_spend
-from auditor.billing.load import connect
-from auditor.cli import app
+from auditor.billing.ingest.load import connect
+from auditor.cli.app import app
 from scanners.errors import TagauditError
 
 runner = CliRunner()

@@ -13,8 +13,8 @@ from typer.testing import CliRunner
 
 from auditor.billing import load_billing
 from auditor.billing.convert import convert_files, sniff
-from auditor.billing.load import connect
-from auditor.cli import app
+from auditor.billing.ingest.load import connect
+from auditor.cli.app import app
 
 NATIVE = Path(__file__).parent / "fixtures" / "native"
 runner = CliRunner()

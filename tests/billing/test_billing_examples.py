@@ -9,8 +9,8 @@ from pathlib import Path
 from typer.testing import CliRunner
 
 from auditor.billing import demo, load_billing, synth
-from auditor.billing.load import connect
-from auditor.cli import app
+from auditor.billing.ingest.load import connect
+from auditor.cli.app import app
 
 EXAMPLES = Path(__file__).parents[2] / "examples" / "billing"
 

@@ -17,9 +17,9 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from auditor.billing import focus
+from auditor.billing.ingest import focus
+from auditor.billing.ingest.sources import file_format, read_header, sniff_text
 from auditor.billing.records import Money
-from auditor.billing.sources import file_format, read_header, sniff_text
 from scanners.errors import TagauditError
 
 KINDS = ("openai-costs", "openai-usage", "anthropic-cost", "anthropic-usage", "aws-cur", "azure", "gcp")
@@ -107,7 +107,7 @@ def convert_files(inputs: list[Path], kind: str, output: Path, *, account: str |
     import importlib
 
     from auditor.billing.convert.common import table_totals
-    from auditor.billing.load import connect
+    from auditor.billing.ingest.load import connect
 
     if kind != "auto" and kind not in KINDS:
         raise TagauditError(f"unknown source {kind!r}", hint=f"use one of auto, {', '.join(KINDS)}")

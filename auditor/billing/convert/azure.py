@@ -15,7 +15,7 @@ from typing import Any
 from auditor.billing.convert import common
 from auditor.billing.convert.common import Converted
 from auditor.billing.convert.tabular import Table, case_map, open_table
-from auditor.billing.focus import DECIMAL_SQL
+from auditor.billing.ingest.focus import DECIMAL_SQL
 from scanners.errors import TagauditError
 
 EXTRA = ("x_SkuMeterCategory", "x_SkuMeterSubcategory", "x_CostCenter")

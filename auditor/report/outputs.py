@@ -8,7 +8,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from auditor.gate import GateResult
+from auditor.gate.run import GateResult
 from scanners.errors import TagauditError
 
 

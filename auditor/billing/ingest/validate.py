@@ -9,10 +9,10 @@ from __future__ import annotations
 
 from typing import Any
 
-from auditor.billing import focus
-from auditor.billing.focus import quote_ident as qi
-from auditor.billing.sources import Source
-from auditor.billing.typed import typed_sql
+from auditor.billing.ingest import focus
+from auditor.billing.ingest.focus import quote_ident as qi
+from auditor.billing.ingest.sources import Source
+from auditor.billing.ingest.typed import typed_sql
 
 # Grouping keys of the rollup: what classification and allocation read. Kept short on purpose (each key
 # costs time on every row); display-only columns ride along as any_value(). Reconciliation needs

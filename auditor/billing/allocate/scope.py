@@ -23,7 +23,7 @@ from __future__ import annotations
 import re
 from typing import Any
 
-from auditor.billing.focus import quote_str as qs
+from auditor.billing.ingest.focus import quote_str as qs
 from auditor.policy import Policy
 
 DIM_COLUMNS = ("x_Provider", "Tags", "SubAccountId", "ResourceId", "ResourceName", "x_ProjectId",

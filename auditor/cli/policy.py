@@ -45,7 +45,7 @@ def policy_show(
     policy: Annotated[Path | None, typer.Option("--policy", "-p")] = None,
 ) -> None:
     """Print which policy applies at ROOT and where it came from."""
-    from auditor.cli import fail
+    from auditor.cli.app import fail
     from auditor.policy import discover_policy
 
     try:

@@ -3,7 +3,7 @@
     pool_spend(data: BillingData, policy: Policy) -> Allocation
 
 A row is allocated when every policy key (`policy.keys`) resolves from its FOCUS Tags (with the
-policy's aliases) or from the policy's scope map (see auditor.billing.scope). Everything else lands in
+policy's aliases) or from the policy's scope map (see auditor.billing.allocate.scope). Everything else lands in
 an untagged pool keyed by provider, sub-account, resource, model and the missing keys, with its cost
 split by cost source. Pools and breakdowns are summed from the same table, so
 allocated + untagged == total AI BilledCost exactly. One currency per allocation: with AI spend in
@@ -15,9 +15,9 @@ from __future__ import annotations
 from decimal import Decimal
 from typing import Any
 
-from auditor.billing import classify, scope
-from auditor.billing.focus import quote_ident as qi
-from auditor.billing.focus import quote_str as qs
+from auditor.billing.allocate import classify, scope
+from auditor.billing.ingest.focus import quote_ident as qi
+from auditor.billing.ingest.focus import quote_str as qs
 from auditor.billing.records import Allocation, BillingData, Seen, Spend, SpendPool
 from auditor.policy import Policy
 from scanners.errors import TagauditError

@@ -10,7 +10,7 @@ from typing import Annotated, Any
 
 import typer
 
-from auditor.cli import (
+from auditor.cli.app import (
     BaselineOpt,
     CacheDirOpt,
     NoCacheOpt,
@@ -44,7 +44,7 @@ def _expiry(expires: str | None, days: int) -> dt.date:
 
 def _raw_findings(paths: list[Path] | None, root: Path | None, policy: Path | None, cache_dir: Path | None,
                   no_cache: bool, *, owners: bool) -> tuple[Path, Any]:
-    from auditor.gate import GateOptions, run_gate
+    from auditor.gate.run import GateOptions, run_gate
     from auditor.policy import discover_policy
 
     targets = list(paths) if paths else [Path(".")]
@@ -63,8 +63,8 @@ def baseline_create(
     cache_dir: CacheDirOpt = None, no_cache: NoCacheOpt = False,
 ) -> None:
     """Write every open finding to the baseline, so the gate blocks only new ones."""
-    from auditor.baseline import baselinable, entry_for, write_baseline
-    from auditor.gate import baseline_path
+    from auditor.gate.baseline import baselinable, entry_for, write_baseline
+    from auditor.gate.run import baseline_path
 
     try:
         until = _expiry(expires, expires_in)
@@ -90,8 +90,8 @@ def baseline_update(
     expires_in: ExpiresInOpt = 90, cache_dir: CacheDirOpt = None, no_cache: NoCacheOpt = False,
 ) -> None:
     """Drop entries whose findings are gone; add new ones only with --allow-add (the ratchet)."""
-    from auditor.baseline import baselinable, entry_for, load_baseline, write_baseline
-    from auditor.gate import baseline_path, entry_in_scope
+    from auditor.gate.baseline import baselinable, entry_for, load_baseline, write_baseline
+    from auditor.gate.run import baseline_path, entry_in_scope
 
     try:
         if prune_only and allow_add:
@@ -124,7 +124,7 @@ def suppressions(
     cache_dir: CacheDirOpt = None, no_cache: NoCacheOpt = False,
 ) -> None:
     """List every inline suppression and baseline entry with reason, owner, expiry and status."""
-    from auditor.gate import GateOptions, run_gate
+    from auditor.gate.run import GateOptions, run_gate
     from auditor.policy import discover_policy
 
     try:
@@ -148,8 +148,8 @@ def suppressions(
 
 
 def _inventory(report: Any, root: Path, baseline: Path | None) -> list[dict[str, Any]]:
-    from auditor.baseline import load_baseline
-    from auditor.gate import baseline_path
+    from auditor.gate.baseline import load_baseline
+    from auditor.gate.run import baseline_path
 
     rows: dict[tuple[str, int], dict[str, Any]] = {}
     for f in report.findings:

@@ -50,7 +50,7 @@ def default_root(paths: list[Path]) -> Path:
 
 
 def cache_dir_for(root: Path, cache_dir: Path | None, no_cache: bool) -> Path | None:
-    from auditor.cache import DEFAULT_DIR
+    from auditor.scan.cache import DEFAULT_DIR
 
     if no_cache:
         return None
@@ -107,9 +107,9 @@ def scan(
     exit_zero: Annotated[bool, typer.Option("--exit-zero", help="Exit 0 even with blocking findings.")] = False,
 ) -> None:
     """Find cost-incurring AI SDK calls and check their allocation tags against the policy."""
-    from auditor.gate import GateOptions, run_gate
-    from auditor.outputs import OutputSpec, parse_outputs, write_outputs
+    from auditor.gate.run import GateOptions, run_gate
     from auditor.policy import discover_policy
+    from auditor.report.outputs import OutputSpec, parse_outputs, write_outputs
 
     targets = list(paths) if paths else [Path(".")]
     root = root or default_root(targets)
@@ -171,10 +171,10 @@ def rules(fmt: Annotated[Format, typer.Option("--format", "-f", help="console, j
 
 
 def _register() -> None:
-    from auditor.billing.cli import billing_app  # typer only; DuckDB loads inside its commands
-    from auditor.cli_baseline import baseline_app, suppressions
-    from auditor.cli_inventory import inventory, score
-    from auditor.cli_policy import policy_app
+    from auditor.cli.baseline import baseline_app, suppressions
+    from auditor.cli.billing import billing_app  # typer only; DuckDB loads inside its commands
+    from auditor.cli.inventory import inventory, score
+    from auditor.cli.policy import policy_app
 
     app.add_typer(policy_app, name="policy")
     app.add_typer(baseline_app, name="baseline")

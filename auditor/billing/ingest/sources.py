@@ -9,7 +9,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from auditor.billing import focus
+from auditor.billing.ingest import focus
 from auditor.billing.records import Note
 from scanners.errors import TagauditError
 

@@ -12,7 +12,7 @@ from typing import Annotated, Any
 
 import typer
 
-from auditor.cli import CacheDirOpt, NoCacheOpt, PolicyOpt, cache_dir_for, fail
+from auditor.cli.app import CacheDirOpt, NoCacheOpt, PolicyOpt, cache_dir_for, fail
 from scanners.errors import EXIT_CLEAN, EXIT_FINDINGS, TagauditError
 
 Repos = Annotated[list[Path] | None, typer.Argument(help="Repositories (directories) to scan.")]
@@ -44,7 +44,7 @@ class _Inputs:
 
 def _build(inputs: _Inputs) -> Any:
     from auditor.billing import load_billing, load_invoices, pool_spend, reconcile
-    from auditor.gate import GateOptions, run_gate
+    from auditor.gate.run import GateOptions, run_gate
     from auditor.inventory.build import ScannedRepo, build_inventory, prepare_billing, temp_workdir
     from auditor.policy import discover_policy
 

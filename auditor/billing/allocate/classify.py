@@ -14,9 +14,9 @@ from typing import Any
 
 import yaml
 
-from auditor.billing.focus import quote_ident as qi
-from auditor.billing.focus import quote_str as qs
-from auditor.billing.validate import DIMS
+from auditor.billing.ingest.focus import quote_ident as qi
+from auditor.billing.ingest.focus import quote_str as qs
+from auditor.billing.ingest.validate import DIMS
 
 PATTERNS_PATH = Path(__file__).with_name("ai_patterns.yaml")
 _OPS = ("equals", "in", "contains", "prefix", "regex")

@@ -39,7 +39,7 @@ class Format(str, Enum):
 
 
 def _fail(exc: TagauditError) -> None:
-    from auditor.cli import fail
+    from auditor.cli.app import fail
 
     fail(exc)
 

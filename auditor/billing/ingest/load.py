@@ -14,10 +14,10 @@ from decimal import Decimal
 from pathlib import Path
 from typing import Any
 
-from auditor.billing import focus, problems, validate
+from auditor.billing.ingest import focus, problems, validate
+from auditor.billing.ingest.sources import Source, describe, expand_paths
+from auditor.billing.ingest.typed import MACROS, typed_sql
 from auditor.billing.records import BillingData, Money, Note, Rejection, SourceFile
-from auditor.billing.sources import Source, describe, expand_paths
-from auditor.billing.typed import MACROS, typed_sql
 from scanners.errors import TagauditError
 
 VIEW = "focus_rows"

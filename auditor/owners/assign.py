@@ -8,8 +8,16 @@ from concurrent.futures import ThreadPoolExecutor
 from dataclasses import replace
 from pathlib import Path
 
-from auditor.blame import UNCOMMITTED, BlameCache, Runner, blame_lines, head_blobs, last_author, run_git
-from auditor.codeowners import CodeOwners, load_codeowners
+from auditor.owners.blame import (
+    UNCOMMITTED,
+    BlameCache,
+    Runner,
+    blame_lines,
+    head_blobs,
+    last_author,
+    run_git,
+)
+from auditor.owners.codeowners import CodeOwners, load_codeowners
 from auditor.records import Finding, Report
 
 OWNER_SOURCE = "owner_source"  # key in Finding.extra saying where the owner came from

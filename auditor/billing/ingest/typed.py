@@ -9,10 +9,10 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from auditor.billing import focus
-from auditor.billing.focus import quote_ident as qi
-from auditor.billing.focus import quote_str
-from auditor.billing.sources import Source, read_sql
+from auditor.billing.ingest import focus
+from auditor.billing.ingest.focus import quote_ident as qi
+from auditor.billing.ingest.focus import quote_str
+from auditor.billing.ingest.sources import Source, read_sql
 
 MACROS = (
     f"CREATE OR REPLACE TEMP MACRO focus_dec(v) AS TRY_CAST(trim(v) AS {focus.DECIMAL_SQL})",

@@ -8,10 +8,10 @@ from dataclasses import dataclass
 from decimal import Decimal, InvalidOperation
 from typing import Any
 
-from auditor.billing import focus, validate
+from auditor.billing.ingest import focus, validate
+from auditor.billing.ingest.sources import Source
+from auditor.billing.ingest.typed import NULL_LITERAL_COLUMNS, QUIRK_NULL_BASE, QUIRK_ROUNDED, checks_for
 from auditor.billing.records import Money, Note, Rejection, SourceFile
-from auditor.billing.sources import Source
-from auditor.billing.typed import NULL_LITERAL_COLUMNS, QUIRK_NULL_BASE, QUIRK_ROUNDED, checks_for
 
 HINTS = {
     "missing": "FOCUS requires a value here; fix the export",

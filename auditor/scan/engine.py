@@ -8,12 +8,12 @@ from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, replace
 from pathlib import Path
 
-from auditor.discover import Target, discover
-from auditor.evaluate import evaluate_call, fingerprint
 from auditor.policy import Policy, Settings
 from auditor.records import AuditedCall, FileError, Finding, Report, Suppression
 from auditor.rules import RULES
-from auditor.suppress import parse_suppressions
+from auditor.scan.discover import Target, discover
+from auditor.scan.evaluate import evaluate_call, fingerprint
+from auditor.scan.suppress import parse_suppressions
 from scanners.catalog import load_catalog
 from scanners.records import FileScan, ScanError
 
@@ -56,7 +56,7 @@ def scan_data(job: ScanJob, data: bytes) -> FileScan | None:
                     "in the policy or exclude the file"))
     cache = key = None
     if job.cache_dir is not None:
-        from auditor.cache import ResultCache, entry_key, tool_key
+        from auditor.scan.cache import ResultCache, entry_key, tool_key
 
         cache = ResultCache(Path(job.cache_dir))
         key = entry_key(data, job.policy_digest, tool_key(catalog.digest))
@@ -203,7 +203,7 @@ def run_scan(paths: list[Path], root: Path, policy: Policy, *, workers: int | No
              cache_dir: Path | None = None, today: dt.date | None = None) -> Report:
     targets: list[Target] = [t for t in discover(paths, root) if policy.settings_for(t.rel).mode != "exclude"]
     if cache_dir is not None:
-        from auditor.cache import prepare_cache_dir
+        from auditor.scan.cache import prepare_cache_dir
 
         prepare_cache_dir(cache_dir)
     cache = str(cache_dir) if cache_dir is not None else None

@@ -7,11 +7,11 @@ import os
 from dataclasses import dataclass, field, replace
 from pathlib import Path
 
-from auditor.baseline import BASELINE_NAME, Baseline, BaselineEntry, apply_baseline, load_baseline
-from auditor.engine import ScanJob, audit_file, make_finding, run_scan, scan_data
-from auditor.gitdiff import DiffBase
+from auditor.gate.baseline import BASELINE_NAME, Baseline, BaselineEntry, apply_baseline, load_baseline
+from auditor.gate.gitdiff import DiffBase
 from auditor.policy import Policy
 from auditor.records import Finding, Report
+from auditor.scan.engine import ScanJob, audit_file, make_finding, run_scan, scan_data
 from scanners.errors import TagauditError
 
 
@@ -69,7 +69,7 @@ def _governance(baseline: Baseline, expired: list[BaselineEntry], used: list[Bas
 
 def _base_fingerprints(diff: DiffBase, changed: dict[str, str], policy: Policy, today: dt.date) -> set[str]:
     """Identities at the merge base of every changed file that existed there (renames keep their new path)."""
-    from auditor.gitdiff import read_blobs
+    from auditor.gate.gitdiff import read_blobs
 
     blobs = read_blobs(diff.repo_root, diff.base, sorted(set(changed.values())))
     prints: set[str] = set()
@@ -83,7 +83,7 @@ def _base_fingerprints(diff: DiffBase, changed: dict[str, str], policy: Policy, 
 
 def _filter_new(report: Report, findings: list[Finding], root: Path, opts: GateOptions, policy: Policy
                 ) -> tuple[list[Finding], list[str], frozenset[tuple[str, int]]]:
-    from auditor.gitdiff import resolve_base
+    from auditor.gate.gitdiff import resolve_base
 
     assert opts.diff_base is not None
     diff = resolve_base(root, opts.diff_base)
@@ -151,8 +151,8 @@ def run_gate(paths: list[Path], root: Path, policy: Policy, opts: GateOptions) -
 def _with_owners(report: Report, root: Path, cache_dir: Path | None) -> Report:
     if not report.findings:
         return report
-    from auditor.blame import BlameCache
-    from auditor.owners import assign_owners, repo_root_of
+    from auditor.owners.assign import assign_owners, repo_root_of
+    from auditor.owners.blame import BlameCache
 
     cache = BlameCache(cache_dir / "blame.json") if cache_dir is not None else None
     result = assign_owners(report, repo_root_of(root), cache=cache)

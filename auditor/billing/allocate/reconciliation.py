@@ -21,9 +21,10 @@ from typing import Any
 
 import yaml
 
-from auditor.billing import classify, validate
-from auditor.billing.focus import DECIMAL_SQL
-from auditor.billing.focus import quote_ident as qi
+from auditor.billing.allocate import classify
+from auditor.billing.ingest import validate
+from auditor.billing.ingest.focus import DECIMAL_SQL
+from auditor.billing.ingest.focus import quote_ident as qi
 from auditor.billing.records import (
     BilledGroup,
     BillingData,
