@@ -403,3 +403,14 @@ def discover_policy(root: Path, explicit: Path | None = None, *, cache_dir: Path
 
 def grade_ok(grade: str | None, minimum: str) -> bool:
     return grade is not None and GRADE_RANK.get(grade, 0) >= GRADE_RANK[minimum]
+
+
+def policy_file_problems(path: Path) -> list[str]:
+    """Every problem in one policy file (`tagaudit policy check`); an unreadable file is one problem."""
+    try:
+        data, lines, _ = read_policy_file(path)
+        return validate_policy_data(data, path, lines)
+    except PolicyError as exc:
+        return exc.problems
+    except TagauditError as exc:
+        return [str(exc)]

@@ -10,16 +10,15 @@ from typing import Annotated, Any
 
 import typer
 
-from auditor.cli.app import (
+from auditor.cli.options import (
     BaselineOpt,
     CacheDirOpt,
     NoCacheOpt,
     Paths,
     PolicyOpt,
     RootOpt,
-    cache_dir_for,
     default_root,
-    fail,
+    targets_of,
 )
 from scanners.errors import EXIT_CLEAN, TagauditError
 
@@ -46,8 +45,9 @@ def _raw_findings(paths: list[Path] | None, root: Path | None, policy: Path | No
                   no_cache: bool, *, owners: bool) -> tuple[Path, Any]:
     from auditor.gate.run import GateOptions, run_gate
     from auditor.policy import discover_policy
+    from auditor.scan.cache import cache_dir_for
 
-    targets = list(paths) if paths else [Path(".")]
+    targets = targets_of(paths)
     root = root or default_root(targets)
     pol = discover_policy(root, policy)
     opts = GateOptions(use_baseline=False, owners=owners, cache_dir=cache_dir_for(root, cache_dir, no_cache))
@@ -66,18 +66,14 @@ def baseline_create(
     from auditor.gate.baseline import baselinable, entry_for, write_baseline
     from auditor.gate.run import baseline_path
 
-    try:
-        until = _expiry(expires, expires_in)
-        root_dir, report = _raw_findings(paths, root, policy, cache_dir, no_cache, owners=owner is None)
-        target = baseline_path(root_dir, baseline)
-        if target.exists() and not force:
-            raise TagauditError("baseline already exists", where=str(target),
-                                hint="use `tagaudit baseline update`, or --force to start over")
-        entries = [entry_for(f, reason, owner, until) for f in report.findings if baselinable(f)]
-        write_baseline(target, entries)
-    except TagauditError as exc:
-        fail(exc)
-        return
+    until = _expiry(expires, expires_in)
+    root_dir, report = _raw_findings(paths, root, policy, cache_dir, no_cache, owners=owner is None)
+    target = baseline_path(root_dir, baseline)
+    if target.exists() and not force:
+        raise TagauditError("baseline already exists", where=str(target),
+                            hint="use `tagaudit baseline update`, or --force to start over")
+    entries = [entry_for(f, reason, owner, until) for f in report.findings if baselinable(f)]
+    write_baseline(target, entries)
     sys.stdout.write(f"wrote {len(entries)} entries to {target} (expire {until})\n")
 
 
@@ -93,24 +89,20 @@ def baseline_update(
     from auditor.gate.baseline import baselinable, entry_for, load_baseline, write_baseline
     from auditor.gate.run import baseline_path, entry_in_scope
 
-    try:
-        if prune_only and allow_add:
-            raise TagauditError("--prune-only and --allow-add contradict each other", hint="pick one")
-        root_dir, report = _raw_findings(paths, root, policy, cache_dir, no_cache, owners=allow_add and owner is None)
-        target = baseline_path(root_dir, baseline)
-        if not target.exists():
-            raise TagauditError("no baseline to update", where=str(target), hint="run `tagaudit baseline create`")
-        current = load_baseline(target)
-        open_findings = {f.fingerprint: f for f in report.findings if baselinable(f)}
-        kept = [e for e in current.entries
-                if e.fingerprint in open_findings or not entry_in_scope(e.path, report, root_dir)]
-        recorded = {e.fingerprint for e in current.entries}
-        new = [f for fp, f in open_findings.items() if fp not in recorded]
-        added = [entry_for(f, reason, owner, _expiry(expires, expires_in)) for f in new] if allow_add else []
-        write_baseline(target, kept + added)
-    except TagauditError as exc:
-        fail(exc)
-        return
+    if prune_only and allow_add:
+        raise TagauditError("--prune-only and --allow-add contradict each other", hint="pick one")
+    root_dir, report = _raw_findings(paths, root, policy, cache_dir, no_cache, owners=allow_add and owner is None)
+    target = baseline_path(root_dir, baseline)
+    if not target.exists():
+        raise TagauditError("no baseline to update", where=str(target), hint="run `tagaudit baseline create`")
+    current = load_baseline(target)
+    open_findings = {f.fingerprint: f for f in report.findings if baselinable(f)}
+    kept = [e for e in current.entries
+            if e.fingerprint in open_findings or not entry_in_scope(e.path, report, root_dir)]
+    recorded = {e.fingerprint for e in current.entries}
+    new = [f for fp, f in open_findings.items() if fp not in recorded]
+    added = [entry_for(f, reason, owner, _expiry(expires, expires_in)) for f in new] if allow_add else []
+    write_baseline(target, kept + added)
     removed = len(current.entries) - len(kept)
     sys.stdout.write(f"{target}: removed {removed}, added {len(added)}, kept {len(kept)}\n")
     if new and not allow_add:
@@ -126,17 +118,14 @@ def suppressions(
     """List every inline suppression and baseline entry with reason, owner, expiry and status."""
     from auditor.gate.run import GateOptions, run_gate
     from auditor.policy import discover_policy
+    from auditor.scan.cache import cache_dir_for
 
-    try:
-        targets = list(paths) if paths else [Path(".")]
-        root_dir = root or default_root(targets)
-        pol = discover_policy(root_dir, policy)
-        opts = GateOptions(baseline=baseline, owners=False, cache_dir=cache_dir_for(root_dir, cache_dir, no_cache))
-        report = run_gate(targets, root_dir, pol, opts).report
-        rows = _inventory(report, root_dir, baseline)
-    except TagauditError as exc:
-        fail(exc)
-        return
+    targets = targets_of(paths)
+    root_dir = root or default_root(targets)
+    pol = discover_policy(root_dir, policy)
+    opts = GateOptions(baseline=baseline, owners=False, cache_dir=cache_dir_for(root_dir, cache_dir, no_cache))
+    report = run_gate(targets, root_dir, pol, opts).report
+    rows = _inventory(report, root_dir, baseline)
     if fmt == "json":
         sys.stdout.write(json.dumps({"version": 1, "suppressions": rows}, indent=2) + "\n")
     else:

@@ -13,7 +13,7 @@ from typing import Annotated
 
 import typer
 
-from scanners.errors import EXIT_CLEAN, TagauditError
+from scanners.errors import EXIT_CLEAN
 
 billing_app = typer.Typer(
     help="Billing data: convert provider exports to FOCUS 1.2 and check FOCUS files.\n\n"
@@ -38,12 +38,6 @@ class Format(str, Enum):
     json = "json"
 
 
-def _fail(exc: TagauditError) -> None:
-    from auditor.cli.app import fail
-
-    fail(exc)
-
-
 @billing_app.command()
 def convert(
     inputs: Annotated[list[Path], typer.Argument(help="Native export files (JSON, JSON lines, CSV, CSV.gz, Parquet).")],
@@ -55,11 +49,7 @@ def convert(
     """Convert provider-native billing exports to one FOCUS 1.2 file (Σ BilledCost = the native total)."""
     from auditor.billing.convert import convert_files
 
-    try:
-        result = convert_files(list(inputs), source.value, output, account=account)
-    except TagauditError as exc:
-        _fail(exc)
-        return
+    result = convert_files(list(inputs), source.value, output, account=account)
     for note in result.notes:
         sys.stderr.write(f"tagaudit: note: {note}\n")
     totals = "; ".join(f"{m.amount.normalize():f} {m.currency}" for m in result.focus_total) or "0"
@@ -79,11 +69,7 @@ def check(
     """Validate FOCUS files: every problem as file:row: column: what; how to fix, then a summary."""
     from auditor.billing.check import check_files, report_json, summary_lines
 
-    try:
-        report = check_files(list(files), currency=currency.upper() if currency else None, max_listed=max_listed)
-    except TagauditError as exc:
-        _fail(exc)
-        return
+    report = check_files(list(files), currency=currency.upper() if currency else None, max_listed=max_listed)
     if fmt is Format.json:
         sys.stdout.write(json.dumps(report_json(report), indent=2) + "\n")
         raise typer.Exit(report.exit_code)

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import datetime as dt
 import sys
-from dataclasses import dataclass
 from decimal import Decimal
 from enum import Enum
 from pathlib import Path
@@ -12,7 +11,7 @@ from typing import Annotated, Any
 
 import typer
 
-from auditor.cli.app import CacheDirOpt, NoCacheOpt, PolicyOpt, cache_dir_for, fail
+from auditor.cli.options import CacheDirOpt, NoCacheOpt, PolicyOpt
 from scanners.errors import EXIT_CLEAN, EXIT_FINDINGS, TagauditError
 
 Repos = Annotated[list[Path] | None, typer.Argument(help="Repositories (directories) to scan.")]
@@ -30,46 +29,8 @@ class InvFormat(str, Enum):
     html = "html"
 
 
-@dataclass(frozen=True)
-class _Inputs:
-    repos: list[Path]
-    billing: list[Path]
-    invoices: Path | None
-    policy: Path | None
-    currency: str | None
-    account: str | None
-    cache_dir: Path | None
-    no_cache: bool
-
-
-def _build(inputs: _Inputs) -> Any:
-    from auditor.billing import load_billing, load_invoices, pool_spend, reconcile
-    from auditor.gate.run import GateOptions, run_gate
-    from auditor.inventory.build import ScannedRepo, build_inventory, prepare_billing, temp_workdir
-    from auditor.policy import discover_policy
-
-    if not inputs.billing:
-        raise TagauditError("no billing data given", hint="pass --billing FILE (FOCUS or provider exports)")
-    repos = inputs.repos or [Path(".")]
-    for repo in repos:
-        if not repo.is_dir():
-            raise TagauditError("not a directory", where=str(repo), hint="pass repository directories")
-    policy = discover_policy(repos[0], inputs.policy, cache_dir=cache_dir_for(repos[0], inputs.cache_dir,
-                                                                              inputs.no_cache))
-    scanned = []
-    for repo in repos:
-        cache = cache_dir_for(repo, inputs.cache_dir, inputs.no_cache)
-        pol = policy if inputs.policy else discover_policy(repo, None, cache_dir=cache)
-        report = run_gate([repo], repo, pol, GateOptions(use_baseline=False, cache_dir=cache)).report
-        scanned.append(ScannedRepo(repo.resolve().name, repo, report))
-    with temp_workdir() as work:
-        focus, notes = prepare_billing(inputs.billing, Path(work), inputs.account)
-        for note in notes:
-            sys.stderr.write(f"tagaudit: note: {note}\n")
-        data = load_billing(focus, currency=inputs.currency)
-        allocation = pool_spend(data, policy)
-        rec = reconcile(data, load_invoices(inputs.invoices), policy) if inputs.invoices else None
-        return build_inventory(scanned, data, allocation, rec, policy), policy
+def _note(text: str) -> None:
+    sys.stderr.write(f"tagaudit: note: {text}\n")
 
 
 def _render(fmt: str, inv: Any) -> str:
@@ -95,21 +56,19 @@ def inventory(
     no_cache: NoCacheOpt = False,
 ) -> None:
     """The two-week audit: every AI integration, tagging coverage, largest untagged pools and their code."""
-    try:
-        targets = []
-        for spec in output or []:
-            kind, sep, where = spec.partition("=")
-            if not sep or not where or kind not in InvFormat.__members__:
-                raise TagauditError(f"--output {spec!r} is not FORMAT=PATH", hint="formats: markdown, json, html")
-            targets.append((kind, Path(where)))
-        inv, _ = _build(_Inputs(list(repos or []), list(billing or []), invoices, policy, currency, account,
-                                cache_dir, no_cache))
-        for kind, target in targets:
-            target.parent.mkdir(parents=True, exist_ok=True)
-            target.write_text(_render(kind, inv), encoding="utf-8")
-    except TagauditError as exc:
-        fail(exc)
-        return
+    from auditor.inventory.pipeline import AuditInputs, run_audit
+
+    targets = []
+    for spec in output or []:
+        kind, sep, where = spec.partition("=")
+        if not sep or not where or kind not in InvFormat.__members__:
+            raise TagauditError(f"--output {spec!r} is not FORMAT=PATH", hint="formats: markdown, json, html")
+        targets.append((kind, Path(where)))
+    inv, _ = run_audit(AuditInputs(list(repos or []), list(billing or []), invoices, policy, currency, account,
+                                   cache_dir, no_cache), _note)
+    for kind, target in targets:
+        target.parent.mkdir(parents=True, exist_ok=True)
+        target.write_text(_render(kind, inv), encoding="utf-8")
     sys.stdout.write(_render(fmt.value, inv))
     raise typer.Exit(EXIT_CLEAN)
 
@@ -126,6 +85,7 @@ def score(
     no_cache: NoCacheOpt = False,
 ) -> None:
     """Coverage by call sites and spend, untagged share, reconciliation variance and chargeback readiness."""
+    from auditor.inventory.pipeline import AuditInputs, run_audit
     from auditor.inventory.score import (
         append_history,
         compute_score,
@@ -134,18 +94,14 @@ def score(
         render_score,
     )
 
-    try:
-        past = read_history(history_file)
-        if history:
-            sys.stdout.write(render_history(past))
-            raise typer.Exit(EXIT_CLEAN)
-        inv, pol = _build(_Inputs(list(repos or []), list(billing or []), invoices, policy, currency, account,
-                                  cache_dir, no_cache))
-        result = compute_score(inv, past, Decimal(str(pol.tolerance)), dt.datetime.now(dt.timezone.utc))
-        if not no_record:
-            append_history(history_file, result)
-    except TagauditError as exc:
-        fail(exc)
-        return
+    past = read_history(history_file)
+    if history:
+        sys.stdout.write(render_history(past))
+        raise typer.Exit(EXIT_CLEAN)
+    inv, pol = run_audit(AuditInputs(list(repos or []), list(billing or []), invoices, policy, currency, account,
+                                     cache_dir, no_cache), _note)
+    result = compute_score(inv, past, Decimal(str(pol.tolerance)), dt.datetime.now(dt.timezone.utc))
+    if not no_record:
+        append_history(history_file, result)
     sys.stdout.write(render_score(result))
     raise typer.Exit(EXIT_FINDINGS if fail_if_not_ready and not result.ready else EXIT_CLEAN)

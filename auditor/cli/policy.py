@@ -8,7 +8,7 @@ from typing import Annotated
 
 import typer
 
-from scanners.errors import EXIT_CLEAN, EXIT_USAGE, PolicyError, TagauditError
+from scanners.errors import EXIT_CLEAN, EXIT_USAGE
 
 policy_app = typer.Typer(help="Validate and show tag policies.", no_args_is_help=True)
 
@@ -16,20 +16,14 @@ policy_app = typer.Typer(help="Validate and show tag policies.", no_args_is_help
 @policy_app.command("check")
 def policy_check(files: Annotated[list[Path], typer.Argument(help="Policy files (YAML or pyproject.toml).")]) -> None:
     """Validate policy files; every problem names the file, line and key path, and how to fix it."""
-    from auditor.policy import read_policy_file, validate_policy_data
+    from auditor.policy import policy_file_problems
 
     bad = 0
     for path in files:
         if path.name == "pyproject.toml" and path.is_file() and "[tool.tagaudit" not in path.read_text(errors="replace"):
             sys.stdout.write(f"{path}: no [tool.tagaudit] table, nothing to check\n")
             continue
-        try:
-            data, lines, _ = read_policy_file(path)
-            problems = validate_policy_data(data, path, lines)
-        except PolicyError as exc:
-            problems = exc.problems
-        except TagauditError as exc:
-            problems = [str(exc)]
+        problems = policy_file_problems(path)
         if problems:
             bad += 1
             for p in problems:
@@ -45,14 +39,9 @@ def policy_show(
     policy: Annotated[Path | None, typer.Option("--policy", "-p")] = None,
 ) -> None:
     """Print which policy applies at ROOT and where it came from."""
-    from auditor.cli.app import fail
     from auditor.policy import discover_policy
 
-    try:
-        pol = discover_policy(root, policy)
-    except TagauditError as exc:
-        fail(exc)
-        return
+    pol = discover_policy(root, policy)
     sys.stdout.write(f"policy: {pol.name} ({pol.source})\nmode: {pol.mode}\nmin_grade: {pol.min_grade}\n"
                      f"unverifiable: {pol.unverifiable}\n")
     for k in pol.keys:

@@ -90,3 +90,10 @@ def prepare_cache_dir(directory: Path) -> None:
             ignore.write_text("# created by tagaudit\n*\n")
     except OSError:
         pass
+
+
+def cache_dir_for(root: Path, cache_dir: Path | None, no_cache: bool) -> Path | None:
+    """The result cache for a scan of ROOT: CACHE_DIR if given, else ROOT/.tagaudit-cache; None to skip it."""
+    if no_cache:
+        return None
+    return cache_dir if cache_dir is not None else root / DEFAULT_DIR

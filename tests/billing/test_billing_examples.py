@@ -6,11 +6,9 @@ import json
 from decimal import Decimal
 from pathlib import Path
 
-from typer.testing import CliRunner
-
 from auditor.billing import demo, load_billing, synth
 from auditor.billing.ingest.load import connect
-from auditor.cli.app import app
+from tests.helpers import run_cli
 
 EXAMPLES = Path(__file__).parents[2] / "examples" / "billing"
 
@@ -22,7 +20,7 @@ def test_the_committed_demo_exports_match_the_generator(tmp_path: Path) -> None:
 
 
 def test_the_demo_focus_file_checks_clean_and_reports_json() -> None:
-    result = CliRunner().invoke(app, ["billing", "check", str(EXAMPLES / "gcp-focus-1.2.csv"), "--format", "json"])
+    result = run_cli(["billing", "check", str(EXAMPLES / "gcp-focus-1.2.csv"), "--format", "json"])
     report = json.loads(result.output)
     assert result.exit_code == 0 and report["rejected_rows"] == 0 and report["notes"] == []
     assert report["ai_spend"] == [{"currency": "USD", "amount": "1265.9000000000", "rows": 63}]
