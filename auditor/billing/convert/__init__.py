@@ -18,7 +18,7 @@ from pathlib import Path
 from typing import Any
 
 from auditor.billing.ingest import focus
-from auditor.billing.ingest.sources import file_format, read_header, sniff_text
+from auditor.billing.ingest.sources import file_format, read_header, sniff_columns, sniff_text
 from auditor.billing.records import Money
 from scanners.errors import TagauditError
 
@@ -34,19 +34,6 @@ class ConvertResult:
     native_total: tuple[Money, ...]
     focus_total: tuple[Money, ...]
     notes: tuple[str, ...]
-
-
-def sniff_columns(columns: set[str]) -> str | None:
-    lower = {c.lower() for c in columns}
-    if "billedcost" in lower:
-        return "focus"
-    if lower & {"line_item_usage_type", "lineitem/usagetype", "line_item_unblended_cost", "lineitem/unblendedcost"}:
-        return "aws-cur"
-    if lower & {"costinbillingcurrency", "metercategory"}:
-        return "azure"
-    if {"billing_account_id", "cost"} <= lower or "service.description" in lower:
-        return "gcp"
-    return None
 
 
 def sniff(path: Path) -> str | None:

@@ -110,6 +110,20 @@ def describe(con: Any, path: Path, index: int) -> Source:
                   notes)
 
 
+def sniff_columns(columns: set[str]) -> str | None:
+    """Which export a header looks like: "focus", a native kind `tagaudit billing convert` reads, or None."""
+    lower = {c.lower() for c in columns}
+    if "billedcost" in lower:
+        return "focus"
+    if lower & {"line_item_usage_type", "lineitem/usagetype", "line_item_unblended_cost", "lineitem/unblendedcost"}:
+        return "aws-cur"
+    if lower & {"costinbillingcurrency", "metercategory"}:
+        return "azure"
+    if {"billing_account_id", "cost"} <= lower or "service.description" in lower:
+        return "gcp"
+    return None
+
+
 def map_columns(where: str, header: tuple[str, ...]) -> tuple[tuple[tuple[str, str], ...], tuple[Note, ...]]:
     """FOCUS/x_ column -> file column, plus notes; raises when a column tagaudit relies on is missing."""
     by_lower = {c.lower(): c for c in reversed(header)}
@@ -129,8 +143,6 @@ def map_columns(where: str, header: tuple[str, ...]) -> tuple[tuple[tuple[str, s
                               "fine for tagaudit; FOCUS 1.2 calls it " + name))
     missing_core = [c for c in focus.CORE if c not in mapping]
     if missing_core:
-        from auditor.billing.convert import sniff_columns
-
         native = sniff_columns(set(header))
         hint = (f"this looks like a native {native} export: `tagaudit billing convert --from {native}` it first"
                 if native not in (None, "focus") else
