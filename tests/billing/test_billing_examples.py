@@ -1,4 +1,4 @@
-"""The committed demo exports are what auditor.billing.demo generates, and synthetic data is clean FOCUS."""
+"""The committed demo exports are what examples/billing_demo generates, and synthetic data is clean FOCUS."""
 
 from __future__ import annotations
 
@@ -6,15 +6,17 @@ import json
 from decimal import Decimal
 from pathlib import Path
 
-from auditor.billing import demo, load_billing, synth
+from auditor.billing import load_billing
 from auditor.billing.ingest.load import connect
+from bench import billing_synth as synth
+from examples.billing_demo import demo
 from tests.helpers import run_cli
 
 EXAMPLES = Path(__file__).parents[2] / "examples" / "billing"
 
 
 def test_the_committed_demo_exports_match_the_generator(tmp_path: Path) -> None:
-    """Regenerate with: python -m auditor.billing.demo examples/billing"""
+    """Regenerate with: python -m examples.billing_demo.demo examples/billing"""
     for path in demo.write_all(tmp_path):
         assert path.read_bytes() == (EXAMPLES / path.name).read_bytes(), path.name
 

@@ -1,11 +1,11 @@
 """The Acme demo billing exports (examples/billing), generated deterministically.
 
-    python -m auditor.billing.demo examples/billing      rewrite the committed files
+    python -m examples.billing_demo.demo examples/billing      rewrite the committed files
 
 October 2026 (UTC), USD. OpenAI: proj_support (mapped) and proj_legacy (not mapped), with batch and
 cached-input lines. Anthropic: wrkspc_search (mapped) and the default workspace, with cache read/write
 lines and priority-tier usage that the cost report leaves out. Bedrock (CUR 2.0), Azure OpenAI and
-Vertex AI (FOCUS 1.2) live in demo_cloud. Token counts vary by day; cost = tokens x list price.
+Vertex AI (FOCUS 1.2) live in cloud.py. Token counts vary by day; cost = tokens x list price.
 """
 
 from __future__ import annotations
@@ -128,7 +128,7 @@ def anthropic_exports() -> tuple[dict[str, Any], dict[str, Any]]:
 
 
 def write_all(folder: Path) -> list[Path]:
-    from auditor.billing import demo_cloud
+    from examples.billing_demo import cloud as demo_cloud
 
     folder.mkdir(parents=True, exist_ok=True)
     oa_costs, oa_usage = openai_exports()
