@@ -9,7 +9,7 @@ from decimal import Decimal
 from pathlib import Path
 from typing import Any
 
-from examples.billing_demo.demo import M, days, tokens
+from examples.billing_demo.common import M, days, tokens
 
 ACCOUNT = "123456789012"
 PROFILE = "arn:aws:bedrock:us-east-1:123456789012:application-inference-profile/summarizer"

@@ -12,27 +12,13 @@ from __future__ import annotations
 
 import json
 import sys
-from collections.abc import Iterator
-from datetime import datetime, timedelta, timezone
+from datetime import timedelta
 from decimal import Decimal
 from pathlib import Path
 from typing import Any
 
-START = datetime(2026, 10, 1, tzinfo=timezone.utc)
-DAYS = 31
-M = Decimal(1_000_000)
-
-
-def days() -> Iterator[tuple[int, datetime]]:
-    for d in range(DAYS):
-        yield d, START + timedelta(days=d)
-
-
-def tokens(base_millions: float, day: int, salt: int = 0) -> int:
-    """A daily token count within about +-10% of the base, deterministic."""
-    wobble = ((day * 37 + salt * 11) % 21 - 10) / 100
-    return int(base_millions * 1_000_000 * (1 + wobble))
-
+from examples.billing_demo import cloud
+from examples.billing_demo.common import M, days, tokens
 
 # (project, api key, line-item model, usage model, {kind: (base M tokens/day, $/1M)}, batch days only)
 OPENAI = (
@@ -128,8 +114,6 @@ def anthropic_exports() -> tuple[dict[str, Any], dict[str, Any]]:
 
 
 def write_all(folder: Path) -> list[Path]:
-    from examples.billing_demo import cloud as demo_cloud
-
     folder.mkdir(parents=True, exist_ok=True)
     oa_costs, oa_usage = openai_exports()
     an_costs, an_usage = anthropic_exports()
@@ -139,7 +123,7 @@ def write_all(folder: Path) -> list[Path]:
     for name, doc in files.items():
         (folder / name).write_text(json.dumps(doc, indent=1) + "\n", encoding="utf-8")
         written.append(folder / name)
-    written.extend(demo_cloud.write_all(folder))
+    written.extend(cloud.write_all(folder))
     return written
 
 
