@@ -1,6 +1,7 @@
 """`tagaudit billing ...`: convert native exports to FOCUS 1.2, and check FOCUS files.
 
-Only typer is imported here; DuckDB and the billing modules load when a command runs.
+Only typer and the converter registry are imported here; DuckDB and the rest of billing load when a
+command runs.
 """
 
 from __future__ import annotations
@@ -13,6 +14,7 @@ from typing import Annotated
 
 import typer
 
+from auditor.billing.convert import CONVERTERS
 from scanners.errors import EXIT_CLEAN
 
 billing_app = typer.Typer(
@@ -22,15 +24,8 @@ billing_app = typer.Typer(
 )
 
 
-class Source(str, Enum):
-    auto = "auto"
-    openai_costs = "openai-costs"
-    openai_usage = "openai-usage"
-    anthropic_cost = "anthropic-cost"
-    anthropic_usage = "anthropic-usage"
-    aws_cur = "aws-cur"
-    azure = "azure"
-    gcp = "gcp"
+# "auto" sniffs each input; the rest are the converter registry's keys.
+Source = Enum("Source", {"auto": "auto", **{kind: kind for kind in CONVERTERS}}, type=str)  # type: ignore[misc]
 
 
 class Format(str, Enum):
@@ -42,7 +37,7 @@ class Format(str, Enum):
 def convert(
     inputs: Annotated[list[Path], typer.Argument(help="Native export files (JSON, JSON lines, CSV, CSV.gz, Parquet).")],
     output: Annotated[Path, typer.Option("--output", "-o", help="FOCUS 1.2 file to write: .parquet or .csv.")],
-    source: Annotated[Source, typer.Option("--from", help="What the inputs are; auto sniffs each.")] = Source.auto,
+    source: Annotated[Source, typer.Option("--from", help="What the inputs are; auto sniffs each.")] = Source["auto"],
     account: Annotated[str | None, typer.Option(help="BillingAccountId for OpenAI/Anthropic (their exports "
                                                         "do not name the organisation).")] = None,
 ) -> None:

@@ -18,17 +18,11 @@ from auditor.cli.options import (
     default_root,
     targets_of,
 )
+from auditor.report.registry import REPORTERS
 from scanners.errors import EXIT_CLEAN, EXIT_FINDINGS, TagauditError
 
-
-class Format(str, Enum):
-    console = "console"
-    json = "json"
-    sarif = "sarif"
-    gitlab = "gitlab"
-    junit = "junit"
-    github = "github"
-    markdown = "markdown"
+# The choices are the registry's keys: a new reporter needs no change here.
+Format = Enum("Format", {name: name for name in REPORTERS}, type=str)  # type: ignore[misc]
 
 
 class GroupBy(str, Enum):
@@ -40,7 +34,7 @@ def scan(
     paths: Paths = None,
     policy: PolicyOpt = None,
     root: RootOpt = None,
-    fmt: Annotated[Format, typer.Option("--format", "-f", help="Format written to standard output.")] = Format.console,
+    fmt: Annotated[Format, typer.Option("--format", "-f", help="Format written to standard output.")] = Format["console"],
     output: Annotated[list[str] | None, typer.Option("--output", "-o", metavar="FORMAT=PATH",
                                                      help="Also write FORMAT to PATH (repeatable).")] = None,
     diff_base: Annotated[str | None, typer.Option("--diff-base", metavar="REF",
@@ -70,14 +64,14 @@ def scan(
     root = root or default_root(targets)
     if changed_lines and diff_base is None:
         raise TagauditError("--changed-lines needs --diff-base REF")
-    specs = parse_outputs(output or []) + [OutputSpec(fmt.value, "-")] * (fmt is not Format.console)
+    specs = parse_outputs(output or []) + [OutputSpec(fmt.value, "-")] * (fmt.value != "console")
     cache = cache_dir_for(root, cache_dir, no_cache)
     pol = discover_policy(root, policy, cache_dir=cache)
     opts = GateOptions(diff_base=diff_base, changed_lines=changed_lines, baseline=baseline,
                        use_baseline=not no_baseline, owners=owners, workers=jobs, cache_dir=cache)
     result = run_gate(targets, root, pol, opts)
     write_outputs(specs, result, root, group_by=group_by.value, show_calls=show_calls)
-    if fmt is Format.console:
+    if fmt.value == "console":
         from auditor.report.console import render_console
 
         render_console(result.report, show_calls=show_calls, group_by=group_by.value)
@@ -99,17 +93,17 @@ def explain(rule: Annotated[str, typer.Argument(help="Rule id, e.g. TAG001, or i
     sys.stdout.write(explain_rule(key))
 
 
-def rules(fmt: Annotated[Format, typer.Option("--format", "-f", help="console, json or markdown.")] = Format.console
+def rules(fmt: Annotated[Format, typer.Option("--format", "-f", help="console, json or markdown.")] = Format["console"]
           ) -> None:
     """List every rule with its id, name and default severity."""
     from auditor.rules import RULES
 
-    if fmt is Format.json:
+    if fmt.value == "json":
         import json
 
         data = [{"id": r.id, "name": r.name, "severity": r.severity, "summary": r.summary} for r in RULES.values()]
         sys.stdout.write(json.dumps(data, indent=2) + "\n")
-    elif fmt is Format.markdown:
+    elif fmt.value == "markdown":
         from auditor.report.rulesdoc import render_rules_markdown
 
         sys.stdout.write(render_rules_markdown())

@@ -50,7 +50,7 @@ def expand_billing(paths: list[Path]) -> list[Path]:
 
 def prepare_billing(paths: list[Path], workdir: Path, account: str | None = None) -> tuple[list[Path], list[str]]:
     """FOCUS files as given; provider-native exports converted to FOCUS 1.2 Parquet in `workdir`."""
-    from auditor.billing.convert import FAMILY, convert_files, sniff
+    from auditor.billing.convert import CONVERTERS, convert_files, sniff
 
     focus: list[Path] = []
     native: dict[str, list[Path]] = defaultdict(list)
@@ -62,7 +62,7 @@ def prepare_billing(paths: list[Path], workdir: Path, account: str | None = None
             raise TagauditError("not a FOCUS file or a known provider export", where=str(path),
                                 hint="convert it with `tagaudit billing convert --from KIND`")
         else:
-            native[FAMILY[kind]].append(path)
+            native[CONVERTERS[kind]].append(path)
     notes = []
     for family, inputs in sorted(native.items()):
         target = workdir / f"{family}.parquet"

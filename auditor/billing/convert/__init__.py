@@ -22,9 +22,19 @@ from auditor.billing.ingest.sources import file_format, read_header, sniff_colum
 from auditor.billing.records import Money
 from scanners.errors import TagauditError
 
-KINDS = ("openai-costs", "openai-usage", "anthropic-cost", "anthropic-usage", "aws-cur", "azure", "gcp")
-FAMILY = {"openai-costs": "openai", "openai-usage": "openai", "anthropic-cost": "anthropic",
-          "anthropic-usage": "anthropic", "aws-cur": "aws_cur", "azure": "azure", "gcp": "gcp"}
+# Source kind -> the module of this package that converts it. Each such module has
+# `convert(con, paths, table, *, account=...) -> common.Converted` and `EXTRA` (its x_ columns); kinds that share a
+# module (a vendor's costs and usage) convert together. A new billing source is one module and one entry here.
+CONVERTERS: dict[str, str] = {
+    "openai-costs": "openai",
+    "openai-usage": "openai",
+    "anthropic-cost": "anthropic",
+    "anthropic-usage": "anthropic",
+    "aws-cur": "aws_cur",
+    "azure": "azure",
+    "gcp": "gcp",
+}
+KINDS = tuple(CONVERTERS)
 
 
 @dataclass(frozen=True, slots=True)
@@ -75,7 +85,7 @@ def _groups(inputs: list[Path], kind: str) -> dict[str, list[Path]]:
         if found is None:
             raise TagauditError("cannot tell which export this is", where=str(path),
                                 hint=f"pass --from with one of {', '.join(KINDS)}")
-        groups.setdefault(FAMILY[found], []).append(path)
+        groups.setdefault(CONVERTERS[found], []).append(path)
     return groups
 
 
