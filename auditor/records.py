@@ -6,17 +6,13 @@ from dataclasses import dataclass, field
 
 from scanners.records import CallSite
 
-SEVERITIES = ("error", "warning", "info")
-TAG_STATES = ("present", "dynamic", "missing", "unverifiable")
-CALL_STATUSES = ("tagged", "untagged", "unverifiable", "exempt")
-
 
 @dataclass(frozen=True, slots=True)
 class TagStatus:
     """A required policy key at one call site, after aliases, scope map and grades."""
 
     key: str
-    state: str
+    state: str  # present | dynamic | missing | unverifiable
     grade: str | None = None
     value: str | None = None
     via: str | None = None
@@ -40,7 +36,7 @@ class AuditedCall:
     """A call site with its policy verdict."""
 
     site: CallSite
-    status: str
+    status: str  # tagged | untagged | unverifiable | exempt
     tags: tuple[TagStatus, ...]
     fingerprint: str
 
@@ -49,7 +45,7 @@ class AuditedCall:
 class Finding:
     rule: str
     name: str
-    severity: str
+    severity: str  # error | warning | info
     path: str
     line: int
     column: int

@@ -8,7 +8,6 @@ import json
 import os
 import pickle
 import re
-import tempfile
 from dataclasses import dataclass, field
 from functools import lru_cache
 from pathlib import Path
@@ -17,6 +16,7 @@ from typing import Any
 import yaml
 
 from scanners.errors import TagauditError
+from scanners.files import write_atomic
 
 CATALOG_DIR = Path(__file__).parent / "catalog"
 SCHEMA_PATH = Path(__file__).parent / "catalog.schema.json"
@@ -336,10 +336,7 @@ def _store_compiled(cat: Catalog) -> None:
     directory = _user_cache_dir()
     try:
         directory.mkdir(parents=True, exist_ok=True)
-        fd, tmp = tempfile.mkstemp(dir=directory, prefix=".catalog-")
-        with os.fdopen(fd, "wb") as fh:
-            pickle.dump(cat, fh, protocol=pickle.HIGHEST_PROTOCOL)
-        os.replace(tmp, directory / f"catalog-{cat.digest}.pickle")
+        write_atomic(directory / f"catalog-{cat.digest}.pickle", pickle.dumps(cat, protocol=pickle.HIGHEST_PROTOCOL))
     except OSError:
         pass  # no writable cache: every start parses the YAML
 

@@ -14,6 +14,7 @@ from pathlib import Path
 
 from auditor.records import Finding, Suppression
 from scanners.errors import TagauditError
+from scanners.files import write_atomic
 
 BASELINE_NAME = ".tagaudit-baseline.json"
 FORMAT_VERSION = 1
@@ -126,9 +127,7 @@ def render_baseline(entries: list[BaselineEntry]) -> str:
 
 
 def write_baseline(path: Path, entries: list[BaselineEntry]) -> None:
-    tmp = path.with_name(path.name + ".tmp")
-    tmp.write_text(render_baseline(entries), encoding="utf-8")
-    tmp.replace(path)
+    write_atomic(path, render_baseline(entries), mode=0o644)  # committed to the repository, read by everyone
 
 
 def entry_for(f: Finding, reason: str, owner: str | None, expires: dt.date) -> BaselineEntry:

@@ -4,13 +4,13 @@ from __future__ import annotations
 
 import hashlib
 import json
-import os
 import re
 import subprocess
-import tempfile
 import threading
 from collections.abc import Callable, Iterable, Sequence
 from pathlib import Path
+
+from scanners.files import write_atomic
 
 Runner = Callable[[Sequence[str], Path], tuple[int, bytes]]
 
@@ -78,10 +78,7 @@ class BlameCache:
             return
         try:
             self.file.parent.mkdir(parents=True, exist_ok=True)
-            fd, tmp = tempfile.mkstemp(dir=self.file.parent, prefix=".blame-", suffix=".tmp")
-            with os.fdopen(fd, "w", encoding="utf-8") as fh:
-                json.dump({"version": 1, "entries": self._data}, fh, sort_keys=True)
-            os.replace(tmp, self.file)
+            write_atomic(self.file, json.dumps({"version": 1, "entries": self._data}, sort_keys=True))
         except OSError:
             pass  # a cache that cannot be written only makes the next run slower
 

@@ -8,12 +8,11 @@ from __future__ import annotations
 
 import hashlib
 import json
-import os
-import tempfile
 from pathlib import Path
 from typing import Any
 
 from auditor import __version__
+from scanners.files import write_atomic
 from scanners.records import CallSite, Comment, Evidence, FileScan, Issue, ScanError
 
 CACHE_FORMAT = 1
@@ -73,10 +72,7 @@ class ResultCache:
         target = self._file(key)
         try:
             target.parent.mkdir(parents=True, exist_ok=True)
-            fd, tmp = tempfile.mkstemp(dir=target.parent, prefix=".tmp-")
-            with os.fdopen(fd, "w", encoding="utf-8") as fh:
-                json.dump(_to_json(scan), fh, separators=(",", ":"))
-            os.replace(tmp, target)
+            write_atomic(target, json.dumps(_to_json(scan), separators=(",", ":")))
         except OSError:
             pass  # a read-only or full cache directory only costs speed
 
