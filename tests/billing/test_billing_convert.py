@@ -181,7 +181,7 @@ def test_azure_tags_get_braces_and_periods_become_exclusive(tmp_path: Path) -> N
                ConsumedQuantity, PricingUnit, ResourceName, ChargeCategory, ChargeClass
         FROM OUT ORDER BY ChargePeriodStart, BilledCost DESC""")
     assert json.loads(got[0][0]) == {"team": "payments", "env": "prod"}
-    assert got[0][1:7] == ("2026-11-01", "2026-10-06", "Azure OpenAI", Decimal("1234500"), "1000 Tokens",
+    assert got[0][1:7] == ("2026-11-01", "2026-10-06", "Azure OpenAI", Decimal(1234500), "1000 Tokens",
                            "acme-payments")
     assert got[2][0] is None
     assert [r[3] for r in got] == ["Azure OpenAI", "Cognitive Services", "Azure OpenAI", "Azure OpenAI"]
