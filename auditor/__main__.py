@@ -2,4 +2,4 @@
 
 from auditor.cli import main
 
-main()
+raise SystemExit(main())

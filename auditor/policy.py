@@ -13,12 +13,12 @@ from typing import Any
 
 import yaml
 
-from auditor import yamlload
-from auditor.errors import PolicyError, TagauditError, clip
 from auditor.globs import compile_globs
-from auditor.records import GRADE_RANK
 from auditor.regex import pattern_problem
 from policies import DEFAULT_POLICY, SCHEMA_PATH
+from scanners import yamlload
+from scanners.errors import PolicyError, TagauditError, clip
+from scanners.records import GRADE_RANK
 
 POLICY_FILENAMES = ("tagaudit.yaml", "tagaudit.yml", ".tagaudit.yaml", ".tagaudit.yml")
 
@@ -401,7 +401,7 @@ def _validated_marker(path: Path, cache_dir: Path | None) -> str | None:
 
 def load_policy(path: Path, *, trusted: bool = False, cache_dir: Path | None = None) -> Policy:
     """Validate (unless the packaged default, or already validated as these exact bytes) and compile."""
-    from auditor.cache import known_valid, remember_valid
+    from auditor.scan.cache import known_valid, remember_valid
 
     marker = None if trusted else _validated_marker(path, cache_dir)
     known_good = trusted or (marker is not None and known_valid(cache_dir, "policies", marker))
@@ -434,3 +434,14 @@ def discover_policy(root: Path, explicit: Path | None = None, *, cache_dir: Path
 
 def grade_ok(grade: str | None, minimum: str) -> bool:
     return grade is not None and GRADE_RANK.get(grade, 0) >= GRADE_RANK[minimum]
+
+
+def policy_file_problems(path: Path) -> list[str]:
+    """Every problem in one policy file (`tagaudit policy check`); an unreadable file is one problem."""
+    try:
+        data, lines, _ = read_policy_file(path)
+        return validate_policy_data(data, path, lines)
+    except PolicyError as exc:
+        return exc.problems
+    except TagauditError as exc:
+        return [str(exc)]

@@ -12,7 +12,7 @@ from typing import Any
 
 import re2  # type: ignore[import-untyped]  # google-re2 ships no type information
 
-from auditor.errors import clip
+from scanners.errors import clip
 
 
 def _options() -> Any:

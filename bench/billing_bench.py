@@ -2,7 +2,7 @@
 
     python bench/billing_bench.py [--rows 10000000] [--runs 5]
 
-Generates the data once with DuckDB SQL (auditor.billing.synth; kept in bench/.work/, gitignored),
+Generates the data once with DuckDB SQL (bench/billing_synth.py; kept in bench/.work/, gitignored),
 then runs, interleaved and each in a fresh process (so peak RSS is per run):
   bare-6    SELECT the 6 pool dimensions, sum(BilledCost) ... GROUP BY  (the minimal hand-written query)
   bare-same the same GROUP BY over every raw column tagaudit's rollup groups by
@@ -31,8 +31,8 @@ POOL_DIMS = "ProviderName, SubAccountId, ResourceId, SkuMeter, Tags, BillingCurr
 def child(kind: str, path: Path) -> dict[str, float]:
     """One measured run (in its own process)."""
     from auditor.billing import load_billing, pool_spend
-    from auditor.billing.load import connect
-    from auditor.billing.validate import DIMS
+    from auditor.billing.ingest.load import connect
+    from auditor.billing.ingest.validate import DIMS
     from auditor.policy import DEFAULT_POLICY, load_policy
 
     con = connect()
@@ -54,8 +54,8 @@ def child(kind: str, path: Path) -> dict[str, float]:
 
 
 def generate(rows: int) -> Path:
-    from auditor.billing import synth
-    from auditor.billing.load import connect
+    from auditor.billing.ingest.load import connect
+    from bench import billing_synth as synth
 
     WORK.mkdir(parents=True, exist_ok=True)
     path = WORK / f"focus_{rows}.parquet"

@@ -3,7 +3,7 @@
     .venv/bin/python bench/phases.py [TREE]        (default TREE: bench/.work/monorepo)
 
 A diagnostic for the lead, not a target: it calls tagaudit's internals (discover, the prefilter, ast.parse,
-the module index, call-site resolution, rules, the JSON reporter) the way auditor/engine.py does, so it has
+the module index, call-site resolution, rules, the JSON reporter) the way auditor/scan/engine.py does, so it has
 to follow the engine when the engine changes. Start-up (imports) is measured in fresh interpreters.
 """
 
@@ -24,9 +24,9 @@ def startup(python: str) -> dict[str, float]:
     """Fastest of 5 wall times of bare interpreter start-up and of importing tagaudit's scan path."""
     probes = {
         "python -c pass": "pass",
-        "import auditor.cli (typer, click, pydantic...)": "import auditor.cli",
-        "+ auditor.engine, policy, scanners (scan path)": "import auditor.cli, auditor.engine, auditor.policy",
-        "+ load_catalog() (YAML)": "import auditor.cli, auditor.engine; from scanners.catalog import load_catalog; "
+        "import auditor.cli.app (typer, click, pydantic...)": "import auditor.cli.app",
+        "+ auditor.scan.engine, policy, scanners (scan path)": "import auditor.cli.app, auditor.scan.engine, auditor.policy",
+        "+ load_catalog() (YAML)": "import auditor.cli.app, auditor.scan.engine; from scanners.catalog import load_catalog; "
                                    "load_catalog()",
     }
     os.environ.pop("PYTHONDONTWRITEBYTECODE", None)  # as scan_bench.py: cached bytecode, like a wheel install
@@ -43,16 +43,17 @@ def startup(python: str) -> dict[str, float]:
 
 
 def run_once(tree: Path) -> tuple[dict[str, float], tuple]:
-    from auditor.discover import discover
-    from auditor.engine import ScanJob, audit_file
     from auditor.policy import discover_policy
-    from auditor.records import FileScan, Report
+    from auditor.records import Report
     from auditor.report.jsonout import render_json
+    from auditor.scan.discover import discover
+    from auditor.scan.engine import ScanJob, audit_file
     from scanners.catalog import load_catalog
     from scanners.python import decode_source
     from scanners.python.calls import find_call_sites
     from scanners.python.comments import extract_comments
     from scanners.python.index import index_module
+    from scanners.records import FileScan
 
     t: dict[str, float] = {}
 

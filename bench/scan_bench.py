@@ -20,17 +20,16 @@ import shutil
 import statistics
 import subprocess
 import sys
-import tempfile
 import threading
 import time
 from collections import Counter, defaultdict
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Callable
 
 HERE = Path(__file__).resolve().parent
 sys.path.insert(0, str(HERE))
-import synth  # noqa: E402
+import synth
 
 WORK = HERE / ".work"
 RULES = HERE / "semgrep-rules.yml"
@@ -80,8 +79,8 @@ print(len(names), hits, nbytes)
 
 def prune_dirs(python: str) -> list[str]:
     """The scanner's own prune list (read with tagaudit's interpreter), so the floor skips what tagaudit skips."""
-    proc = subprocess.run([python, "-c", "from auditor.discover import PRUNE_DIRS as P; print(' '.join(sorted(P)))"],
-                          capture_output=True, text=True)
+    proc = subprocess.run([python, "-c", "from auditor.scan.discover import PRUNE_DIRS as P; print(' '.join(sorted(P)))"],
+                          capture_output=True, text=True, check=False)
     if proc.returncode == 0 and proc.stdout.strip():
         return proc.stdout.split()
     return sorted({".git", ".hg", ".svn", "node_modules", "__pycache__", "site-packages", "dist-packages",
@@ -106,7 +105,7 @@ class Contender:
 def timed(cmd: list[str], *, cwd: Path | None = None, env: dict[str, str] | None = None,
           ok: tuple[int, ...] = (0, 1)) -> float:
     t0 = time.perf_counter()
-    proc = subprocess.run(cmd, cwd=cwd, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
+    proc = subprocess.run(cmd, cwd=cwd, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, check=False)
     dt = time.perf_counter() - t0
     if proc.returncode not in ok:
         raise RuntimeError(f"{' '.join(cmd[:6])}... exited {proc.returncode}: {proc.stderr.decode()[-800:]}")
@@ -116,7 +115,7 @@ def timed(cmd: list[str], *, cwd: Path | None = None, env: dict[str, str] | None
 def capture(cmd: list[str], *, cwd: Path | None = None, env: dict[str, str] | None = None,
             ok: tuple[int, ...] = (0, 1)) -> tuple[str, float]:
     t0 = time.perf_counter()
-    proc = subprocess.run(cmd, cwd=cwd, env=env, capture_output=True)
+    proc = subprocess.run(cmd, cwd=cwd, env=env, capture_output=True, check=False)
     dt = time.perf_counter() - t0
     if proc.returncode not in ok:
         raise RuntimeError(f"{' '.join(cmd[:6])}... exited {proc.returncode}: {proc.stderr.decode()[-800:]}")
@@ -219,7 +218,7 @@ def ensure_semgrep(log: Callable[[str], None]) -> tuple[Path | None, str]:
         subprocess.run([sys.executable, "-m", "venv", str(SEMGREP_VENV)], check=True)
         pip = [str(SEMGREP_VENV / "bin" / "python"), "-m", "pip", "install", "-q", "--disable-pip-version-check"]
         for spec in ("semgrep", SEMGREP_FALLBACK):
-            if subprocess.run(pip + [spec]).returncode == 0 and exe.exists():
+            if subprocess.run(pip + [spec], check=False).returncode == 0 and exe.exists():
                 break
             log(f"pip install {spec} failed; trying the next candidate")
         if not exe.exists():
@@ -483,8 +482,8 @@ def main(argv: list[str] | None = None) -> int:
     cold_x = paired("cold", "floor") or cold_m / floor_m
     warm_x = paired("warm", "floor") or warm_m / floor_m
     targets = [
-        ("cold tagaudit ≤ 3× floor (issue 2)", cold_x <= 3.0, f"{cold_x:.2f}× floor (paired; ratio of medians "
-                                                              f"{cold_m / floor_m:.2f}×)"),
+        ("cold tagaudit ≤ 3× floor (issue 2)", cold_x <= 3.0, (f"{cold_x:.2f}× floor (paired; ratio of medians "
+                                                               f"{cold_m / floor_m:.2f}×)")),
         ("single file < 0.4 s (issue 2)", single_m < 0.4, f"{single_m:.3f} s"),
     ]
     if st.get("semgrep"):

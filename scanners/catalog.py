@@ -11,8 +11,8 @@ from functools import lru_cache
 from pathlib import Path
 from typing import Any
 
-from auditor import yamlload
-from auditor.errors import TagauditError
+from scanners import yamlload
+from scanners.errors import TagauditError
 
 CATALOG_DIR = Path(__file__).parent / "catalog"
 SCHEMA_PATH = Path(__file__).parent / "catalog.schema.json"

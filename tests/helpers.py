@@ -2,12 +2,16 @@
 
 from __future__ import annotations
 
+import contextlib
+import io
 import textwrap
+from dataclasses import dataclass
 from pathlib import Path
 
-from auditor.engine import audit_file
+from auditor.cli import main
 from auditor.policy import Policy, load_policy
 from auditor.records import AuditedCall, Finding
+from auditor.scan.engine import audit_file
 from policies import DEFAULT_POLICY
 from scanners.catalog import load_catalog
 from scanners.python import scan_python
@@ -36,3 +40,22 @@ def ops(code: str) -> list[tuple[int, str]]:
 def tag(call: AuditedCall, key: str) -> tuple[str, str | None, str | None]:
     t = next(t for t in call.tags if t.key == key)
     return t.state, t.grade, t.value
+
+
+@dataclass(frozen=True)
+class CliResult:
+    exit_code: int
+    stdout: str
+    stderr: str
+
+    @property
+    def output(self) -> str:
+        return self.stdout + self.stderr
+
+
+def run_cli(args: list[str]) -> CliResult:
+    """`tagaudit ARGS` in this process, through the real entry point and its one error boundary."""
+    out, err = io.StringIO(), io.StringIO()
+    with contextlib.redirect_stdout(out), contextlib.redirect_stderr(err):
+        code = main(args)
+    return CliResult(code, out.getvalue(), err.getvalue())

@@ -6,8 +6,8 @@ from pathlib import Path
 
 import pytest
 
-from auditor.engine import audit_file
 from auditor.policy import load_policy
+from auditor.scan.engine import audit_file
 from scanners.catalog import compile_catalog, load_catalog, read_family_files, validate_families
 from scanners.python import scan_python
 from scanners.python.checks import CHECKS

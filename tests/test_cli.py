@@ -7,10 +7,11 @@ import os
 import subprocess
 import sys
 from pathlib import Path
+from typing import Any
 
 import pytest
 
-from tests.helpers import REPO
+from tests.helpers import REPO, CliResult, run_cli
 
 UNTAGGED = "from openai import OpenAI\nOpenAI().chat.completions.create(model='gpt-4o', messages=[])\n"
 TAGGED = ("from openai import OpenAI\nOpenAI().chat.completions.create(model='gpt-4o', messages=[], extra_headers={\n"
@@ -18,27 +19,32 @@ TAGGED = ("from openai import OpenAI\nOpenAI().chat.completions.create(model='gp
           "    'Helicone-Property-Use-Case': 'u', 'Helicone-Property-Environment': 'e'})\n")
 
 
-def run(*args: str, cwd: Path) -> subprocess.CompletedProcess[str]:
-    return subprocess.run([sys.executable, "-m", "auditor", *args], cwd=cwd, capture_output=True, text=True,
-                          env={**os.environ, "NO_COLOR": "1"}, timeout=120)
+def run(*args: str, cwd: Path) -> CliResult:
+    """`tagaudit ARGS` in CWD, in this process (main() is the entry point; one test below runs the real one)."""
+    here = os.getcwd()
+    os.chdir(cwd)
+    try:
+        return run_cli(list(args))
+    finally:
+        os.chdir(here)
 
 
-def scan_json(root: Path, *args: str) -> tuple[int, dict]:
+def scan_json(root: Path, *args: str) -> tuple[int, dict[str, Any]]:
     proc = run("scan", str(root), "--format", "json", *args, cwd=root)
-    return proc.returncode, json.loads(proc.stdout) if proc.stdout else {}
+    return proc.exit_code, json.loads(proc.stdout) if proc.stdout else {}
 
 
 def test_exit_codes_clean_findings_and_usage(tmp_path: Path) -> None:
     (tmp_path / "ok.py").write_text(TAGGED)
-    assert run("scan", ".", cwd=tmp_path).returncode == 0
+    assert run("scan", ".", cwd=tmp_path).exit_code == 0
     (tmp_path / "bad.py").write_text(UNTAGGED)
     proc = run("scan", ".", cwd=tmp_path)
-    assert proc.returncode == 1
+    assert proc.exit_code == 1
     assert "TAG001" in proc.stdout and "bad.py" in proc.stdout
-    assert run("scan", ".", "--exit-zero", cwd=tmp_path).returncode == 0
-    assert run("scan", "--no-such-flag", cwd=tmp_path).returncode == 2
+    assert run("scan", ".", "--exit-zero", cwd=tmp_path).exit_code == 0
+    assert run("scan", "--no-such-flag", cwd=tmp_path).exit_code == 2
     missing = run("scan", "does/not/exist", cwd=tmp_path)
-    assert missing.returncode == 2 and "does/not/exist: no such file or directory" in missing.stderr
+    assert missing.exit_code == 2 and "does/not/exist: no such file or directory" in missing.stderr
 
 
 def test_json_contract(tmp_path: Path) -> None:
@@ -157,14 +163,14 @@ def test_symlink_loops_are_reported(tmp_path: Path) -> None:
     assert loops == ["a.py", "b.py"]
     assert "symbolic links" in data["findings"][0]["message"].lower() or "cannot read" in data["findings"][0]["message"]
     proc = run("scan", "a.py", cwd=tmp_path)
-    assert proc.returncode == 2 and "symbolic link loop" in proc.stderr
+    assert proc.exit_code == 2 and "symbolic link loop" in proc.stderr
 
 
 def test_a_broken_policy_exits_2_with_every_problem(tmp_path: Path) -> None:
     (tmp_path / "a.py").write_text(UNTAGGED)
     (tmp_path / "tagaudit.yaml").write_text("version: 1\nmin_grade: LOUD\nkeys:\n  team: {aliases: 3}\n")
     proc = run("scan", ".", cwd=tmp_path)
-    assert proc.returncode == 2
+    assert proc.exit_code == 2
     assert "tagaudit.yaml:2: min_grade" in proc.stderr and "tagaudit.yaml:4: keys.team.aliases" in proc.stderr
     assert proc.stdout == ""
 
@@ -175,18 +181,18 @@ def test_policy_check_command(tmp_path: Path) -> None:
     bad = tmp_path / "bad.yaml"
     bad.write_text("version: 1\nkeys:\n  team: {min_grade: X}\n")
     proc = run("policy", "check", str(good), str(bad), cwd=tmp_path)
-    assert proc.returncode == 2
+    assert proc.exit_code == 2
     assert f"{good}: ok" in proc.stdout and f"{bad}:3: keys.team.min_grade" in proc.stderr
-    assert run("policy", "check", str(REPO / "policies" / "default.yaml"), cwd=tmp_path).returncode == 0
+    assert run("policy", "check", str(REPO / "policies" / "default.yaml"), cwd=tmp_path).exit_code == 0
 
 
 def test_explain_and_rules(tmp_path: Path) -> None:
     proc = run("explain", "TAG001", cwd=tmp_path)
-    assert proc.returncode == 0
+    assert proc.exit_code == 0
     for heading in ("## What it does", "## Why is this bad?", "## Example", "## Use instead"):
         assert heading in proc.stdout
-    assert run("explain", "missing-required-tag", cwd=tmp_path).returncode == 0
-    assert run("explain", "TAG999", cwd=tmp_path).returncode == 2
+    assert run("explain", "missing-required-tag", cwd=tmp_path).exit_code == 0
+    assert run("explain", "TAG999", cwd=tmp_path).exit_code == 2
     rules = json.loads(run("rules", "--format", "json", cwd=tmp_path).stdout)
     assert {r["id"] for r in rules} >= {"TAG001", "TAG002", "TAG003", "TAG004", "TAG101", "TAG105", "TAG901", "TAG902"}
 
@@ -199,3 +205,53 @@ def test_a_syntax_error_in_a_notebook_names_the_cell(tmp_path: Path) -> None:
     _, data = scan_json(tmp_path)
     (f,) = data["findings"]
     assert (f["rule"], f["cell"], f["line"]) == ("TAG901", 2, 2)
+
+
+def test_the_installed_command_and_python_m_return_main_s_exit_code(tmp_path: Path) -> None:
+    (tmp_path / "bad.py").write_text(UNTAGGED)
+    env = {**os.environ, "NO_COLOR": "1"}
+    script = Path(sys.executable).with_name("tagaudit")
+    for argv in ([str(script)], [sys.executable, "-m", "auditor"]):
+        proc = subprocess.run([*argv, "scan", "."], cwd=tmp_path, capture_output=True, text=True, env=env,
+                              timeout=120, check=False)
+        assert proc.returncode == 1 and "TAG001" in proc.stdout, argv
+        bad = subprocess.run([*argv, "scan", "nope"], cwd=tmp_path, capture_output=True, text=True, env=env,
+                             timeout=120, check=False)
+        assert bad.returncode == 2 and bad.stderr.startswith("tagaudit: error: "), argv
+        assert "nope: no such file or directory" in bad.stderr and "Traceback" not in bad.stderr
+
+
+def test_a_closed_pipe_is_an_error_not_a_pass(tmp_path: Path) -> None:
+    (tmp_path / "bad.py").write_text(UNTAGGED)
+    read_end, write_end = os.pipe()
+    os.close(read_end)  # the reader is gone before the first byte, like `tagaudit ... | head` after head exits
+    try:
+        proc = subprocess.run([sys.executable, "-m", "auditor", "rules", "--format", "markdown"], cwd=tmp_path,
+                              stdout=write_end, stderr=subprocess.PIPE, text=True, timeout=120, check=False)
+    finally:
+        os.close(write_end)
+    assert proc.returncode == 2
+    assert proc.stderr == ("tagaudit: error: cannot write to standard output (Broken pipe); the reader stopped "
+                           "early; write to a file with --output FORMAT=PATH instead\n")
+
+
+def test_an_unexpected_exception_is_an_internal_error_that_fails_the_gate(
+        tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    import auditor.gate.run
+
+    def boom(*_: object, **__: object) -> None:
+        raise RuntimeError("boom")
+
+    monkeypatch.setattr(auditor.gate.run, "run_gate", boom)
+    (tmp_path / "ok.py").write_text(TAGGED)
+    result = run("scan", ".", cwd=tmp_path)
+    assert result.exit_code == 2 and result.stdout == ""
+    assert result.stderr.startswith("tagaudit: internal error: RuntimeError: boom\n")
+
+
+def test_main_returns_the_exit_code_for_help_version_and_usage_errors() -> None:
+    assert run_cli(["--version"]).exit_code == 0
+    assert run_cli(["--help"]).exit_code == 0
+    assert run_cli(["scan", "--no-such-flag"]).exit_code == 2
+    result = run_cli(["explain", "TAG999"])
+    assert (result.exit_code, result.stderr) == (2, "tagaudit: error: unknown rule 'TAG999'; `tagaudit rules` lists them\n")

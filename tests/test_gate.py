@@ -26,7 +26,7 @@ def git(repo: Path, *args: str) -> str:
 
 def tagaudit(repo: Path, *args: str) -> subprocess.CompletedProcess[str]:
     return subprocess.run([sys.executable, "-m", "auditor", *args], cwd=repo, capture_output=True, text=True,
-                          env={**os.environ, "NO_COLOR": "1"}, timeout=180)
+                          env={**os.environ, "NO_COLOR": "1"}, timeout=180, check=False)
 
 
 def scan_json(repo: Path, *args: str) -> tuple[int, dict]:

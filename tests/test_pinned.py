@@ -18,8 +18,8 @@ from pathlib import Path
 
 import pytest
 
-from auditor.engine import run_scan
 from auditor.policy import Policy, load_policy
+from auditor.scan.engine import run_scan
 from tests.helpers import REPO, audit, ops
 
 KEYS = "keys:\n  team: {}\n  cost_center: {}\n  use_case: {}\n  environment: {}\n"

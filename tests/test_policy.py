@@ -6,9 +6,9 @@ from pathlib import Path
 
 import pytest
 
-from auditor.errors import PolicyError, TagauditError
 from auditor.policy import discover_policy, load_policy, read_policy_file, validate_policy_data
 from policies import DEFAULT_POLICY, POLICY_DIR
+from scanners.errors import PolicyError, TagauditError
 from tests.helpers import audit, calls_of
 
 UNTAGGED = """
@@ -137,7 +137,7 @@ def test_unverifiable_tags_follow_the_policy(tmp_path: Path, action: str, severi
 def test_allowed_values_and_patterns_are_enforced(tmp_path: Path) -> None:
     policy = _policy(tmp_path, "version: 1\nkeys:\n  team:\n    pattern: '^[a-z]+$'\n"
                                "  environment:\n    allowed: [production, staging]\n")
-    calls, findings = audit("""
+    _, findings = audit("""
         from openai import OpenAI
         OpenAI().chat.completions.create(model="m", messages=[], extra_headers={
             "Helicone-Property-Team": "Payments", "Helicone-Property-Environment": "prd"})

@@ -15,10 +15,10 @@ from decimal import Decimal
 from pathlib import Path
 from typing import Any
 
-from auditor.billing import classify
+from auditor.billing.allocate import classify
+from auditor.billing.ingest.sources import describe, expand_paths
 from auditor.billing.records import BillingData, Money
-from auditor.billing.sources import describe, expand_paths
-from auditor.errors import EXIT_CLEAN, EXIT_FINDINGS, EXIT_USAGE, TagauditError
+from scanners.errors import EXIT_CLEAN, EXIT_FINDINGS, EXIT_USAGE, TagauditError
 
 
 @dataclass(frozen=True, slots=True)
@@ -38,7 +38,7 @@ class CheckReport:
 
 
 def check_files(paths: list[Path], *, currency: str | None = None, max_listed: int = 1000) -> CheckReport:
-    from auditor.billing.load import connect, load_billing
+    from auditor.billing.ingest.load import connect, load_billing
 
     files = expand_paths(paths)
     con = connect()

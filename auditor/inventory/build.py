@@ -9,13 +9,13 @@ from decimal import Decimal
 from pathlib import Path
 from typing import Any
 
+from auditor.billing.ingest.sources import MAX_FILES, too_many, walk_billing
 from auditor.billing.records import Allocation, BillingData
-from auditor.billing.sources import MAX_FILES, too_many, walk_billing
-from auditor.errors import TagauditError
 from auditor.inventory.match import billed_provider, link_pool
 from auditor.inventory.records import CallRef, Integration, Inventory, PoolReport, Summary, TagGap
 from auditor.policy import Policy
 from auditor.records import AuditedCall, Report
+from scanners.errors import TagauditError
 
 BILLING_SUFFIXES = (".csv", ".csv.gz", ".parquet", ".json", ".jsonl", ".ndjson", ".json.gz")
 _WHERE_TAGS_GO = {
@@ -53,7 +53,7 @@ def expand_billing(paths: list[Path]) -> list[Path]:
 
 def prepare_billing(paths: list[Path], workdir: Path, account: str | None = None) -> tuple[list[Path], list[str]]:
     """FOCUS files as given; provider-native exports converted to FOCUS 1.2 Parquet in `workdir`."""
-    from auditor.billing.convert import FAMILY, convert_files, sniff
+    from auditor.billing.convert import CONVERTERS, convert_files, sniff
 
     focus: list[Path] = []
     native: dict[str, list[Path]] = defaultdict(list)
@@ -65,7 +65,7 @@ def prepare_billing(paths: list[Path], workdir: Path, account: str | None = None
             raise TagauditError("not a FOCUS file or a known provider export", where=str(path),
                                 hint="convert it with `tagaudit billing convert --from KIND`")
         else:
-            native[FAMILY[kind]].append(path)
+            native[CONVERTERS[kind]].append(path)
     notes = []
     for family, inputs in sorted(native.items()):
         target = workdir / f"{family}.parquet"

@@ -11,8 +11,8 @@ from pathlib import Path
 from typing import Any
 
 from auditor import __version__
-from auditor.errors import TagauditError
 from auditor.inventory.records import Inventory
+from scanners.errors import TagauditError
 
 SCHEMA_VERSION = 1
 COVERAGE_TARGET = Decimal("0.90")

@@ -1,51 +1,15 @@
-"""Reporters: one function per output format, each taking a Report; FORMATS maps format names to them."""
+"""Reporters: one module per output format (the registry is report.registry); helpers they share."""
 
 from __future__ import annotations
 
-import importlib
-import io
-from collections.abc import Callable, Iterable
-from typing import Any
+from collections.abc import Iterable
 
 from auditor.records import Finding, Report, Suppression
-
-Renderer = Callable[..., str]
 
 # Suppression kinds written by the engine ("inSource") or by the baseline ("baseline"); anything that is not a
 # comment in the source is an external suppression in SARIF terms.
 _IN_SOURCE = frozenset({"inSource", "inline", "comment"})
 BASELINE_STATES = frozenset({"new", "unchanged", "updated", "absent"})
-
-
-def _lazy(module: str, function: str) -> Renderer:
-    """Import a reporter on first use, so `tagaudit` starts fast when it writes one format (pre-commit)."""
-
-    def render(report: Report, **options: Any) -> str:
-        fn: Renderer = getattr(importlib.import_module(f"auditor.report.{module}"), function)
-        return fn(report, **options)
-
-    render.__name__ = function
-    return render
-
-
-def render_console_text(report: Report, **options: Any) -> str:
-    """The console report as plain text (no colour), for `--output console=PATH`."""
-    from auditor.report.console import render_console
-
-    buf = io.StringIO()
-    render_console(report, buf, color=False, **options)
-    return buf.getvalue()
-
-
-FORMATS: dict[str, Renderer] = {
-    "console": render_console_text,
-    "json": _lazy("jsonout", "render_json"),
-    "sarif": _lazy("sarif", "render_sarif"),
-    "gitlab": _lazy("gitlab", "render_gitlab"),
-    "junit": _lazy("junit", "render_junit"),
-    "github": _lazy("github", "render_github"),
-    "markdown": _lazy("markdown", "render_markdown"),
-}
 
 
 # -- helpers shared by the CI reporters ------------------------------------------------------------

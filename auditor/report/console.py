@@ -9,10 +9,10 @@ from rich.console import Console
 from rich.markup import escape as _escape
 from rich.table import Table
 
-from auditor.errors import clip
 from auditor.records import AuditedCall, Finding, Report
 from auditor.report.escape import plain
 from auditor.report.summary import summarize
+from scanners.errors import clip
 
 _STYLE = {"error": "bold red", "warning": "yellow", "info": "cyan"}
 _STATUS_STYLE = {"tagged": "green", "untagged": "red", "unverifiable": "yellow", "exempt": "dim"}

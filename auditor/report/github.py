@@ -4,10 +4,10 @@ from __future__ import annotations
 
 from collections.abc import Collection
 
-from auditor.errors import clip
 from auditor.records import Finding, Report
 from auditor.report import cell_prefix, file_region, ordered
 from auditor.report.escape import plain
+from scanners.errors import clip
 
 # GitHub keeps 10 error, 10 warning and 10 notice annotations per step and 50 per job; the rest are
 # dropped without a word (actions/toolkit docs/problem-matchers.md), so we choose which ones survive.

@@ -8,11 +8,11 @@ import io
 import tokenize
 from dataclasses import replace
 
-from auditor.records import Comment, FileScan, ScanError
 from scanners.catalog import Catalog
 from scanners.python.calls import find_call_sites
 from scanners.python.comments import extract_comments
 from scanners.python.notebook import NotebookError, read_notebook
+from scanners.records import Comment, FileScan, ScanError
 
 
 def decode_source(data: bytes) -> str:

@@ -7,13 +7,13 @@ from collections import Counter
 from collections.abc import Callable
 from dataclasses import replace
 
-from auditor.records import CallSite, Comment, Evidence
 from scanners.catalog import CallSpec, Catalog, TypeSpec
 from scanners.python.checks import run_checks
 from scanners.python.comments import is_directive, parse_annotation
 from scanners.python.index import ArgRef, CallRef, ModuleIndex, Scope, index_module, relevant_lines
 from scanners.python.resolve import BOUND_REASON, Resolver
 from scanners.python.values import Kwargs, ModuleRef, Obj, Value
+from scanners.records import CallSite, Comment, Evidence
 
 Locate = Callable[[int], tuple[int | None, int]]
 LAZY_MIN_LINES = 150  # below this, indexing every body costs less than deciding which to skip

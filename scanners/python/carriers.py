@@ -6,9 +6,9 @@ import json
 import re
 from urllib.parse import urlsplit
 
-from auditor.records import Evidence
 from scanners.catalog import CarrierSpec, Catalog
 from scanners.python.values import DictV, Dyn, Env, FStr, JsonV, Kwargs, ListV, Lit, Value, describe
+from scanners.records import Evidence
 
 INFERENCE_PROFILE_ARN = re.compile(r"^arn:aws[-a-z]*:bedrock:[a-z0-9-]+:\d{12}:application-inference-profile/.+")
 _SCOPE_GRADE = {"inference_profile": "BILL"}

@@ -7,8 +7,8 @@ import re
 import unicodedata
 from collections.abc import Callable
 
-from auditor.records import Issue
 from scanners.python.values import DictV, JsonV, Kwargs, Lit, Obj, Value
+from scanners.records import Issue
 
 Check = Callable[[Kwargs, Obj | None], list[Issue]]
 _BEDROCK_META_CHARS = re.compile(r"^[a-zA-Z0-9\s:_@$#=/+,.-]*$")

@@ -6,7 +6,7 @@ import io
 import re
 import tokenize
 
-from auditor.records import Comment
+from scanners.records import Comment
 
 MARKER = "tagaudit:"
 _PAIR = re.compile(r"""([A-Za-z_][\w.-]*)\s*=\s*("([^"]*)"|'([^']*)'|[^\s"']+)""")

@@ -5,7 +5,6 @@ from __future__ import annotations
 import ast
 from collections.abc import Callable
 
-from auditor.records import Evidence, Issue
 from scanners.catalog import CarrierSpec, Catalog, CtorSpec, Select, TypeSpec
 from scanners.python.carriers import carrier_evidence, endpoint_host, literal_text
 from scanners.python.checks import run_checks
@@ -28,6 +27,7 @@ from scanners.python.values import (
     Value,
     describe,
 )
+from scanners.records import Evidence, Issue
 
 _BUILTINS = frozenset({"dict", "list", "tuple", "str", "int", "bool", "partial", "__import__"})
 _IMPORTERS = frozenset({"importlib.import_module", "builtins.__import__", "__import__"})

@@ -5,7 +5,7 @@ from __future__ import annotations
 import ast
 from dataclasses import dataclass, field
 
-from auditor.records import Evidence, Issue
+from scanners.records import Evidence, Issue
 
 
 @dataclass(frozen=True, slots=True)

@@ -12,9 +12,8 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from typer.testing import CliRunner
 
-from auditor.cli import app
+from tests.helpers import run_cli
 from tests.owners.git_repo import git, init
 
 CALL = "OpenAI().chat.completions.create(model='gpt-4o', messages=[])\n"
@@ -76,7 +75,7 @@ def test_a_directory_that_cannot_be_listed_is_a_note_and_the_rest_is_scanned(
     monkeypatch.setattr(os, "scandir", lambda path=".": guarded(path, real_scandir))
     monkeypatch.setattr(os, "stat", lambda path, *a, **k: guarded(path, real_stat, *a, **k))
     monkeypatch.chdir(tmp_path)
-    result = CliRunner().invoke(app, ["scan", ".", "--format", "json", "--no-cache"])
+    result = run_cli(["scan", ".", "--format", "json", "--no-cache"])
     assert result.exit_code == 1, result.output
     data = json.loads(result.stdout)
     assert sites(data) == [("ok.py", 2, "chat.completions.create")]

@@ -8,28 +8,25 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from typer.testing import CliRunner
 
 from auditor.billing import load_billing, pool_spend
-from auditor.billing.load import connect
+from auditor.billing.ingest.load import connect
 from auditor.billing.records import BillingData
-from auditor.cli import app
 from tests.billing.billing_helpers import focus_row, policy_from, write_csv
-
-runner = CliRunner()
+from tests.helpers import run_cli
 
 
 def cli(*args: str | Path) -> tuple[int, str]:
-    """The real CLI in process; an uncaught exception (the "internal error" path) fails the test."""
-    result = runner.invoke(app, [str(a) for a in args])
-    assert result.exception is None or isinstance(result.exception, SystemExit), result.exception
+    """The real CLI in process, through its one error boundary; an internal error fails the test."""
+    result = run_cli([str(a) for a in args])
+    assert "internal error" not in result.stderr, result.stderr
     return result.exit_code, result.output
 
 
 def cli_json(*args: str | Path) -> tuple[int, Any]:
     """Like `cli`, parsing standard output as JSON (notes go to standard error)."""
-    result = runner.invoke(app, [str(a) for a in args])
-    assert result.exception is None or isinstance(result.exception, SystemExit), result.exception
+    result = run_cli([str(a) for a in args])
+    assert "internal error" not in result.stderr, result.stderr
     return result.exit_code, json.loads(result.stdout)
 
 

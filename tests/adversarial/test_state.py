@@ -81,7 +81,7 @@ def reseal(entry: Path, body: bytes, config: Path) -> None:
     if not entry.read_bytes().startswith(MAGIC):
         entry.write_bytes(body)
         return
-    from auditor.cache import entry_context, seal
+    from auditor.scan.cache import entry_context, seal
 
     key, kind, _ = entry.name.split(".")
     sealed = seal(entry_context(key, kind), body, secret=(config / "tagaudit" / "cache.key").read_bytes())

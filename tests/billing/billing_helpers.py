@@ -6,7 +6,7 @@ import csv
 from pathlib import Path
 from typing import Any
 
-from auditor.billing import focus
+from auditor.billing.ingest import focus
 from auditor.policy import Policy, compile_policy
 
 

@@ -7,18 +7,15 @@ from pathlib import Path
 
 import pytest
 from billing_helpers import focus_row, policy_from, write_csv
-from typer.testing import CliRunner
 
 from auditor.billing import load_billing, pool_spend
-from auditor.billing.load import connect
-from auditor.cli import app
-from auditor.errors import TagauditError
-
-runner = CliRunner()
+from auditor.billing.ingest.load import connect
+from scanners.errors import TagauditError
+from tests.helpers import run_cli
 
 
 def check(*paths: Path, extra: tuple[str, ...] = ()) -> tuple[int, str]:
-    result = runner.invoke(app, ["billing", "check", *map(str, paths), *extra])
+    result = run_cli(["billing", "check", *map(str, paths), *extra])
     return result.exit_code, result.output
 
 

@@ -9,7 +9,8 @@ import pytest
 import yaml
 from billing_helpers import focus_row, write_csv
 
-from auditor.billing import classify, load_billing
+from auditor.billing import load_billing
+from auditor.billing.allocate import classify
 
 AWS = {"ProviderName": "AWS", "PublisherName": "Amazon Web Services", "ServiceCategory": "AI and Machine Learning",
        "x_Model": ""}

@@ -9,17 +9,13 @@ from decimal import ROUND_HALF_UP, Decimal
 from pathlib import Path
 
 import pytest
-from typer.testing import CliRunner
 
 from auditor.billing import load_billing
 from auditor.billing.convert import convert_files, sniff
-from auditor.billing.load import connect
-from auditor.cli import app
+from auditor.billing.ingest.load import connect
+from tests.helpers import run_cli
 
 NATIVE = Path(__file__).parent / "fixtures" / "native"
-runner = CliRunner()
-
-
 def _json(path: Path) -> object:
     return json.loads(path.read_text(), parse_float=Decimal)
 
@@ -70,9 +66,9 @@ def test_round_trip_passes_check_and_keeps_the_native_total_exactly(
         tmp_path: Path, kind: str, files: list[str], native_total: Callable[[list[Path]], Decimal], suffix: str) -> None:
     inputs = [NATIVE / f for f in files]
     out = tmp_path / f"focus{suffix}"
-    result = runner.invoke(app, ["billing", "convert", *map(str, inputs), "--from", kind, "--output", str(out)])
+    result = run_cli(["billing", "convert", *map(str, inputs), "--from", kind, "--output", str(out)])
     assert result.exit_code == 0, result.output
-    checked = runner.invoke(app, ["billing", "check", str(out)])
+    checked = run_cli(["billing", "check", str(out)])
     assert checked.exit_code == 0, checked.output
     data = load_billing([out])
     assert data.rejected_rows == 0 and not data.notes
@@ -185,7 +181,7 @@ def test_azure_tags_get_braces_and_periods_become_exclusive(tmp_path: Path) -> N
                ConsumedQuantity, PricingUnit, ResourceName, ChargeCategory, ChargeClass
         FROM OUT ORDER BY ChargePeriodStart, BilledCost DESC""")
     assert json.loads(got[0][0]) == {"team": "payments", "env": "prod"}
-    assert got[0][1:7] == ("2026-11-01", "2026-10-06", "Azure OpenAI", Decimal("1234500"), "1000 Tokens",
+    assert got[0][1:7] == ("2026-11-01", "2026-10-06", "Azure OpenAI", Decimal(1234500), "1000 Tokens",
                            "acme-payments")
     assert got[2][0] is None
     assert [r[3] for r in got] == ["Azure OpenAI", "Cognitive Services", "Azure OpenAI", "Azure OpenAI"]
@@ -237,7 +233,7 @@ def test_shared_native_samples_round_trip(tmp_path: Path, samples: Path, name: s
         values = [Decimal(r[column]) for r in csv.DictReader(fh)]
     rounded = sum(1 for v in values if v != v.quantize(Decimal("1e-10")))
     out = tmp_path / "out.csv"
-    result = runner.invoke(app, ["billing", "convert", str(src), "--output", str(out)])
+    result = run_cli(["billing", "convert", str(src), "--output", str(out)])
     assert result.exit_code == 0
     assert (f"{rounded} cost values have more than 10 decimal places" in result.output) == bool(rounded)
     data = load_billing([out])
@@ -248,5 +244,5 @@ def test_shared_native_samples_round_trip(tmp_path: Path, samples: Path, name: s
 def test_a_focus_file_is_not_converted_again(tmp_path: Path) -> None:
     focus_file = tmp_path / "f.csv"
     focus_file.write_text("BilledCost,BillingCurrency\n1,USD\n")
-    result = runner.invoke(app, ["billing", "convert", str(focus_file), "-o", str(tmp_path / "x.parquet")])
+    result = run_cli(["billing", "convert", str(focus_file), "-o", str(tmp_path / "x.parquet")])
     assert result.exit_code == 2 and "already FOCUS" in result.output

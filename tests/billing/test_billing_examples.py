@@ -1,4 +1,4 @@
-"""The committed demo exports are what auditor.billing.demo generates, and synthetic data is clean FOCUS."""
+"""The committed demo exports are what examples/billing_demo generates, and synthetic data is clean FOCUS."""
 
 from __future__ import annotations
 
@@ -6,23 +6,23 @@ import json
 from decimal import Decimal
 from pathlib import Path
 
-from typer.testing import CliRunner
-
-from auditor.billing import demo, load_billing, synth
-from auditor.billing.load import connect
-from auditor.cli import app
+from auditor.billing import load_billing
+from auditor.billing.ingest.load import connect
+from bench import billing_synth as synth
+from examples.billing_demo import demo
+from tests.helpers import run_cli
 
 EXAMPLES = Path(__file__).parents[2] / "examples" / "billing"
 
 
 def test_the_committed_demo_exports_match_the_generator(tmp_path: Path) -> None:
-    """Regenerate with: python -m auditor.billing.demo examples/billing"""
+    """Regenerate with: python -m examples.billing_demo.demo examples/billing"""
     for path in demo.write_all(tmp_path):
         assert path.read_bytes() == (EXAMPLES / path.name).read_bytes(), path.name
 
 
 def test_the_demo_focus_file_checks_clean_and_reports_json() -> None:
-    result = CliRunner().invoke(app, ["billing", "check", str(EXAMPLES / "gcp-focus-1.2.csv"), "--format", "json"])
+    result = run_cli(["billing", "check", str(EXAMPLES / "gcp-focus-1.2.csv"), "--format", "json"])
     report = json.loads(result.output)
     assert result.exit_code == 0 and report["rejected_rows"] == 0 and report["notes"] == []
     assert report["ai_spend"] == [{"currency": "USD", "amount": "1265.9000000000", "rows": 63}]

@@ -20,7 +20,7 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from auditor.billing import load_billing, pool_spend
-from auditor.billing.load import connect
+from auditor.billing.ingest.load import connect
 
 POLICY = policy_from({
     "scope_map": [

@@ -12,7 +12,7 @@ import pytest
 from billing_helpers import focus_row, write_csv
 
 from auditor.billing import load_billing
-from auditor.billing.load import connect
+from auditor.billing.ingest.load import connect
 
 
 def _python_total(path: Path) -> tuple[int, Decimal]:

@@ -11,7 +11,7 @@ from billing_helpers import focus_row, policy_from, write_csv
 from auditor.billing import load_billing, load_invoices, reconcile
 from auditor.billing.convert import convert_files
 from auditor.billing.records import BillingData, Invoice, Reconciliation
-from auditor.errors import TagauditError
+from scanners.errors import TagauditError
 
 EXAMPLES = Path(__file__).parents[2] / "examples" / "billing"
 
@@ -38,8 +38,8 @@ def test_the_demo_invoices_all_reconcile_within_tolerance(demo: Reconciliation) 
 
 
 def test_an_invoice_off_by_more_than_the_tolerance_is_flagged(demo_data: BillingData) -> None:
-    off = Invoice(Decimal("6100"), "USD", period="2026-10", provider="openai")
-    nothing = Invoice(Decimal("10"), "USD", invoice_id="INV-404")
+    off = Invoice(Decimal(6100), "USD", period="2026-10", provider="openai")
+    nothing = Invoice(Decimal(10), "USD", invoice_id="INV-404")
     result = reconcile(demo_data, [off, nothing], policy_from({}))
     assert [c.flagged for c in result.invoices] == [True, True]
     assert result.invoices[1].billed == 0 and result.invoices[1].variance == -1
@@ -47,7 +47,7 @@ def test_an_invoice_off_by_more_than_the_tolerance_is_flagged(demo_data: Billing
 
 
 def test_a_looser_policy_tolerance_accepts_the_same_gap(demo_data: BillingData) -> None:
-    off = Invoice(Decimal("5900"), "USD", period="2026-10", provider="OpenAI")
+    off = Invoice(Decimal(5900), "USD", period="2026-10", provider="OpenAI")
     assert reconcile(demo_data, [off], policy_from({})).invoices[0].flagged
     assert not reconcile(demo_data, [off], policy_from({"tolerance": 0.1})).invoices[0].flagged
 

@@ -6,7 +6,7 @@ import subprocess
 from collections.abc import Sequence
 from pathlib import Path
 
-from auditor.blame import run_git
+from auditor.owners.blame import run_git
 
 ALICE = ("Alice Example", "alice@example.com")
 BOB = ("Bob Example", "12345+bobby@users.noreply.github.com")

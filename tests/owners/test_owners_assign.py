@@ -8,8 +8,8 @@ from pathlib import Path
 import pytest
 from git_repo import ALICE, BOB, CountingRunner, commit, init
 
-from auditor.codeowners import CodeOwnersError
-from auditor.owners import OWNER_SOURCE, assign_owners, repo_root_of
+from auditor.owners.assign import OWNER_SOURCE, assign_owners, repo_root_of
+from auditor.owners.codeowners import CodeOwnersError
 from auditor.records import Finding, Report
 
 

@@ -8,7 +8,7 @@ from pathlib import Path
 import pytest
 from git_repo import ALICE, BOB, CountingRunner, commit, init
 
-from auditor.blame import UNCOMMITTED, BlameCache, blame_lines, blob_sha, last_author
+from auditor.owners.blame import UNCOMMITTED, BlameCache, blame_lines, blob_sha, last_author
 
 
 @pytest.fixture

@@ -6,8 +6,8 @@ from pathlib import Path
 
 import pytest
 
-from auditor.codeowners import CodeOwnersError, load_codeowners, parse_codeowners, pattern_regex
-from auditor.errors import EXIT_USAGE
+from auditor.owners.codeowners import CodeOwnersError, load_codeowners, parse_codeowners, pattern_regex
+from scanners.errors import EXIT_USAGE
 
 
 @pytest.mark.parametrize(

@@ -11,8 +11,9 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from auditor.evaluate import call_fingerprint, fingerprint
-from auditor.records import AuditedCall, CallSite, FileError, Finding, Report, Suppression, TagStatus
+from auditor.records import AuditedCall, FileError, Finding, Report, Suppression, TagStatus
+from auditor.scan.evaluate import call_fingerprint, fingerprint
+from scanners.records import CallSite
 
 GOLDEN = Path(__file__).parent / "golden"
 # Published schemas, vendored so the tests pass on a bare clone (provenance in tests/data/README.md).

@@ -5,15 +5,15 @@ from __future__ import annotations
 import re
 
 from auditor.records import Report
-from auditor.report import FORMATS
+from auditor.report.registry import REPORTERS, RenderOptions
 from auditor.report.rulesdoc import DOCS_URL, render_rules_markdown, rule_url
 from auditor.rules import RULES
 
 
 def test_every_format_renders_text(report: Report) -> None:
-    assert set(FORMATS) == {"console", "json", "sarif", "gitlab", "junit", "github", "markdown"}
-    for name, render in FORMATS.items():
-        text = render(report)
+    assert set(REPORTERS) == {"console", "json", "sarif", "gitlab", "junit", "github", "markdown"}
+    for name, render in REPORTERS.items():
+        text = render(report, RenderOptions())
         assert isinstance(text, str) and text.endswith("\n"), name
 
 

@@ -8,7 +8,7 @@ from pathlib import Path
 import pytest
 
 from auditor.records import Report
-from auditor.report import FORMATS
+from auditor.report.registry import REPORTERS, RenderOptions
 
 Golden = Callable[[str, str], None]
 
@@ -38,6 +38,6 @@ def test_format_matches_golden_file(
     report: Report, source_root: Path, golden: Golden, fmt: str, name: str, options: dict[str, object] | str
 ) -> None:
     kwargs = {"source_root": source_root} if options == "source" else dict(options)  # type: ignore[arg-type]
-    text = FORMATS[fmt](report, **kwargs)
+    text = REPORTERS[fmt](report, RenderOptions(**kwargs))
     assert report.root not in text and str(source_root) not in text, "no absolute paths in CI output"
     golden(name, text)

@@ -17,14 +17,24 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from auditor.billing import focus
+from auditor.billing.ingest import focus
+from auditor.billing.ingest.sources import file_format, read_header, sniff_columns, sniff_text
 from auditor.billing.records import Money
-from auditor.billing.sources import file_format, read_header, sniff_text
-from auditor.errors import TagauditError
+from scanners.errors import TagauditError
 
-KINDS = ("openai-costs", "openai-usage", "anthropic-cost", "anthropic-usage", "aws-cur", "azure", "gcp")
-FAMILY = {"openai-costs": "openai", "openai-usage": "openai", "anthropic-cost": "anthropic",
-          "anthropic-usage": "anthropic", "aws-cur": "aws_cur", "azure": "azure", "gcp": "gcp"}
+# Source kind -> the module of this package that converts it. Each such module has
+# `convert(con, paths, table, *, account=...) -> common.Converted` and `EXTRA` (its x_ columns); kinds that share a
+# module (a vendor's costs and usage) convert together. A new billing source is one module and one entry here.
+CONVERTERS: dict[str, str] = {
+    "openai-costs": "openai",
+    "openai-usage": "openai",
+    "anthropic-cost": "anthropic",
+    "anthropic-usage": "anthropic",
+    "aws-cur": "aws_cur",
+    "azure": "azure",
+    "gcp": "gcp",
+}
+KINDS = tuple(CONVERTERS)
 
 
 @dataclass(frozen=True, slots=True)
@@ -34,19 +44,6 @@ class ConvertResult:
     native_total: tuple[Money, ...]
     focus_total: tuple[Money, ...]
     notes: tuple[str, ...]
-
-
-def sniff_columns(columns: set[str]) -> str | None:
-    lower = {c.lower() for c in columns}
-    if "billedcost" in lower:
-        return "focus"
-    if lower & {"line_item_usage_type", "lineitem/usagetype", "line_item_unblended_cost", "lineitem/unblendedcost"}:
-        return "aws-cur"
-    if lower & {"costinbillingcurrency", "metercategory"}:
-        return "azure"
-    if {"billing_account_id", "cost"} <= lower or "service.description" in lower:
-        return "gcp"
-    return None
 
 
 def sniff(path: Path) -> str | None:
@@ -96,7 +93,7 @@ def _groups(inputs: list[Path], kind: str) -> dict[str, list[Path]]:
         if found is None:
             raise TagauditError("cannot tell which export this is", where=str(path),
                                 hint=f"pass --from with one of {', '.join(KINDS)}")
-        groups.setdefault(FAMILY[found], []).append(path)
+        groups.setdefault(CONVERTERS[found], []).append(path)
     return groups
 
 
@@ -115,7 +112,7 @@ def convert_files(inputs: list[Path], kind: str, output: Path, *, account: str |
     import importlib
 
     from auditor.billing.convert.common import table_totals
-    from auditor.billing.load import connect
+    from auditor.billing.ingest.load import connect
 
     if kind != "auto" and kind not in KINDS:
         raise TagauditError(f"unknown source {kind!r}", hint=f"use one of auto, {', '.join(KINDS)}")

@@ -17,7 +17,7 @@ from typing import Any
 
 from auditor.billing.convert import common
 from auditor.billing.convert.common import Converted, Row
-from auditor.errors import TagauditError
+from scanners.errors import TagauditError
 
 EXTRA = ("x_Model", "x_WorkspaceId", "x_ApiKeyId", "x_TokenType", "x_ServiceTier", "x_CostType",
          "x_ContextWindow", "x_InferenceGeo")

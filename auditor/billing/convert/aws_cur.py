@@ -17,8 +17,8 @@ from typing import Any
 from auditor.billing.convert import common
 from auditor.billing.convert.common import Converted
 from auditor.billing.convert.tabular import Table, case_map, open_table, snake
-from auditor.billing.focus import quote_ident as qi
-from auditor.billing.focus import quote_str as qs
+from auditor.billing.ingest.focus import quote_ident as qi
+from auditor.billing.ingest.focus import quote_str as qs
 
 EXTRA = ("x_UsageType", "x_Operation", "x_ServiceCode", "x_IamPrincipal", "x_InferenceProfileArn")
 _USAGE = ("Usage", "DiscountedUsage", "SavingsPlanCoveredUsage")

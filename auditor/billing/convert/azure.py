@@ -15,8 +15,8 @@ from typing import Any
 from auditor.billing.convert import common
 from auditor.billing.convert.common import Converted
 from auditor.billing.convert.tabular import Table, case_map, open_table
-from auditor.billing.focus import DECIMAL_SQL
-from auditor.errors import TagauditError
+from auditor.billing.ingest.focus import DECIMAL_SQL
+from scanners.errors import TagauditError
 
 EXTRA = ("x_SkuMeterCategory", "x_SkuMeterSubcategory", "x_CostCenter")
 CHARGE_CATEGORY = {"usage": "Usage", "purchase": "Purchase", "tax": "Tax", "refund": "Credit",

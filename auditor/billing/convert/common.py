@@ -18,11 +18,11 @@ from decimal import Decimal
 from pathlib import Path
 from typing import Any
 
-from auditor.billing import focus
-from auditor.billing.focus import quote_ident as qi
-from auditor.billing.focus import quote_str as qs
+from auditor.billing.ingest import focus
+from auditor.billing.ingest.focus import quote_ident as qi
+from auditor.billing.ingest.focus import quote_str as qs
 from auditor.billing.records import Money
-from auditor.errors import TagauditError
+from scanners.errors import TagauditError
 
 Row = dict[str, Any]
 AI_SERVICE = {"ServiceCategory": "AI and Machine Learning", "ServiceSubcategory": "Generative AI"}
@@ -184,7 +184,7 @@ def rows_to_table(con: Any, rows: Iterable[Row], name: str, extra: tuple[str, ..
                     raise ValueError(f"converter produced non-FOCUS columns {sorted(unknown)}")
                 writer.writerow([_text(row.get(c)) for c in columns])
                 count += 1
-        from auditor.billing.sources import csv_options
+        from auditor.billing.ingest.sources import csv_options
 
         typed = []
         for c in columns:

@@ -21,7 +21,7 @@ from zoneinfo import ZoneInfo
 
 from auditor.billing.convert import common
 from auditor.billing.convert.common import Converted, Row
-from auditor.errors import TagauditError
+from scanners.errors import TagauditError
 
 EXTRA = ("x_SkuDescription", "x_InvoiceMonth", "x_CreditType")
 PACIFIC = ZoneInfo("America/Los_Angeles")

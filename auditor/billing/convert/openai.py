@@ -16,7 +16,7 @@ from typing import Any
 
 from auditor.billing.convert import common
 from auditor.billing.convert.common import Converted, Row
-from auditor.errors import TagauditError
+from scanners.errors import TagauditError
 
 EXTRA = ("x_Model", "x_ProjectId", "x_ApiKeyId", "x_TokenType", "x_Batch", "x_ServiceTier")
 _BASE: Row = {"ProviderName": "OpenAI", "PublisherName": "OpenAI", "InvoiceIssuerName": "OpenAI",

@@ -7,11 +7,11 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from auditor.billing import focus
-from auditor.billing.focus import quote_ident as qi
-from auditor.billing.focus import quote_str as qs
-from auditor.billing.sources import csv_options, file_format, read_header
-from auditor.errors import TagauditError
+from auditor.billing.ingest import focus
+from auditor.billing.ingest.focus import quote_ident as qi
+from auditor.billing.ingest.focus import quote_str as qs
+from auditor.billing.ingest.sources import csv_options, file_format, read_header
+from scanners.errors import TagauditError
 
 
 def snake(name: str) -> str:

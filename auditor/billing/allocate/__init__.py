@@ -1,0 +1,1 @@
+"""Allocation: recognise AI spend, resolve tags (FOCUS tags, scope map), pool untagged spend, reconcile."""

@@ -1,0 +1,114 @@
+"""Resolve each AI row's allocation tags in DuckDB: FOCUS Tags (policy aliases) plus the policy scope map.
+
+Resolution runs once per distinct combination of the columns that can carry tags, never per row.
+Per key, a FOCUS tag wins over the scope map (it is what the provider billed); among several tag keys
+aliasing one policy key the exact key name wins; among scope entries the first in the policy wins.
+
+Scope kinds and the billing columns they match (ids may use `*`/`?` globs, case-insensitive):
+  openai_project       x_ProjectId, else SubAccountId                 (OpenAI rows)
+  openai_organization  BillingAccountId                               (OpenAI rows)
+  anthropic_workspace  x_WorkspaceId, else SubAccountId; "default" matches the default workspace
+  api_key              x_ApiKeyId                                     (any provider)
+  inference_profile    ResourceId (the application-inference-profile ARN)   (Bedrock rows)
+  bedrock_project      ResourceId                                     (Bedrock rows)
+  azure_endpoint       ResourceName or the last ResourceId segment = the endpoint's first host label
+  azure_deployment     ResourceId ending in /deployments/<id>         (Azure OpenAI rows)
+  gcp_project          SubAccountId                                   (Vertex AI rows)
+  endpoint             never: a gateway URL has no billing column
+Entries given by `env` count only when the policy's assume_env names the value.
+"""
+
+from __future__ import annotations
+
+import re
+from typing import Any
+
+from auditor.billing.ingest.focus import quote_str as qs
+from auditor.policy import Policy
+
+DIM_COLUMNS = ("x_Provider", "Tags", "SubAccountId", "ResourceId", "ResourceName", "x_ProjectId",
+               "x_WorkspaceId", "x_ApiKeyId", "BillingAccountId")
+NORMALIZE = "regexp_replace(lower(trim({})), '[\\s_-]+', '_', 'g')"
+
+_LIKE = "LIKE s.pattern ESCAPE '\\'"
+_MATCH = {
+    "openai_project": f"d.x_Provider = 'openai' AND lower(coalesce(d.x_ProjectId, d.SubAccountId)) {_LIKE}",
+    "openai_organization": f"d.x_Provider = 'openai' AND lower(d.BillingAccountId) {_LIKE}",
+    "anthropic_workspace": f"d.x_Provider = 'anthropic' "
+                           f"AND lower(coalesce(d.x_WorkspaceId, d.SubAccountId, 'default')) {_LIKE}",
+    "api_key": f"lower(d.x_ApiKeyId) {_LIKE}",
+    "inference_profile": f"d.x_Provider = 'aws_bedrock' AND lower(d.ResourceId) {_LIKE}",
+    "bedrock_project": f"d.x_Provider = 'aws_bedrock' AND lower(d.ResourceId) {_LIKE}",
+    "azure_endpoint": f"d.x_Provider = 'azure_openai' AND (lower(d.ResourceName) {_LIKE} "
+                      f"OR lower(regexp_extract(d.ResourceId, '[^/]+$')) {_LIKE} OR lower(d.ResourceId) {_LIKE})",
+    "azure_deployment": "d.x_Provider = 'azure_openai' "
+                        "AND lower(d.ResourceId) LIKE ('%/deployments/' || s.pattern) ESCAPE '\\'",
+    "gcp_project": f"d.x_Provider = 'google_vertex' AND lower(d.SubAccountId) {_LIKE}",
+}
+
+
+def glob_to_like(glob: str) -> str:
+    """`*`/`?` glob -> SQL LIKE pattern (lower-case, with `\\` as the escape)."""
+    out = []
+    for ch in glob.lower():
+        if ch in "\\%_":
+            out.append("\\" + ch)
+        elif ch == "*":
+            out.append("%")
+        elif ch == "?":
+            out.append("_")
+        else:
+            out.append(ch)
+    return "".join(out)
+
+
+def scope_pattern(kind: str, ident: str) -> str:
+    """The LIKE pattern for a scope id; Azure endpoints match on the account name (first host label)."""
+    if kind == "azure_endpoint" and re.search(r"\.(openai|cognitiveservices|services\.ai)\.azure\.com", ident):
+        host = re.sub(r"^[a-z]+://", "", ident.strip().lower()).split("/")[0]
+        return glob_to_like(host.split(".")[0])
+    return glob_to_like(ident.strip().rstrip("/"))
+
+
+def scope_rows(policy: Policy) -> list[tuple[int, str, str, str, str]]:
+    """(entry index, kind, LIKE pattern, policy key, value) for every usable scope-map tag."""
+    rows = []
+    for idx, entry in enumerate(policy.scope_map):
+        ident = entry.id if entry.id is not None else policy.assume_env.get(entry.env or "")
+        if ident is None or entry.kind not in _MATCH:
+            continue
+        for key, value in entry.tags:
+            rows.append((idx, entry.kind, scope_pattern(entry.kind, ident), key, value))
+    return rows
+
+
+def resolve(con: Any, policy: Policy, dims: str) -> None:
+    """Create `alloc_resolved(dim_id, key, value)` from the distinct-dimension table `dims`."""
+    con.execute("CREATE OR REPLACE TEMP TABLE alloc_alias (norm VARCHAR, key VARCHAR)")
+    con.execute("CREATE OR REPLACE TEMP TABLE alloc_scope (idx INTEGER, kind VARCHAR, pattern VARCHAR, key VARCHAR, "
+                "value VARCHAR)")
+    if policy.aliases:
+        con.executemany("INSERT INTO alloc_alias VALUES (?, ?)", sorted(policy.aliases.items()))
+    rows = scope_rows(policy)
+    if rows:
+        con.executemany("INSERT INTO alloc_scope VALUES (?, ?, ?, ?, ?)", rows)
+    match = " OR ".join(f"(s.kind = {qs(kind)} AND {cond})" for kind, cond in _MATCH.items())
+    con.execute(f"""
+        CREATE OR REPLACE TEMP TABLE alloc_resolved AS
+        WITH kv AS (SELECT dim_id, unnest(map_entries(json_transform(TRY_CAST(Tags AS JSON),
+                                                                     '"MAP(VARCHAR, JSON)"'))) AS e
+                    FROM {dims} WHERE Tags IS NOT NULL),
+        tagged AS (
+            SELECT kv.dim_id, a.key, kv.e.key AS raw_key,
+                   CASE WHEN json_type(kv.e.value) IN ('VARCHAR', 'BIGINT', 'UBIGINT', 'DOUBLE')
+                        THEN NULLIF(trim(json_extract_string(kv.e.value, '$')), '') END AS value,
+                   CASE WHEN {NORMALIZE.format('kv.e.key')} = a.key THEN 0 ELSE 1 END AS rank
+            FROM kv JOIN alloc_alias a ON a.norm = {NORMALIZE.format('kv.e.key')}),
+        scoped AS (
+            SELECT d.dim_id, s.key, '' AS raw_key, s.value, 1000 + s.idx AS rank
+            FROM {dims} d JOIN alloc_scope s ON ({match}))
+        SELECT dim_id, key, first(value ORDER BY rank, raw_key) AS value,
+               first(rank ORDER BY rank, raw_key) < 1000 AS from_tags
+        FROM (SELECT * FROM tagged UNION ALL SELECT * FROM scoped)
+        WHERE value IS NOT NULL
+        GROUP BY dim_id, key""")

@@ -1,0 +1,1 @@
+"""Billing ingestion: find FOCUS files, map and type their columns, validate every row into DuckDB."""

@@ -1,0 +1,97 @@
+"""`load_billing`: FOCUS 1.0-1.2 files (CSV, CSV.gz, Parquet) into one DuckDB view of valid 1.2 rows.
+
+    load_billing(paths: list[Path], *, currency: str | None = None, max_listed: int = 1000) -> BillingData
+
+Every data row ends up in exactly one place: the valid view, `rejected` (unreadable; its cost is not
+counted, but reported when readable), or `excluded` (valid but in a currency other than `currency`).
+Only the first `max_listed` rejected rows per file are listed one by one; counts and costs are exact.
+Raises TagauditError (exit 2) when a file is missing, empty, unparseable or lacks a core column.
+"""
+
+from __future__ import annotations
+
+from decimal import Decimal
+from pathlib import Path
+from typing import Any
+
+from auditor.billing.ingest import focus, problems, validate
+from auditor.billing.ingest.sources import Source, describe, expand_paths
+from auditor.billing.ingest.typed import MACROS, typed_sql
+from auditor.billing.records import BillingData, Money, Note, Rejection, SourceFile
+from scanners.errors import TagauditError
+
+VIEW = "focus_rows"
+ROLLUP = "billing_rollup"
+
+
+def connect() -> Any:
+    """An in-memory DuckDB connection set up for billing: UTC session, tagaudit's macros."""
+    import duckdb
+
+    con = duckdb.connect(":memory:")
+    con.execute("SET TimeZone = 'UTC'")
+    con.execute("SET enable_progress_bar = false")  # quiet: the CLI owns the terminal
+    for macro in MACROS:
+        con.execute(macro)
+    return con
+
+
+def open_sources(con: Any, paths: list[Path]) -> list[Source]:
+    """Describe every file; all unusable files are reported together in one error."""
+    sources, errors = [], []
+    for i, path in enumerate(expand_paths(paths)):
+        try:
+            sources.append(describe(con, path, i))
+        except TagauditError as exc:
+            errors.append(str(exc))
+    if errors:
+        raise TagauditError("\n".join(errors))
+    return sources
+
+
+def load_billing(paths: list[Path], *, currency: str | None = None, max_listed: int = 1000) -> BillingData:
+    import duckdb
+
+    con = connect()
+    sources = open_sources(con, paths)
+    try:
+        validate.build_rollup(con, sources)
+    except duckdb.Error as exc:  # e.g. a corrupt .gz or Parquet page: unusable, never a traceback
+        raise TagauditError(f"cannot read the billing data ({str(exc).splitlines()[0]})",
+                            where=", ".join(s.path for s in sources),
+                            hint="check that each file is complete and in the format its name says") from exc
+    ok = validate.row_ok_sql()
+    keep = ok if currency is None else f"{ok} AND BillingCurrency = {focus.quote_str(currency)}"
+    con.execute(f"CREATE OR REPLACE TEMP VIEW {ROLLUP} AS SELECT * FROM {validate.RAW_ROLLUP} WHERE {keep}")
+    union = " UNION ALL ".join(f"SELECT * EXCLUDE (x_Mask, x_Quirks) FROM ({typed_sql(s)}) WHERE {keep}"
+                               for s in sources)
+    con.execute(f"CREATE OR REPLACE TEMP VIEW {VIEW} AS {union}")
+    found = problems.collect(con, sources, max_listed)
+    return BillingData(
+        con=con, view=VIEW, rollup=ROLLUP, files=found.files,
+        rows=sum(f.rows for f in found.files), valid_rows=_count(con, ok),
+        rejected_rows=found.rejected_rows, rejected=found.rejected, rejected_cost=found.rejected_cost,
+        unreadable_cost_rows=found.unreadable_cost_rows, unlisted_rows=found.unlisted_rows,
+        currencies=_money(con, ok), excluded=_money(con, f"{ok} AND BillingCurrency <> "
+                                                     f"{focus.quote_str(currency)}") if currency else (),
+        period=_period(con), notes=found.notes, currency=currency,
+    )
+
+
+def _count(con: Any, where: str) -> int:
+    row = con.execute(f"SELECT coalesce(sum(Rows), 0) FROM {validate.RAW_ROLLUP} WHERE {where}").fetchone()
+    return int(row[0])
+
+
+def _money(con: Any, where: str) -> tuple[Money, ...]:
+    rows = con.execute(f"""SELECT BillingCurrency, coalesce(sum(BilledCost), 0), sum(Rows)
+                           FROM {validate.RAW_ROLLUP} WHERE {where} GROUP BY 1 ORDER BY 1""").fetchall()
+    return tuple(Money(str(c), Decimal(a), int(n)) for c, a, n in rows)
+
+
+def _period(con: Any) -> tuple[Any, Any] | None:
+    row = con.execute(f"SELECT min(FirstCharge), max(LastCharge) FROM {ROLLUP}").fetchone()
+    return None if row is None or row[0] is None else (row[0], row[1])
+
+
+__all__ = ["BillingData", "Note", "Rejection", "SourceFile", "connect", "load_billing"]

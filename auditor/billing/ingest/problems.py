@@ -1,0 +1,211 @@
+"""Turn the rollup's problem bits into rejected-row records, cost totals and conformance notes."""
+
+from __future__ import annotations
+
+import csv
+import datetime as dt
+import io
+from dataclasses import dataclass
+from decimal import Decimal, InvalidOperation
+from typing import Any
+
+from auditor.billing.ingest import focus, validate
+from auditor.billing.ingest.sources import Source
+from auditor.billing.ingest.typed import NULL_LITERAL_COLUMNS, QUIRK_NULL_BASE, QUIRK_ROUNDED, checks_for
+from auditor.billing.records import Money, Note, Rejection, SourceFile
+
+OVERFLOW = Decimal("1e28")  # DECIMAL(38, 10) keeps 28 integer digits
+HINTS = {
+    "missing": "FOCUS requires a value here; fix the export",
+    "not_decimal": "write plain numbers like 12.34 (no currency symbols, thousands separators or units)",
+    "not_date": "use ISO 8601 UTC like 2026-10-01T00:00:00Z",
+    "currency": "use an upper-case ISO 4217 code like USD",
+    "tags": 'Tags must be a JSON object with scalar values, e.g. {"team": "search"}',
+    "parse": "the file looks truncated or badly quoted; export it again",
+}
+
+
+@dataclass(frozen=True, slots=True)
+class Found:
+    files: tuple[SourceFile, ...]
+    rejected: tuple[Rejection, ...]
+    rejected_rows: int
+    rejected_cost: tuple[Money, ...]
+    unreadable_cost_rows: int
+    unlisted_rows: int
+    notes: tuple[Note, ...]
+
+
+def _short(value: Any, width: int = 60) -> str:
+    text = str(value)
+    return repr(text if len(text) <= width else text[: width - 3] + "...")
+
+
+@dataclass(frozen=True, slots=True)
+class _BadValues:
+    currencies: frozenset[str]
+    tags: dict[str, str]
+
+
+def _bad_values(con: Any) -> _BadValues:
+    cur = frozenset(str(r[0]) for r in con.execute(f"SELECT currency FROM {validate.BAD_CURRENCIES}").fetchall())
+    tags = dict(con.execute(f"SELECT Tags, reason FROM {validate.BAD_TAGS}").fetchall())
+    return _BadValues(cur, tags)
+
+
+def _unreadable(kind: str, raw: Any) -> tuple[str, str]:
+    """(what, how to fix) for a money or date value that cannot be read."""
+    if kind == "not_date":
+        if isinstance(raw, (dt.date, dt.datetime)):
+            return f"{_short(raw)} is not a finite date/time", HINTS["not_date"]
+        return f"{_short(raw)} is not a date/time", HINTS["not_date"]
+    try:
+        number = Decimal(str(raw).strip())
+    except (InvalidOperation, ValueError):
+        return f"{_short(raw)} is not a decimal number", HINTS["not_decimal"]
+    if not number.is_finite():
+        return f"{_short(raw)} is not a finite number", "NaN and Infinity are not amounts; fix the export"
+    if abs(number) >= OVERFLOW:
+        return (f"{_short(raw)} does not fit DECIMAL(38, 10) (at most 28 digits before the decimal point)",
+                "no real charge is this large; check the export")
+    return f"{_short(raw)} is not a decimal number", HINTS["not_decimal"]
+
+
+def _row_rejections(bad: _BadValues, src: Source, row: dict[str, Any], data_row: int) -> list[Rejection]:
+    bad_cur = row["BillingCurrency"] is None or row["BillingCurrency"] in bad.currencies
+    cost = row["BilledCost"]
+    currency = None if bad_cur else row["BillingCurrency"]
+    out = []
+    for check in checks_for(src):
+        if not row["x_Mask"] & (1 << check.bit):
+            continue
+        what, hint = ((f"{check.column} is empty", HINTS["missing"]) if check.kind == "missing" else
+                      _unreadable(check.kind, row["raw:" + check.column]))
+        out.append(Rejection(src.path, data_row, check.column, what, hint, cost, currency))
+    if bad_cur:
+        what = ("BillingCurrency is empty" if row["BillingCurrency"] is None
+                else f"{_short(row['BillingCurrency'])} is not an ISO 4217 currency code")
+        out.append(Rejection(src.path, data_row, "BillingCurrency", what, HINTS["currency"], cost, currency))
+    reason = bad.tags.get(row["Tags"]) if row["Tags"] is not None else None
+    if reason:
+        out.append(Rejection(src.path, data_row, "Tags", f"{_short(row['Tags'])} {reason}", HINTS["tags"],
+                             cost, currency))
+    return out
+
+
+def _parse_rejection(src: Source, data_row: int, error: str, line: str) -> Rejection:
+    """A row DuckDB could not parse. Its cost counts as readable only when the row is merely cut short
+    after the BilledCost cell (a cell at the cut may itself be cut)."""
+    try:
+        fields = next(csv.reader(io.StringIO(line)), [])
+    except csv.Error:
+        fields = []
+    cost, currency = None, None
+    if error.startswith("MISSING COLUMNS") and not error.endswith("(and other errors)"):
+        idx = {name: src.header.index(col) for name, col in src.mapping if name in ("BilledCost", "BillingCurrency")}
+        if idx["BilledCost"] < len(fields) - 1:
+            try:
+                cost = Decimal(fields[idx["BilledCost"]].strip())
+            except InvalidOperation:
+                cost = None
+            if cost is not None and not cost.is_finite():
+                cost = None
+        if idx["BillingCurrency"] < len(fields) - 1:
+            currency = fields[idx["BillingCurrency"]].strip() or None
+    hint = "the file is not UTF-8; export it again as UTF-8" if "ENCODING" in error else HINTS["parse"]
+    return Rejection(src.path, data_row, None, f"the CSV row cannot be parsed ({error})", hint, cost, currency)
+
+
+def _quirk_notes(con: Any, src: Source) -> list[Note]:
+    """One note per kind of quirk per file (columns listed), with the first affected row and a value."""
+    rows = con.execute(f"""WITH q AS (SELECT x_Quirks, sum(Rows) AS n FROM {validate.RAW_ROLLUP}
+                                     WHERE x_Src = {src.index} AND x_Quirks <> 0 GROUP BY 1)
+                           SELECT b, sum(n) FROM q, range(0, 63) t(b) WHERE ((x_Quirks >> b) & 1) = 1
+                           GROUP BY b ORDER BY b""").fetchall()
+    dates = [(focus.DATETIME_COLUMNS[b], int(n), int(b)) for b, n in rows if b < QUIRK_ROUNDED]
+    nulls = [(NULL_LITERAL_COLUMNS[b - QUIRK_NULL_BASE], int(n)) for b, n in rows if b >= QUIRK_NULL_BASE]
+    notes = []
+    if dates:
+        first = validate.quirk_example(con, src, dates[0][2], dates[0][0])
+        notes.append(Note(src.path, ", ".join(c for c, _, _ in dates),
+                          "dates/times are not ISO 8601 UTC (YYYY-MM-DDTHH:mm:ssZ); read as UTC",
+                          "export ...Z timestamps", max(n for _, n, _ in dates), first and first[0],
+                          first and first[1]))
+    rounded = [int(n) for b, n in rows if b == QUIRK_ROUNDED]
+    if rounded:
+        first = validate.quirk_example(con, src, QUIRK_ROUNDED, "BilledCost")
+        notes.append(Note(src.path, "BilledCost", "more than 10 decimal places; rounded to DECIMAL(38, 10)",
+                          "amounts below 1e-10 are lost; round in the export if that matters", rounded[0],
+                          first and first[0], first and first[1]))
+    if nulls:
+        listed = ", ".join(f"{c} ({n})" for c, n in nulls)
+        notes.append(Note(src.path, None, f"the literal string 'NULL' stands for a null in {listed}; read as null",
+                          "FOCUS wants real nulls (empty cells)"))
+    return notes
+
+
+def _value_notes(con: Any, src: Source) -> list[Note]:
+    allowed = {"ChargeCategory": focus.CHARGE_CATEGORIES, "ServiceCategory": focus.SERVICE_CATEGORIES}
+    notes = []
+    for column, values in allowed.items():
+        if src.column(column) is None:
+            continue
+        listed = ", ".join(focus.quote_str(v) for v in values)
+        rows = con.execute(f"""SELECT {column}, sum(Rows) FROM {validate.RAW_ROLLUP}
+                               WHERE x_Src = {src.index} AND ({column} IS NULL OR {column} NOT IN ({listed}))
+                               GROUP BY 1 ORDER BY 2 DESC""").fetchall()
+        for value, count in rows:
+            hint = f"use one of {', '.join(values)}" if column == "ChargeCategory" else \
+                f"use a FOCUS {column} value (e.g. {values[0]}, {values[3]}, Other)"
+            notes.append(Note(src.path, column, "empty" if value is None else "not an allowed FOCUS value",
+                              hint, int(count), None, value))
+    return notes
+
+
+def collect(con: Any, sources: list[Source], max_listed: int) -> Found:
+    ok = validate.row_ok_sql()
+    files: list[SourceFile] = []
+    rejected: list[Rejection] = []
+    notes: list[Note] = []
+    listed_rows = 0
+    total_rejected = 0
+    parse_costs: list[Rejection] = []
+    bad_values = _bad_values(con)
+    for src in sources:
+        rows, bad = con.execute(f"""SELECT coalesce(sum(Rows), 0), coalesce(sum(Rows) FILTER (WHERE NOT {ok}), 0)
+                                    FROM {validate.RAW_ROLLUP} WHERE x_Src = {src.index}""").fetchone()
+        parse_errors = validate.csv_rejects(con, src)
+        skipped = [r for r, _, _ in parse_errors]
+        mine = [_parse_rejection(src, r, err, line) for r, err, line in parse_errors]
+        parse_costs.extend(mine)
+        if bad:
+            found = validate.problem_rows(con, src, max_listed)
+            positions = validate.shift_rows([int(r["x_Row"]) for r in found], skipped)
+            for row, data_row in zip(found, positions, strict=True):
+                mine.extend(_row_rejections(bad_values, src, row, data_row))
+        listed = {r.row for r in mine}
+        listed_rows += len(listed)
+        total_rejected += int(bad) + len(skipped)
+        rejected.extend(sorted(mine, key=lambda r: r.row))
+        files.append(SourceFile(src.path, src.format, src.version, int(rows) + len(skipped), int(bad) + len(skipped)))
+        notes.extend(src.notes)
+        notes.extend(_quirk_notes(con, src))
+        notes.extend(_value_notes(con, src))
+    money, unreadable = _rejected_money(con, ok, parse_costs)
+    return Found(tuple(files), tuple(rejected), total_rejected, money, unreadable,
+                 max(0, total_rejected - listed_rows), tuple(notes))
+
+
+def _rejected_money(con: Any, ok: str, parsed: list[Rejection]) -> tuple[tuple[Money, ...], int]:
+    rows = con.execute(f"""SELECT coalesce(BillingCurrency, '?'), coalesce(sum(BilledCost), 0), sum(CostRows), sum(Rows)
+                           FROM {validate.RAW_ROLLUP} WHERE NOT {ok} GROUP BY 1""").fetchall()
+    totals: dict[str, list[Any]] = {str(c): [Decimal(a), int(n)] for c, a, n, _ in rows}
+    unreadable = sum(int(t) - int(n) for _, _, n, t in rows)
+    for rej in parsed:
+        if rej.cost is None:
+            unreadable += 1
+            continue
+        entry = totals.setdefault(rej.currency or "?", [Decimal(0), 0])
+        entry[0] += rej.cost
+        entry[1] += 1
+    return tuple(Money(c, a, n) for c, (a, n) in sorted(totals.items()) if n), unreadable

@@ -1,0 +1,160 @@
+"""SQL that types one source into FOCUS 1.2 columns and flags, per row, what cannot be read.
+
+Each row gets `x_Mask` (a bit per failed check: the row is rejected) and `x_Quirks` (a bit per FOCUS
+format deviation that tagaudit reads through: non-ISO dates, literal "NULL", money with more than
+10 decimals). Everything runs inside DuckDB; nothing here touches rows in Python.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from auditor.billing.ingest import focus
+from auditor.billing.ingest.focus import quote_ident as qi
+from auditor.billing.ingest.focus import quote_str
+from auditor.billing.ingest.sources import Source, read_sql
+
+MACROS = (
+    f"CREATE OR REPLACE TEMP MACRO focus_dec(v) AS TRY_CAST(trim(v) AS {focus.DECIMAL_SQL})",
+    # ISO forms (with T/Z, with a space, date only, with offsets) go through DuckDB's own parser;
+    # M/D/YY and M/D/YYYY (seen in published samples) through strptime. Anything else is NULL.
+    ("CREATE OR REPLACE TEMP MACRO focus_ts(v) AS CASE WHEN v IS NULL THEN NULL "
+    "WHEN substr(trim(v), 5, 1) = '-' THEN TRY_CAST(trim(v) AS TIMESTAMPTZ)::TIMESTAMP "
+    "WHEN contains(v, '/') THEN try_strptime(trim(v), "
+    "['%m/%d/%y', '%m/%d/%Y', '%m/%d/%Y %H:%M:%S', '%m/%d/%Y %H:%M', '%m/%d/%y %H:%M']) END"),
+    # Typed dates/times: 'infinity' is a valid Parquet TIMESTAMP but no charge period.
+    ("CREATE OR REPLACE TEMP MACRO focus_typed_ts(v) AS "
+     "CASE WHEN isfinite(TRY_CAST(v AS TIMESTAMP)) THEN TRY_CAST(v AS TIMESTAMP) END"),
+    "CREATE OR REPLACE TEMP MACRO focus_iso(v) AS v LIKE '____-__-__T__:__:__%Z'",
+    # True when a money text has significant digits beyond the 10th decimal (DECIMAL(38, 10) rounds it):
+    # plain text by its digits; exponent forms by DECIMAL(38, 20) (both sides of <> typed alike: comparing
+    # mixed scales casts the 10-place value up, which raises from 1e18); a non-zero amount that becomes 0.
+    ("CREATE OR REPLACE TEMP MACRO focus_rounds(v) AS "
+    "coalesce(regexp_matches(trim(v), '^[+-]?[0-9]*[.][0-9]{10}[0-9]*[1-9][0-9]*$'), false) OR coalesce("
+    f"TRY_CAST(trim(v) AS DECIMAL(38, 20)) <> TRY_CAST(TRY_CAST(trim(v) AS {focus.DECIMAL_SQL}) AS DECIMAL(38, 20)), "
+    f"false) OR coalesce(TRY_CAST(trim(v) AS {focus.DECIMAL_SQL}) = 0 AND TRY_CAST(trim(v) AS DOUBLE) <> 0, false)"),
+)
+
+# Quirk bits: 0-3 non-ISO datetimes (focus.DATETIME_COLUMNS order), 4 BilledCost rounded to 10 decimals,
+# 5.. literal "NULL" in the FOCUS column at that position of focus.COLUMNS_1_2.
+QUIRK_ROUNDED = 4
+QUIRK_NULL_BASE = 5
+NULL_LITERAL_COLUMNS = tuple(focus.COLUMNS_1_2)
+
+
+@dataclass(frozen=True, slots=True)
+class Check:
+    """One per-row check: bit in x_Mask, the FOCUS column, and what failing it means."""
+
+    bit: int
+    column: str
+    kind: str  # missing | not_decimal | not_date
+
+
+def checks_for(src: Source) -> tuple[Check, ...]:
+    """Nulls where tagaudit needs a value; unparseable text in every money, quantity and date column;
+    typed values that cannot become DECIMAL(38, 10) or a finite TIMESTAMP (NaN, Inf, 1e300). Types that
+    always convert (integers, DECIMAL(p, s) with p - s <= 28, DATE) need no check, and skipping them
+    keeps columns tagaudit does not use from being read at all."""
+    out: list[Check] = []
+    for name in (*focus.DECIMAL_COLUMNS, *focus.DATETIME_COLUMNS):
+        col = src.column(name)
+        if col is None:
+            continue
+        if name == "BilledCost" or name in focus.DATETIME_COLUMNS:
+            out.append(Check(len(out), name, "missing"))
+        if src.type_of(col) == "VARCHAR" or focus.may_not_convert(name, src.type_of(col)):
+            out.append(Check(len(out), name, "not_decimal" if name in focus.DECIMAL_COLUMNS else "not_date"))
+    return tuple(out)
+
+
+def _raw(src: Source, name: str) -> str:
+    """The file column as text-or-native, with CSV's literal "NULL" read as NULL."""
+    col = src.column(name)
+    assert col is not None
+    return f"NULLIF({qi(col)}, 'NULL')" if src.format == "csv" else qi(col)
+
+
+def _typed(src: Source, name: str, raw: str) -> str:
+    col = src.column(name)
+    kind = focus.column_type(name)
+    if col is None:
+        sql_type = {"decimal": focus.DECIMAL_SQL, "datetime": "TIMESTAMP"}.get(kind, "VARCHAR")
+        return f"NULL::{sql_type}"
+    text = src.type_of(col) == "VARCHAR"
+    if kind == "decimal":
+        # DuckDB's DOUBLE -> DECIMAL cast is inexact above ~1e17 (1e18 becomes 999999999999999958.31...);
+        # the shortest round-trip text of the float is the number the exporter wrote, and it casts exactly.
+        if src.type_of(col) in focus.FLOAT_TYPES:
+            return f"TRY_CAST(CAST({raw} AS VARCHAR) AS {focus.DECIMAL_SQL})"
+        return f"focus_dec({raw})" if text else f"TRY_CAST({raw} AS {focus.DECIMAL_SQL})"
+    if kind == "datetime":
+        if text:
+            return f"focus_ts({raw})"
+        return f"focus_typed_ts({raw})"
+    if text:
+        return raw
+    if kind == "json" or src.type_of(col).startswith(("MAP", "STRUCT")):
+        return f"CAST(to_json({raw}) AS VARCHAR)"
+    return f"CAST({raw} AS VARCHAR)"
+
+
+def _mask(src: Source, checks: tuple[Check, ...], raw: dict[str, str]) -> str:
+    parts = []
+    for c in checks:
+        r = raw[c.column]
+        cond = f"{r} IS NULL" if c.kind == "missing" else f"({r} IS NOT NULL AND {_typed(src, c.column, r)} IS NULL)"
+        parts.append(f"CASE WHEN {cond} THEN {1 << c.bit} ELSE 0 END")
+    return " + ".join(parts) or "0"
+
+
+def has_quirks(src: Source) -> bool:
+    """False when no row of `src` can carry a quirk bit (the rollup then skips the column)."""
+    col = src.column("BilledCost")
+    return src.format == "csv" or (col is not None and focus.rounds_to_ten_places(src.type_of(col)))
+
+
+def _quirks(src: Source, raw: dict[str, str]) -> tuple[str, str]:
+    """(per-row quirk SQL over the raw file columns, the same over r-columns). Typed sources have one
+    quirk: a DOUBLE or wide DECIMAL BilledCost with digits beyond the 10th decimal."""
+    if src.format != "csv":
+        if "BilledCost" not in raw or not has_quirks(src):
+            return "0::BIGINT", "0::BIGINT"
+        text = f"CAST({raw['BilledCost']} AS VARCHAR)"
+        return "0::BIGINT", f"(CASE WHEN focus_rounds({text}) THEN {1 << QUIRK_ROUNDED} ELSE 0 END)::BIGINT"
+    nulls = []
+    for i, name in enumerate(NULL_LITERAL_COLUMNS):
+        col = src.column(name)
+        if col is not None:
+            nulls.append(f"CASE WHEN {qi(col)} = 'NULL' THEN {1 << (QUIRK_NULL_BASE + i)} ELSE 0 END")
+    later = []
+    for i, name in enumerate(focus.DATETIME_COLUMNS):
+        if name in raw:
+            # Only values that were read: an unreadable one is a rejection, not a format note.
+            later.append(f"CASE WHEN {raw[name]} IS NOT NULL AND NOT focus_iso({raw[name]}) "
+                         f"AND focus_ts({raw[name]}) IS NOT NULL THEN {1 << i} ELSE 0 END")
+    if "BilledCost" in raw:
+        r = raw["BilledCost"]
+        later.append(f"CASE WHEN focus_rounds({r}) THEN {1 << QUIRK_ROUNDED} ELSE 0 END")
+    return ("(" + (" + ".join(nulls) or "0") + ")::BIGINT"), ("(" + (" + ".join(later) or "0") + ")::BIGINT")
+
+
+def typed_sql(src: Source, *, rejects: bool = False, listing: bool = False) -> str:
+    """SELECT of every FOCUS 1.2 and x_ column, typed, plus x_Mask, x_Quirks, x_SourceFile (and, when
+    `listing`, x_Row and the raw text of every checked column as "raw:<Column>")."""
+    checks = checks_for(src)
+    mapped = [name for name, _ in src.mapping]
+    inner_cols = [f"{_raw(src, name)} AS {qi('r:' + name)}" for name in mapped]
+    null_quirks, _ = _quirks(src, {})
+    inner = (f"SELECT {'file_row_number, ' if listing else ''}{', '.join(inner_cols)}, {null_quirks} AS q_null "
+             f"FROM {read_sql(src, rejects=rejects, row_numbers=listing)}")
+    raw = {name: qi("r:" + name) for name in mapped}
+    _, later_quirks = _quirks(src, raw)
+    outer = [f"{_typed(src, name, raw.get(name, 'NULL'))} AS {qi(name)}" for name in focus.ALL_COLUMNS]
+    outer.append(f"{_mask(src, checks, raw)} AS x_Mask")
+    outer.append(f"q_null + {later_quirks} AS x_Quirks")
+    outer.append(f"{quote_str(src.path)} AS x_SourceFile")
+    if listing:
+        outer.append("file_row_number + 1 AS x_Row")
+        outer.extend(f"{raw[c.column]} AS {qi('raw:' + c.column)}" for c in checks if c.kind != "missing")
+    return f"SELECT {', '.join(outer)} FROM ({inner})"

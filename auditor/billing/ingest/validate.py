@@ -1,0 +1,123 @@
+"""One streaming pass per load: type, check and roll up every row in DuckDB; then find bad values.
+
+The rollup groups rows by every dimension tagaudit uses plus the row's problem bits, so totals for
+valid and rejected rows come from the same pass. Values whose validity depends only on the value
+(currency codes, Tags JSON) are checked once per distinct value, not once per row.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from auditor.billing.ingest import focus
+from auditor.billing.ingest.focus import quote_ident as qi
+from auditor.billing.ingest.sources import Source
+from auditor.billing.ingest.typed import has_quirks, typed_sql
+
+# Grouping keys of the rollup: what classification and allocation read. Kept short on purpose (each key
+# costs time on every row); display-only columns ride along as any_value(). Reconciliation needs
+# InvoiceId and billing periods and scans the valid-row view itself, off the ingest path.
+DIMS = (
+    "ProviderName", "BillingAccountId", "BillingCurrency",
+    "ChargeCategory", "ServiceCategory", "ServiceSubcategory", "ServiceName", "SkuMeter", "SubAccountId",
+    "ResourceId", "Tags", "x_Model", "x_ProjectId", "x_ApiKeyId", "x_WorkspaceId", "x_TokenType", "x_Batch",
+    "x_ServiceTier", "x_CostType", "x_UsageType", "x_ServiceCode", "x_SkuMeterCategory",
+)
+DISPLAY = ("SubAccountName", "ResourceName")
+
+RAW_ROLLUP = "billing_rollup_all"
+BAD_TAGS = "billing_bad_tags"
+BAD_CURRENCIES = "billing_bad_currencies"
+
+# Checked once per distinct Tags value. TRY_CAST(... AS JSON) never raises, so no step depends on the
+# optimiser evaluating filters before functions that would fail on invalid JSON.
+TAGS_PROBLEMS = """
+WITH j AS (SELECT Tags, TRY_CAST(Tags AS JSON) AS js FROM (SELECT DISTINCT Tags FROM {src} WHERE Tags IS NOT NULL)),
+o AS (SELECT Tags, js, json_type(js) AS jt FROM j WHERE js IS NOT NULL),
+n AS (SELECT Tags, unnest(map_values(json_transform(js, '"MAP(VARCHAR, JSON)"'))) AS val FROM o WHERE jt = 'OBJECT')
+SELECT Tags, min(reason) AS reason FROM (
+    SELECT Tags, 'is not valid JSON' AS reason FROM j WHERE js IS NULL
+    UNION ALL SELECT Tags, 'is JSON but not an object (' || jt || ')' FROM o WHERE jt <> 'OBJECT'
+    UNION ALL SELECT Tags, 'repeats a key' FROM o
+              WHERE jt = 'OBJECT' AND len(json_keys(js)) <> len(list_distinct(json_keys(js)))
+    UNION ALL SELECT Tags, 'has a nested object or array as a value' FROM n WHERE json_type(val) IN ('OBJECT', 'ARRAY')
+) GROUP BY Tags"""
+
+
+def rollup_sql(src: Source, *, rejects: bool = True) -> str:
+    """One source grouped by the DIMS it has (absent ones are added as NULL by the UNION BY NAME)."""
+    dims = ", ".join(qi(d) for d in DIMS if src.column(d) is not None)
+    display = "".join(f", any_value({qi(d)}) AS {qi(d)}" for d in DISPLAY if src.column(d) is not None)
+    # Constants stay out of the grouping keys; typed files have no text quirks.
+    quirks = ("x_Quirks", "") if has_quirks(src) else ("", "0::BIGINT AS x_Quirks, ")
+    return f"""
+        SELECT {src.index} AS x_Src, {quirks[1]}* FROM (
+            SELECT x_Mask, {quirks[0] + ", " if quirks[0] else ""}{dims}{display},
+                   sum(BilledCost) AS BilledCost, count(*) AS Rows, count(BilledCost) AS CostRows,
+                   min(ChargePeriodStart) AS FirstCharge, max(ChargePeriodEnd) AS LastCharge
+            FROM ({typed_sql(src, rejects=rejects)})
+            GROUP BY ALL)"""
+
+
+def build_rollup(con: Any, sources: list[Source]) -> None:
+    """Scan every source once (CSV parse errors go to rejects_<i>) into the rollup table."""
+    typed_nulls = ", ".join(f"NULL::VARCHAR AS {qi(d)}" for d in (*DIMS, *DISPLAY))
+    shape = f"SELECT 0 AS x_Src, 0 AS x_Mask, 0::BIGINT AS x_Quirks, {typed_nulls}, NULL::{focus.DECIMAL_SQL} AS " \
+            "BilledCost, 0::BIGINT AS Rows, 0::BIGINT AS CostRows, NULL::TIMESTAMP AS FirstCharge, " \
+            "NULL::TIMESTAMP AS LastCharge WHERE false"
+    parts = [shape, *(rollup_sql(src) for src in sources)]
+    con.execute(f"CREATE OR REPLACE TEMP TABLE {RAW_ROLLUP} AS {' UNION ALL BY NAME '.join(parts)}")
+    con.execute(f"""
+        CREATE OR REPLACE TEMP TABLE {BAD_TAGS} AS {TAGS_PROBLEMS.format(src=RAW_ROLLUP)}""")
+    con.execute(f"""
+        CREATE OR REPLACE TEMP TABLE {BAD_CURRENCIES} AS
+        SELECT DISTINCT BillingCurrency AS currency FROM {RAW_ROLLUP}
+        WHERE BillingCurrency IS NOT NULL AND NOT regexp_matches(BillingCurrency, '^[A-Z]{{3}}$')""")
+
+
+def row_ok_sql(prefix: str = "") -> str:
+    """SQL true for a row (or rollup group) that is not rejected."""
+    p = prefix
+    return (f"({p}x_Mask = 0 AND {p}BillingCurrency IS NOT NULL "
+            f"AND {p}BillingCurrency NOT IN (SELECT currency FROM {BAD_CURRENCIES}) "
+            f"AND ({p}Tags IS NULL OR {p}Tags NOT IN (SELECT Tags FROM {BAD_TAGS})))")
+
+
+def csv_rejects(con: Any, src: Source) -> list[tuple[int, str, str]]:
+    """Rows DuckDB could not parse: (data row, "ERROR TYPE: first message", the raw line), by row.
+    DuckDB records one error per missing column; the first one describes the row."""
+    if src.format != "csv":
+        return []
+    rows = con.execute(f"""
+        SELECT line - 1, arg_min(error_type || ': ' || error_message, column_idx), any_value(csv_line),
+               count(DISTINCT error_type)
+        FROM rejects_{src.index} GROUP BY line ORDER BY line""").fetchall()
+    return [(int(r[0]), str(r[1]) + (" (and other errors)" if r[3] > 1 else ""), str(r[2])) for r in rows]
+
+
+def problem_rows(con: Any, src: Source, limit: int) -> list[dict[str, Any]]:
+    """The first `limit` rejected rows of a source, with their raw values (a second, filtered scan)."""
+    sql = f"""SELECT * FROM ({typed_sql(src, listing=True)}) WHERE NOT {row_ok_sql()}
+              ORDER BY x_Row LIMIT {int(limit)}"""
+    cur = con.execute(sql)
+    names = [d[0] for d in cur.description]
+    return [dict(zip(names, row, strict=True)) for row in cur.fetchall()]
+
+
+def quirk_example(con: Any, src: Source, bit: int, column: str | None) -> tuple[int, str | None] | None:
+    """First data row (and raw value of `column`) showing quirk `bit`; stops at the first match."""
+    value = "NULL" if column is None else qi("raw:" + column)
+    sql = (f"SELECT x_Row, {value} FROM ({typed_sql(src, listing=True)}) "
+           f"WHERE (x_Quirks & {1 << bit}) <> 0 LIMIT 1")
+    row = con.execute(sql).fetchone()
+    return None if row is None else (int(row[0]), None if row[1] is None else str(row[1]))
+
+
+def shift_rows(rows: list[int], skipped: list[int]) -> list[int]:
+    """Map 1-based positions among parsed rows to data rows, given the data rows DuckDB skipped."""
+    skipped = sorted(skipped)
+    out = []
+    for k in rows:
+        before = sum(1 for i, r in enumerate(skipped, start=1) if r - i < k)
+        out.append(k + before)
+    return out

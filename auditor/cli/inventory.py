@@ -1,0 +1,107 @@
+"""`tagaudit inventory` (the two-week audit) and `tagaudit score` (compliance score with history)."""
+
+from __future__ import annotations
+
+import datetime as dt
+import sys
+from decimal import Decimal
+from enum import Enum
+from pathlib import Path
+from typing import Annotated, Any
+
+import typer
+
+from auditor.cli.options import CacheDirOpt, NoCacheOpt, PolicyOpt
+from scanners.errors import EXIT_CLEAN, EXIT_FINDINGS, TagauditError
+
+Repos = Annotated[list[Path] | None, typer.Argument(help="Repositories (directories) to scan.")]
+BillingOpt = Annotated[list[Path] | None, typer.Option("--billing", "-b", help="Billing files or folders: FOCUS "
+                                                        "1.0-1.2 (CSV, CSV.gz, Parquet) or provider exports (repeatable).")]
+InvoicesOpt = Annotated[Path | None, typer.Option("--invoices", help="Invoice totals (YAML or CSV) to reconcile with.")]
+CurrencyOpt = Annotated[str | None, typer.Option("--currency", help="Only rows billed in this currency.")]
+AccountOpt = Annotated[str | None, typer.Option("--account", help="Billing account id for converted OpenAI and "
+                                                                  "Anthropic exports.")]
+
+
+class InvFormat(str, Enum):
+    markdown = "markdown"
+    json = "json"
+    html = "html"
+
+
+def _note(text: str) -> None:
+    sys.stderr.write(f"tagaudit: note: {text}\n")
+
+
+def _render(fmt: str, inv: Any) -> str:
+    if fmt == "json":
+        from auditor.inventory.render import render_inventory_json
+
+        return render_inventory_json(inv)
+    if fmt == "html":
+        from auditor.inventory.render_html import render_inventory_html
+
+        return render_inventory_html(inv)
+    from auditor.inventory.render_md import render_inventory_markdown
+
+    return render_inventory_markdown(inv)
+
+
+def inventory(
+    repos: Repos = None, billing: BillingOpt = None, invoices: InvoicesOpt = None, policy: PolicyOpt = None,
+    fmt: Annotated[InvFormat, typer.Option("--format", "-f", help="Written to standard output.")] = InvFormat.markdown,
+    output: Annotated[list[str] | None, typer.Option("--output", "-o", metavar="FORMAT=PATH",
+                                                     help="Also write markdown, json or html to PATH.")] = None,
+    currency: CurrencyOpt = None, account: AccountOpt = None, cache_dir: CacheDirOpt = None,
+    no_cache: NoCacheOpt = False,
+) -> None:
+    """The two-week audit: every AI integration, tagging coverage, largest untagged pools and their code."""
+    from auditor.inventory.pipeline import AuditInputs, run_audit
+
+    targets = []
+    for spec in output or []:
+        kind, sep, where = spec.partition("=")
+        if not sep or not where or kind not in InvFormat.__members__:
+            raise TagauditError(f"--output {spec!r} is not FORMAT=PATH", hint="formats: markdown, json, html")
+        targets.append((kind, Path(where)))
+    inv, _ = run_audit(AuditInputs(list(repos or []), list(billing or []), invoices, policy, currency, account,
+                                   cache_dir, no_cache), _note)
+    for kind, target in targets:
+        target.parent.mkdir(parents=True, exist_ok=True)
+        target.write_text(_render(kind, inv), encoding="utf-8")
+    sys.stdout.write(_render(fmt.value, inv))
+    raise typer.Exit(EXIT_CLEAN)
+
+
+def score(
+    repos: Repos = None, billing: BillingOpt = None, invoices: InvoicesOpt = None, policy: PolicyOpt = None,
+    history: Annotated[bool, typer.Option("--history", help="Print the recorded trend instead of scoring.")] = False,
+    history_file: Annotated[Path, typer.Option("--history-file", help="SQLite history store.")]
+    = Path(".tagaudit-history.sqlite"),
+    no_record: Annotated[bool, typer.Option("--no-record", help="Do not append this score to the history.")] = False,
+    fail_if_not_ready: Annotated[bool, typer.Option("--fail-if-not-ready", help="Exit 1 unless chargeback-ready.")]
+    = False,
+    currency: CurrencyOpt = None, account: AccountOpt = None, cache_dir: CacheDirOpt = None,
+    no_cache: NoCacheOpt = False,
+) -> None:
+    """Coverage by call sites and spend, untagged share, reconciliation variance and chargeback readiness."""
+    from auditor.inventory.pipeline import AuditInputs, run_audit
+    from auditor.inventory.score import (
+        append_history,
+        compute_score,
+        read_history,
+        render_history,
+        render_score,
+    )
+
+    past = read_history(history_file)
+    if history:
+        sys.stdout.write(render_history(past))
+        raise typer.Exit(EXIT_CLEAN)
+    inv, pol = run_audit(AuditInputs(list(repos or []), list(billing or []), invoices, policy, currency, account,
+                                     cache_dir, no_cache), _note)
+    result = compute_score(inv, past, Decimal(str(pol.tolerance)), dt.datetime.now(dt.timezone.utc))
+    if not no_record:
+        append_history(history_file, result)
+    sys.stdout.write(render_score(result))
+    raise typer.Exit(EXIT_FINDINGS if fail_if_not_ready and not result.ready else EXIT_CLEAN)

@@ -1,0 +1,25 @@
+"""Options shared by several commands, and the defaults they imply. Command modules import from here."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Annotated
+
+import typer
+
+Paths = Annotated[list[Path] | None, typer.Argument(help="Files or directories (default: .).")]
+PolicyOpt = Annotated[Path | None, typer.Option("--policy", "-p", help="Policy file (YAML, or pyproject.toml).")]
+RootOpt = Annotated[Path | None, typer.Option(help="Scan root: output paths are relative to it and the policy, baseline "
+                                                   "and cache live there (default: the one directory given, else .).")]
+CacheDirOpt = Annotated[Path | None, typer.Option("--cache-dir", help="Result cache (default: ROOT/.tagaudit-cache).")]
+NoCacheOpt = Annotated[bool, typer.Option("--no-cache", help="Do not read or write the result cache.")]
+BaselineOpt = Annotated[Path | None, typer.Option("--baseline", help="Baseline file "
+                                                                     "(default: ROOT/.tagaudit-baseline.json if present).")]
+
+
+def targets_of(paths: list[Path] | None) -> list[Path]:
+    return list(paths) if paths else [Path(".")]
+
+
+def default_root(paths: list[Path]) -> Path:
+    return paths[0] if len(paths) == 1 and paths[0].is_dir() else Path(".")

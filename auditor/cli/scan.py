@@ -1,0 +1,112 @@
+"""`tagaudit scan` (the gate), `tagaudit explain` and `tagaudit rules`."""
+
+from __future__ import annotations
+
+import sys
+from enum import Enum
+from typing import Annotated
+
+import typer
+
+from auditor.cli.options import (
+    BaselineOpt,
+    CacheDirOpt,
+    NoCacheOpt,
+    Paths,
+    PolicyOpt,
+    RootOpt,
+    default_root,
+    targets_of,
+)
+from auditor.report.registry import REPORTERS
+from scanners.errors import EXIT_CLEAN, EXIT_FINDINGS, TagauditError
+
+# The choices are the registry's keys: a new reporter needs no change here.
+Format = Enum("Format", {name: name for name in REPORTERS}, type=str)  # type: ignore[misc]
+
+
+class GroupBy(str, Enum):
+    file = "file"
+    owner = "owner"
+
+
+def scan(
+    paths: Paths = None,
+    policy: PolicyOpt = None,
+    root: RootOpt = None,
+    fmt: Annotated[Format, typer.Option("--format", "-f", help="Format written to standard output.")] = Format["console"],
+    output: Annotated[list[str] | None, typer.Option("--output", "-o", metavar="FORMAT=PATH",
+                                                     help="Also write FORMAT to PATH (repeatable).")] = None,
+    diff_base: Annotated[str | None, typer.Option("--diff-base", metavar="REF",
+                                                  help="Report only findings that do not exist at the merge base "
+                                                       "of REF and HEAD.")] = None,
+    changed_lines: Annotated[bool, typer.Option("--changed-lines", help="With --diff-base: report findings on added "
+                                                                        "or changed lines instead.")] = False,
+    baseline: BaselineOpt = None,
+    no_baseline: Annotated[bool, typer.Option("--no-baseline", help="Ignore the baseline file.")] = False,
+    owners: Annotated[bool, typer.Option("--owners/--no-owners", help="Name each finding's owner (CODEOWNERS, "
+                                                                      "then git blame).")] = True,
+    group_by: Annotated[GroupBy, typer.Option("--group-by", help="Group console findings by file or owner.")]
+    = GroupBy.file,
+    show_calls: Annotated[bool, typer.Option("--show-calls", help="List every call site, not only findings.")] = False,
+    jobs: Annotated[int | None, typer.Option("--jobs", "-j", min=1, help="Worker processes (default: auto).")] = None,
+    cache_dir: CacheDirOpt = None,
+    no_cache: NoCacheOpt = False,
+    exit_zero: Annotated[bool, typer.Option("--exit-zero", help="Exit 0 even with blocking findings.")] = False,
+) -> None:
+    """Find cost-incurring AI SDK calls and check their allocation tags against the policy."""
+    from auditor.gate.run import GateOptions, run_gate
+    from auditor.policy import discover_policy
+    from auditor.report.outputs import OutputSpec, parse_outputs, write_outputs
+    from auditor.scan.cache import cache_dir_for
+
+    targets = targets_of(paths)
+    root = root or default_root(targets)
+    if changed_lines and diff_base is None:
+        raise TagauditError("--changed-lines needs --diff-base REF")
+    specs = parse_outputs(output or []) + [OutputSpec(fmt.value, "-")] * (fmt.value != "console")
+    cache = cache_dir_for(root, cache_dir, no_cache)
+    pol = discover_policy(root, policy, cache_dir=cache)
+    opts = GateOptions(diff_base=diff_base, changed_lines=changed_lines, baseline=baseline,
+                       use_baseline=not no_baseline, owners=owners, workers=jobs, cache_dir=cache)
+    result = run_gate(targets, root, pol, opts)
+    write_outputs(specs, result, root, group_by=group_by.value, show_calls=show_calls)
+    if fmt.value == "console":
+        from auditor.report.console import render_console
+
+        render_console(result.report, show_calls=show_calls, group_by=group_by.value)
+    blocking = any(f.blocking for f in result.report.findings)
+    raise typer.Exit(EXIT_FINDINGS if blocking and not exit_zero else EXIT_CLEAN)
+
+
+def explain(rule: Annotated[str, typer.Argument(help="Rule id, e.g. TAG001, or its name.")]) -> None:
+    """Show a rule's documentation."""
+    from auditor.rules import RULES
+    from auditor.rules import explain as explain_rule
+
+    key = rule.upper()
+    if key not in RULES:
+        by_name = {r.name: r.id for r in RULES.values()}
+        if rule not in by_name:
+            raise TagauditError(f"unknown rule {rule!r}", hint="`tagaudit rules` lists them")
+        key = by_name[rule]
+    sys.stdout.write(explain_rule(key))
+
+
+def rules(fmt: Annotated[Format, typer.Option("--format", "-f", help="console, json or markdown.")] = Format["console"]
+          ) -> None:
+    """List every rule with its id, name and default severity."""
+    from auditor.rules import RULES
+
+    if fmt.value == "json":
+        import json
+
+        data = [{"id": r.id, "name": r.name, "severity": r.severity, "summary": r.summary} for r in RULES.values()]
+        sys.stdout.write(json.dumps(data, indent=2) + "\n")
+    elif fmt.value == "markdown":
+        from auditor.report.rulesdoc import render_rules_markdown
+
+        sys.stdout.write(render_rules_markdown())
+    else:
+        for r in RULES.values():
+            sys.stdout.write(f"{r.id}  {r.name:<38} {r.severity:<8} {r.summary}\n")

@@ -1,0 +1,1 @@
+"""The CI gate: one scan with suppressions, the baseline, the diff filter and owners applied."""

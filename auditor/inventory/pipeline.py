@@ -1,0 +1,55 @@
+"""The two-week audit as one function: scan each repository, load and allocate billing, cross-reference."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass
+from pathlib import Path
+
+from auditor.inventory.records import Inventory
+from auditor.policy import Policy
+from scanners.errors import TagauditError
+
+
+@dataclass(frozen=True)
+class AuditInputs:
+    repos: list[Path]
+    billing: list[Path]
+    invoices: Path | None
+    policy: Path | None
+    currency: str | None
+    account: str | None
+    cache_dir: Path | None
+    no_cache: bool
+
+
+def run_audit(inputs: AuditInputs, note: Callable[[str], None]) -> tuple[Inventory, Policy]:
+    """Scan, convert and load billing, pool spend, reconcile, build the inventory; `note` hears conversions."""
+    from auditor.billing import load_billing, load_invoices, pool_spend, reconcile
+    from auditor.gate.run import GateOptions, run_gate
+    from auditor.inventory.build import ScannedRepo, build_inventory, prepare_billing, temp_workdir
+    from auditor.policy import discover_policy
+    from auditor.scan.cache import cache_dir_for
+
+    if not inputs.billing:
+        raise TagauditError("no billing data given", hint="pass --billing FILE (FOCUS or provider exports)")
+    repos = inputs.repos or [Path(".")]
+    for repo in repos:
+        if not repo.is_dir():
+            raise TagauditError("not a directory", where=str(repo), hint="pass repository directories")
+    policy = discover_policy(repos[0], inputs.policy, cache_dir=cache_dir_for(repos[0], inputs.cache_dir,
+                                                                              inputs.no_cache))
+    scanned = []
+    for repo in repos:
+        cache = cache_dir_for(repo, inputs.cache_dir, inputs.no_cache)
+        pol = policy if inputs.policy else discover_policy(repo, None, cache_dir=cache)
+        report = run_gate([repo], repo, pol, GateOptions(use_baseline=False, cache_dir=cache)).report
+        scanned.append(ScannedRepo(repo.resolve().name, repo, report))
+    with temp_workdir() as work:
+        focus, notes = prepare_billing(inputs.billing, Path(work), inputs.account)
+        for text in notes:
+            note(text)
+        data = load_billing(focus, currency=inputs.currency)
+        allocation = pool_spend(data, policy)
+        rec = reconcile(data, load_invoices(inputs.invoices), policy) if inputs.invoices else None
+        return build_inventory(scanned, data, allocation, rec, policy), policy

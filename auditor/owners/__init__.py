@@ -1,0 +1,1 @@
+"""Who owns a finding: CODEOWNERS first, then git blame (all git through owners.blame)."""

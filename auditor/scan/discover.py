@@ -1,0 +1,264 @@
+"""Which files to scan: git-aware, never inside virtualenvs, site-packages, node_modules or build output."""
+
+from __future__ import annotations
+
+import errno
+import os
+import stat
+import subprocess
+from dataclasses import dataclass
+from pathlib import Path
+
+from auditor.gitcmd import git_env  # the scanned repo's config must not run code (core.fsmonitor)
+from scanners.errors import TagauditError
+
+SUFFIXES = (".py", ".ipynb")
+PRUNE_DIRS = frozenset({
+    ".git", ".hg", ".svn", "node_modules", "__pycache__", "site-packages", "dist-packages", ".venv", "venv",
+    ".tox", ".nox", ".eggs", "build", "dist", "__pypackages__", ".mypy_cache", ".pytest_cache", ".ruff_cache",
+    ".ipynb_checkpoints", ".tagaudit-cache",
+})
+
+
+@dataclass(frozen=True, slots=True)
+class Target:
+    rel: str  # POSIX path relative to the scan root
+    path: str  # path to open
+
+
+@dataclass(frozen=True, slots=True)
+class Skipped:
+    """A path that was not opened, and why (reported as a note)."""
+
+    rel: str
+    reason: str
+
+
+@dataclass(frozen=True, slots=True)
+class Discovery:
+    targets: tuple[Target, ...]
+    skipped: tuple[Skipped, ...] = ()
+
+
+def _pruned(parts: tuple[str, ...]) -> bool:
+    return any(p in PRUNE_DIRS or p.endswith(".egg-info") for p in parts)
+
+
+def _ls(directory: Path, *args: str) -> list[str] | None:
+    try:
+        proc = subprocess.run(["git", "-C", str(directory), "ls-files", "-z", *args, "--", "."],
+                              capture_output=True, timeout=120, check=False, env=git_env(directory))
+    except (OSError, subprocess.TimeoutExpired):
+        return None
+    if proc.returncode != 0:
+        return None
+    return [p for p in proc.stdout.decode("utf-8", "surrogateescape").split("\0") if p]
+
+
+def _git_files(directory: Path) -> list[str] | None:
+    """Files git would consider (tracked + untracked, minus ignored and deleted), or None outside a work tree."""
+    listed = _ls(directory, "--cached", "--others", "--exclude-standard", "--deduplicate")
+    if listed is None:
+        return None
+    deleted = set(_ls(directory, "--deleted") or ())
+    return [p for p in listed if p not in deleted] if deleted else listed
+
+
+def _walk(directory: Path, skipped: list[Skipped], allowed: tuple[str, ...]) -> list[str]:
+    """Files below `directory` honouring .gitignore files, for trees that are not git work trees."""
+    import pathspec
+
+    out: list[str] = []
+    specs: list[tuple[str, pathspec.GitIgnoreSpec]] = []
+
+    def unlisted(exc: OSError) -> None:
+        # os.walk would skip an unreadable directory silently; say so instead.
+        where = _rel(Path(os.fsdecode(exc.filename)), directory) if exc.filename else "."
+        skipped.append(Skipped(where, f"cannot list directory ({exc.strerror or type(exc).__name__})"))
+
+    for current, dirs, files in os.walk(directory, followlinks=False, onerror=unlisted):
+        here = Path(current)
+        rel_dir = here.relative_to(directory).as_posix()
+        rel_dir = "" if rel_dir == "." else rel_dir
+        ignore = os.path.join(current, ".gitignore")
+        if os.path.isfile(ignore):
+            try:
+                with open(ignore, encoding="utf-8", errors="replace") as fh:
+                    specs.append((rel_dir, pathspec.GitIgnoreSpec.from_lines(fh.read().splitlines())))
+            except OSError:
+                pass
+        active = [(base, spec) for base, spec in specs if not base or rel_dir == base or rel_dir.startswith(base + "/")]
+
+        def ignored(rel: str, is_dir: bool, active: list[tuple[str, pathspec.GitIgnoreSpec]] = active) -> bool:
+            for base, spec in active:
+                sub = rel[len(base) + 1:] if base else rel
+                if spec.match_file(sub + ("/" if is_dir else "")):
+                    return True
+            return False
+
+        keep = []
+        for d in sorted(dirs):
+            rel = f"{rel_dir}/{d}" if rel_dir else d
+            full = os.path.join(current, d)
+            if d in PRUNE_DIRS or d.endswith(".egg-info") or os.path.exists(os.path.join(full, "pyvenv.cfg")) \
+                    or ignored(rel, True):
+                continue
+            if os.path.islink(full):
+                # Never followed (os.walk does not); one that leaves the root is worth a word.
+                if not _inside(os.path.realpath(full), allowed):
+                    skipped.append(Skipped(rel, "symbolic link to a directory outside the scan root (not followed)"))
+                continue
+            keep.append(d)
+        dirs[:] = keep
+        for f in sorted(files):
+            if f.endswith(SUFFIXES):
+                rel = f"{rel_dir}/{f}" if rel_dir else f
+                if not ignored(rel, False):
+                    out.append(rel)
+    return out
+
+
+def _inside(real: str, allowed: tuple[str, ...]) -> bool:
+    return any(real == base or real.startswith(base.rstrip(os.sep) + os.sep) for base in allowed)
+
+
+def _kind(mode: int) -> str:
+    if stat.S_ISDIR(mode):
+        return "a directory, not a file"
+    if stat.S_ISFIFO(mode):
+        return "a named pipe (FIFO), not a regular file"
+    if stat.S_ISSOCK(mode):
+        return "a socket, not a regular file"
+    if stat.S_ISCHR(mode) or stat.S_ISBLK(mode):
+        return "a device, not a regular file"
+    return "not a regular file"
+
+
+def _refusal(path: str, allowed: tuple[str, ...], parent_real: str | None) -> str | None:
+    """Why `path` must not be opened (a link out of the root, a loop, a FIFO, a device ...), or None.
+
+    `parent_real` is the resolved directory the path lies in when the caller knows it is inside the root
+    (then only a link in the last component needs resolving); None resolves the whole path.
+    """
+    try:
+        st = os.lstat(path)
+    except OSError as exc:
+        return f"cannot read file ({exc.strerror or type(exc).__name__})"
+    if stat.S_ISLNK(st.st_mode) or parent_real is None:
+        if not _inside(os.path.realpath(path), allowed):
+            return "symbolic link to a path outside the scan root (not followed)"
+        try:
+            st = os.stat(path)
+        except OSError:
+            return None  # a loop or a dangling link inside the root: the engine reports it (TAG901), fail closed
+    if not stat.S_ISREG(st.st_mode):
+        return _kind(st.st_mode)
+    return None
+
+
+class _RealDirs:
+    """Resolved directories below a base, one lstat per directory: a listed file must not lie beyond a link."""
+
+    def __init__(self, base: str, allowed: tuple[str, ...]) -> None:
+        self.base = base
+        self.allowed = allowed
+        self.memo: dict[str, str | None] = {"": os.path.realpath(base)}
+
+    def real(self, rel_dir: str) -> str | None:
+        """The resolved directory, or None when it (or a parent) is a link out of the root or unreadable."""
+        if rel_dir in self.memo:
+            return self.memo[rel_dir]
+        parent, _, name = rel_dir.rpartition("/")
+        up = self.real(parent)
+        found: str | None = None
+        if up is not None:
+            full = os.path.join(self.base, rel_dir)
+            try:
+                link = stat.S_ISLNK(os.lstat(full).st_mode)
+                found = os.path.realpath(full, strict=True) if link else os.path.join(up, name)
+            except OSError:
+                found = None
+            if found is not None and not _inside(found, self.allowed):
+                found = None
+        self.memo[rel_dir] = found
+        return found
+
+
+def _check_exists(path: Path) -> None:
+    try:
+        path.stat()
+    except OSError as exc:
+        if exc.errno == errno.ELOOP:
+            raise TagauditError("symbolic link loop", where=str(path), hint="fix or remove the link") from exc
+        raise TagauditError("no such file or directory", where=str(path), hint="check the path") from exc
+
+
+def _rel(path: Path, root: Path) -> str:
+    try:
+        return path.relative_to(root).as_posix()
+    except ValueError:
+        return Path(os.path.relpath(path, root)).as_posix()
+
+
+
+def discover(paths: list[Path], root: Path) -> list[Target]:
+    """Targets for the given files and directories, relative to `root`, sorted and unique."""
+    return list(discover_files(paths, root).targets)
+
+
+def discover_files(paths: list[Path], root: Path) -> Discovery:
+    """Targets for the given files and directories, relative to `root`, sorted and unique, and what was refused.
+
+    Nothing outside the root is read through a link, and nothing but regular files is ever opened: a
+    link out of the tree, a loop, a dangling link, a FIFO, a device or a socket becomes a `Skipped`
+    entry (a note in the report), never a read.
+    """
+    root = root.absolute()
+    root_real = os.path.realpath(root)
+    found: dict[str, Target] = {}
+    skipped: list[Skipped] = []
+    for raw in paths:
+        path = raw.absolute()
+        _check_exists(path)
+        if path.is_dir():
+            where = _rel(path, root)
+            if _inside(os.path.abspath(path), (os.path.abspath(root),)) and \
+                    not _inside(os.path.realpath(path), (root_real,)):
+                skipped.append(Skipped(where, "symbolic link to a directory outside the scan root (not followed)"))
+                continue
+            allowed = (root_real, os.path.realpath(path))
+            # String joins, not pathlib: a monorepo lists tens of thousands of files.
+            base, prefix = str(path), "" if where == "." else where + "/"
+            listed = _git_files(path)
+            walked: list[Skipped] = []
+            names = [n for n in listed if n.endswith(SUFFIXES)] if listed is not None else _walk(path, walked, allowed)
+            skipped += [Skipped(where if s.rel == "." else prefix + s.rel, s.reason) for s in walked]
+            dirs = _RealDirs(base, allowed)
+            for name in names:
+                parent = name.rpartition("/")[0]
+                if parent and _pruned(tuple(parent.split("/"))):
+                    continue
+                rel = prefix + name
+                if rel in found:
+                    continue
+                real_dir = dirs.real(parent)
+                why = _refusal(f"{base}/{name}", allowed, real_dir) if real_dir is not None else \
+                    "lies beyond a symbolic link to a directory outside the scan root (not followed)"
+                if why is not None:
+                    skipped.append(Skipped(rel, why))
+                    continue
+                found[rel] = Target(rel, f"{base}/{name}")
+        elif path.suffix in SUFFIXES:
+            rel = _rel(path, root)
+            if rel in found:
+                continue
+            # A path named on the command line (pre-commit passes the repo's own file names) gets the
+            # same treatment when it lies in the root: a link in it may not lead out.
+            lexical = _inside(os.path.abspath(path), (os.path.abspath(root),))
+            why = _refusal(str(path), (root_real,) if lexical else ("/",), None)
+            if why is not None:
+                skipped.append(Skipped(rel, why))
+                continue
+            found[rel] = Target(rel, str(path))
+    unique = {s.rel: s for s in skipped if s.rel not in found}
+    return Discovery(tuple(found[k] for k in sorted(found)), tuple(unique[k] for k in sorted(unique)))

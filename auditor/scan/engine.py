@@ -1,0 +1,420 @@
+"""The scan pipeline: discover -> prefilter -> parse -> evaluate -> findings. Never raises per file."""
+
+from __future__ import annotations
+
+import codecs
+import datetime as dt
+import os
+import re
+import stat
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass, replace
+from functools import lru_cache
+from pathlib import Path
+
+from auditor.policy import Policy, Settings
+from auditor.records import AuditedCall, FileError, Finding, Report, Suppression
+from auditor.rules import RULES
+from auditor.scan.discover import Target, discover_files
+from auditor.scan.evaluate import evaluate_call, fingerprint
+from auditor.scan.suppress import parse_suppressions
+from scanners.catalog import load_catalog
+from scanners.records import FileScan, ScanError
+
+_PARALLEL_MIN_FILES = 400
+_ACTIONS = {"error": "error", "warn": "warning", "ignore": "off"}
+
+
+@dataclass(frozen=True, slots=True)
+class ScanJob:
+    rel: str
+    path: str
+    max_bytes: int
+    cache_dir: str | None = None
+    policy_digest: str = ""
+
+
+# Regular files only, never a terminal; O_NONBLOCK so that a FIFO swapped in after discovery cannot hang the open.
+_OPEN_FLAGS = os.O_RDONLY | getattr(os, "O_NONBLOCK", 0) | getattr(os, "O_NOCTTY", 0) | getattr(os, "O_BINARY", 0)
+_CHUNK = 1 << 20
+# A file over the policy's limits.max_file_bytes is never parsed; it is read on, in chunks, only to tell
+# whether it mentions an SDK (then TAG901), and never past this ceiling (past it: TAG901 unread).
+READ_CEILING = 64 * 1024 * 1024
+
+
+def scan_file(job: ScanJob) -> FileScan | None:
+    """Read, prefilter and scan one file (or take it from the cache). None when it cannot hold an SDK call."""
+    try:
+        fd = os.open(job.path, _OPEN_FLAGS)
+    except OSError as exc:
+        return _unreadable(job.rel, exc)
+    try:
+        info = os.fstat(fd)
+        if not stat.S_ISREG(info.st_mode):
+            return FileScan(job.rel, error=ScanError("read", "not a regular file; it was not read"))
+        data = _read_upto(fd, job.max_bytes + 1)
+        if len(data) > job.max_bytes:
+            return _oversized(job, fd, data, info.st_size)
+    except OSError as exc:
+        return _unreadable(job.rel, exc)
+    finally:
+        os.close(fd)
+    return scan_data(job, data)
+
+
+def _unreadable(rel: str, exc: OSError) -> FileScan:
+    return FileScan(rel, error=ScanError("read", f"cannot read file ({exc.strerror or type(exc).__name__})"))
+
+
+def _read_upto(fd: int, limit: int) -> bytes:
+    parts: list[bytes] = []
+    left = limit
+    while left > 0:
+        part = os.read(fd, min(left, _CHUNK))
+        if not part:
+            break
+        parts.append(part)
+        left -= len(part)
+    return b"".join(parts)
+
+
+def _size_error(job: ScanJob, size: int) -> FileScan:
+    return FileScan(job.rel, error=ScanError(
+        "size", f"file is {size:,} bytes, over the {job.max_bytes:,}-byte limit; raise limits.max_file_bytes "
+                "in the policy or exclude the file"))
+
+
+def _oversized(job: ScanJob, fd: int, head: bytes, size: int) -> FileScan | None:
+    """A file too big to parse: TAG901 if it may mention an SDK, None if it provably does not."""
+    tokens = load_catalog().tokens
+    overlap = max(len(t) for t in tokens) * 4  # a token may straddle two chunks (4: UTF-32)
+    seen, window = len(head), head
+    while True:
+        if prefilter(job.rel, window, tokens_only=True):
+            return _size_error(job, max(size, seen))
+        if seen >= READ_CEILING:
+            return FileScan(job.rel, error=ScanError(
+                "size", f"file is over {READ_CEILING:,} bytes; it was not read to its end, let alone parsed; "
+                        "exclude the file in the policy"))
+        part = os.read(fd, _CHUNK)
+        if not part:
+            return None
+        seen += len(part)
+        window = window[-overlap:] + part
+
+
+def prefilter(rel: str, data: bytes, *, tokens_only: bool = False) -> bool:
+    """False only when the file provably cannot import an AI SDK, so it needs no parse.
+
+    Conservative on purpose. Kept: a file that names an SDK module within an import statement in any
+    position (after `;` or `:`, indented, continued with a backslash, `import os, openai`), or names it
+    anywhere when it uses `__import__`, `importlib` or `sys.modules`. Both are judged on the bytes as
+    the interpreter reads them too: after a BOM or coding cookie, identifiers NFKC-normalised, notebook
+    JSON unescaped. With `tokens_only`, naming an SDK anywhere is enough.
+    """
+    tokens = load_catalog().tokens
+    if any(tok in data for tok in tokens) and (tokens_only or _imports_sdk(_code_of(rel, data), tokens)):
+        return True
+    view = _interpreted(rel, data)
+    if view is None or not any(tok in view for tok in tokens):
+        return False
+    return tokens_only or _imports_sdk(view, tokens)
+
+
+def _imports_sdk(text: bytes | None, tokens: tuple[bytes, ...]) -> bool:
+    if text is None:  # a notebook that is not JSON: the scan reports it (TAG901), fail closed
+        return True
+    return _DYNAMIC_IMPORT.search(text) is not None or _import_statement_re(tokens).search(text) is not None
+
+
+# Imports that name their module in a string, maybe built elsewhere in the file: any mention counts.
+_DYNAMIC_IMPORT = re.compile(rb"__import__|import_module|importlib|sys\.modules")
+
+
+@lru_cache(maxsize=4)
+def _import_statement_re(tokens: tuple[bytes, ...]) -> re.Pattern[bytes]:
+    """`import ... NAME` or `from ... NAME` within one logical line: only a newline (not escaped by a
+    backslash), `;` or a comment ends an import statement, and module names contain none of them."""
+    names = b"|".join(re.escape(t) for t in sorted(tokens, key=len, reverse=True))
+    return re.compile(rb"\b(?:import|from)\b(?:[^\n\r#;\\]|\\(?:\r\n|\r|\n)?)*?(?:" + names + rb")")
+
+
+def _code_of(rel: str, data: bytes) -> bytes | None:
+    """The text to look for import statements in: the file, or a notebook's cell sources joined."""
+    if not rel.endswith(".ipynb"):
+        return data
+    import json
+
+    try:
+        return "\n".join(_cell_sources(json.loads(data))).encode("utf-8", "surrogatepass")
+    except (ValueError, RecursionError):
+        return None
+
+
+def _cell_sources(nb: object) -> list[str]:
+    """Every cell's source, nbformat 4 (`cells`) or 3 (`worksheets[].cells[].input`), whatever the cell type."""
+    if not isinstance(nb, dict):
+        return [_text(nb)]
+    holders = [nb] + [w for w in nb.get("worksheets", ()) if isinstance(w, dict)] \
+        if isinstance(nb.get("worksheets"), list) else [nb]
+    out = []
+    for holder in holders:
+        cells = holder.get("cells", [])
+        for cell in cells if isinstance(cells, list) else [cells]:
+            src = cell.get("source", cell.get("input", "")) if isinstance(cell, dict) else cell
+            out.append("".join(map(_text, src)) if isinstance(src, list) else _text(src))
+    return out
+
+
+def _text(value: object) -> str:
+    import json
+
+    return value if isinstance(value, str) else json.dumps(value, ensure_ascii=False)
+
+
+_WIDE_BOMS = (codecs.BOM_UTF32_LE, codecs.BOM_UTF32_BE, codecs.BOM_UTF16_LE, codecs.BOM_UTF16_BE)
+
+
+def _interpreted(rel: str, data: bytes) -> bytes | None:
+    """The file as the interpreter (or Jupyter) reads it, when that can differ from its raw bytes; else None."""
+    wide = data.startswith(_WIDE_BOMS) or b"\0" in data[:4]
+    head = data[:data.find(b"\n", data.find(b"\n") + 1) + 1 or 200]
+    if not (wide or b"coding" in head or (rel.endswith(".ipynb") and b"\\u" in data)):
+        if data.isascii():
+            return None
+        # UTF-8 as it stands: only NFKC-folded identifiers can add an SDK name the bytes lack.
+        return _folded_identifiers(data)
+    text: str | None = None
+    if rel.endswith(".ipynb"):
+        import json
+
+        try:
+            text = json.dumps(json.loads(data), ensure_ascii=False)
+        except (ValueError, RecursionError):
+            text = None
+    if text is None:
+        text = _decode_any(data)
+    view = text.encode("utf-8", "surrogatepass")
+    folded = _folded_identifiers(view)
+    view += b"\n" + folded if folded is not None else b""
+    # UTF-16/32 without a BOM (or NULs around ASCII): the words are there between the NULs.
+    return view + b"\n" + data.replace(b"\0", b"") if wide else view
+
+
+_NON_ASCII = re.compile(rb"[\x80-\xff]+")
+_ASCII_BYTES = bytes(range(128))
+_ASCII_WORD_CHAR = re.compile(r"[A-Za-z0-9_]")
+
+
+def _folded_identifiers(data: bytes) -> bytes | None:
+    """UTF-8 `data` NFKC-normalised, as the interpreter normalises identifiers (`ｏｐｅｎａｉ`, `ºpenai`
+    are `openai`), or None when that cannot bring out an SDK name. Only the non-ASCII runs and a few
+    bytes around them are normalised first: cheap on text full of accents or fullwidth punctuation."""
+    import unicodedata
+
+    # Cheap first: unless some non-ASCII character folds to an ASCII letter, digit or underscore
+    # (fullwidth forms, ligatures, ª º, math letters ...), folding cannot spell an SDK name.
+    alone = unicodedata.normalize("NFKC", data.translate(None, _ASCII_BYTES).decode("utf-8", "ignore"))
+    if _ASCII_WORD_CHAR.search(alone) is None:
+        return None
+    tokens = load_catalog().tokens
+    reach = max(len(t) for t in tokens)
+    around = b"\n".join(data[max(0, m.start() - reach):m.end() + reach] for m in _NON_ASCII.finditer(data))
+    folded = unicodedata.normalize("NFKC", around.decode("utf-8", "replace")).encode("utf-8", "surrogatepass")
+    if not any(t in folded for t in tokens):
+        return None
+    return unicodedata.normalize("NFKC", data.decode("utf-8", "replace")).encode("utf-8", "surrogatepass")
+
+
+def _decode_any(data: bytes) -> str:
+    for bom, codec in ((codecs.BOM_UTF32_LE, "utf-32"), (codecs.BOM_UTF32_BE, "utf-32"),
+                       (codecs.BOM_UTF16_LE, "utf-16"), (codecs.BOM_UTF16_BE, "utf-16")):
+        if data.startswith(bom):
+            return data.decode(codec, "replace")
+    import io
+    import tokenize
+
+    try:
+        encoding, _ = tokenize.detect_encoding(io.BytesIO(data).readline)
+        return data.decode(encoding, "replace")
+    except (SyntaxError, LookupError, ValueError):
+        return data.decode("utf-8", "replace")
+
+
+def scan_data(job: ScanJob, data: bytes) -> FileScan | None:
+    """Prefilter and scan file contents (from disk or from a git blob)."""
+    catalog = load_catalog()
+    if not prefilter(job.rel, data):
+        return None
+    if len(data) > job.max_bytes:
+        return _size_error(job, len(data))
+    cache = key = None
+    if job.cache_dir is not None:
+        from auditor.scan.cache import ResultCache, entry_key, tool_key
+
+        cache = ResultCache(Path(job.cache_dir))
+        key = entry_key(data, job.policy_digest, tool_key(catalog.digest))
+        hit = cache.get(key, job.rel)
+        if hit is not None:
+            return hit
+    result = _scan_bytes(job.rel, data)
+    # Internal errors are not cached: the next version may fix them.
+    if cache is not None and key is not None and (result.error is None or result.error.kind != "internal"):
+        cache.put(key, result)
+    return result
+
+
+def _scan_bytes(rel: str, data: bytes) -> FileScan:
+    from scanners.python import scan_python
+
+    catalog = load_catalog()
+    try:
+        return scan_python(rel, data, catalog)
+    except RecursionError:
+        return FileScan(rel, error=ScanError("syntax", "expressions nest too deeply to analyse"))
+    except Exception as exc:  # noqa: BLE001 - one bad file must not stop the run; it fails closed instead
+        return FileScan(rel, error=ScanError("internal", f"tagaudit could not analyse this file "
+                                                         f"({type(exc).__name__}: {exc}); please report it"))
+
+
+def _scan_chunk(jobs: list[ScanJob]) -> list[FileScan]:
+    return [fs for fs in map(scan_file, jobs) if fs is not None]
+
+
+def scan_jobs(jobs: Sequence[ScanJob], workers: int | None = None) -> list[FileScan]:
+    """Scan serially for small runs (the pre-commit case), in a process pool for large ones."""
+    if workers is None:
+        workers = min(os.cpu_count() or 1, 8) if len(jobs) >= _PARALLEL_MIN_FILES else 1
+    if workers <= 1 or len(jobs) < 2:
+        return _scan_chunk(list(jobs))
+    import multiprocessing
+    from concurrent.futures import ProcessPoolExecutor
+
+    load_catalog()  # loaded once, inherited by forked workers
+    ctx = multiprocessing.get_context("fork") if "fork" in multiprocessing.get_all_start_methods() else None
+    size = max(16, len(jobs) // (workers * 8))
+    chunks = [list(jobs[i:i + size]) for i in range(0, len(jobs), size)]
+    out: list[FileScan] = []
+    with ProcessPoolExecutor(max_workers=workers, mp_context=ctx) as pool:
+        for part in pool.map(_scan_chunk, chunks):
+            out += part
+    return out
+
+
+def severity_for(rule_id: str, policy: Policy, settings: Settings) -> str:
+    if rule_id in policy.severity:
+        return policy.severity[rule_id]
+    sev = RULES[rule_id].severity
+    if rule_id == "TAG003":
+        sev = _ACTIONS[settings.unverifiable]
+    if settings.mode == "showback" and sev == "error" and not rule_id.startswith("TAG9"):
+        sev = "warning"
+    return sev
+
+
+def make_finding(rule_id: str, message: str | tuple[str, str], policy: Policy, settings: Settings, *, path: str,
+             line: int = 1, column: int = 1, ident: Iterable[object] = (), call: AuditedCall | None = None,
+             cell: int | None = None) -> Finding | None:
+    sev = severity_for(rule_id, policy, settings)
+    if sev == "off":
+        return None
+    extra: tuple[object, ...] = ()
+    if isinstance(message, tuple):
+        extra, message = (message[0],), message[1]
+    if call is not None:
+        s = call.site
+        return Finding(rule_id, RULES[rule_id].name, sev, s.path, s.line, s.column, message,
+                       fingerprint(rule_id, s.path, s.scope, s.operation, s.occurrence, *extra), s.end_line,
+                       s.end_column, s.scope, s.operation, s.cell, s.statement_line, sev == "error")
+    return Finding(rule_id, RULES[rule_id].name, sev, path, line, column, message,
+                   fingerprint(rule_id, path, *ident), line, column, "<module>", None, cell, line, sev == "error")
+
+
+def audit_file(fs: FileScan, policy: Policy, today: dt.date | None = None) -> tuple[list[AuditedCall], list[Finding]]:
+    settings = policy.settings_for(fs.path)
+    findings: list[Finding | None] = []
+    if fs.error is not None:
+        e = fs.error
+        findings.append(make_finding("TAG901", f"{e.message}", policy, settings, path=fs.path, line=e.line,
+                                 column=e.column, ident=(e.kind,), cell=e.cell))
+    calls = [evaluate_call(site, policy, settings) for site in fs.call_sites]
+    for call in calls:
+        if call.status == "exempt":
+            continue
+        for rule in RULES.values():
+            if rule.check is None:
+                continue
+            for message in rule.check(call):
+                findings.append(make_finding(rule.id, message, policy, settings, path=fs.path, call=call))
+    result = [f for f in findings if f is not None]
+    result = _apply_suppressions(fs, result, policy, settings, today or dt.date.today())
+    return calls, result
+
+
+def _apply_suppressions(fs: FileScan, findings: list[Finding], policy: Policy, settings: Settings,
+                        today: dt.date) -> list[Finding]:
+    if not fs.comments:
+        return findings
+    sups, problems = parse_suppressions(fs.comments, set(RULES))
+    out: list[Finding] = []
+    extra: list[Finding | None] = []
+    expired = [s for s in sups if s.expires is not None and s.expires < today]
+    active = [s for s in sups if s not in expired]
+    used: set[int] = set()
+    for f in findings:
+        match = next((s for s in active if s.covers(f.rule, f.statement_line or f.line, max(f.end_line, f.line),
+                                                     f.cell)), None)
+        if match is not None:
+            used.add(id(match))
+        if match is None or not RULES[f.rule].suppressible:
+            out.append(f)
+            continue
+        if f.rule in policy.forbid_inline:
+            out.append(f)
+            extra.append(make_finding("TAG904", f"{f.rule} may not be suppressed inline under this policy; tag the call or "
+                                            "record it in the baseline", policy, settings, path=fs.path,
+                                  line=match.line, ident=(f.fingerprint,), cell=match.cell))
+            continue
+        sup = Suppression("inSource", match.reason or "", match.line, match.owner,
+                          match.expires.isoformat() if match.expires else None)
+        out.append(replace(f, suppressed=sup, blocking=False))
+    for p in problems:
+        extra.append(make_finding(p.rule, p.message, policy, settings, path=fs.path, line=p.line,
+                                  ident=(p.message,), cell=p.cell))
+    for s in expired:
+        extra.append(make_finding("TAG906", f"suppression of {', '.join(s.rules)} expired on {s.expires} "
+                                            f"(reason: {s.reason}); it no longer applies", policy, settings,
+                                  path=fs.path, line=s.line, ident=(",".join(s.rules), s.reason), cell=s.cell))
+    for s in active:
+        if id(s) not in used:
+            extra.append(make_finding("TAG905", f"suppression of {', '.join(s.rules)} matches no finding; delete it",
+                                      policy, settings, path=fs.path, line=s.line,
+                                      ident=(",".join(s.rules), s.reason), cell=s.cell))
+    return out + [f for f in extra if f is not None]
+
+
+def run_scan(paths: list[Path], root: Path, policy: Policy, *, workers: int | None = None,
+             cache_dir: Path | None = None, today: dt.date | None = None) -> Report:
+    found = discover_files(paths, root)
+    targets: list[Target] = [t for t in found.targets if policy.settings_for(t.rel).mode != "exclude"]
+    notes = tuple(f"{s.rel}: not scanned: {s.reason}" for s in found.skipped
+                  if policy.settings_for(s.rel).mode != "exclude")
+    if cache_dir is not None:
+        from auditor.scan.cache import prepare_cache_dir
+
+        prepare_cache_dir(cache_dir)
+    cache = str(cache_dir) if cache_dir is not None else None
+    jobs = [ScanJob(t.rel, t.path, policy.max_file_bytes, cache, policy.digest) for t in targets]
+    scans = sorted(scan_jobs(jobs, workers), key=lambda fs: fs.path)
+    calls: list[AuditedCall] = []
+    findings: list[Finding] = []
+    errors: list[FileError] = []
+    for fs in scans:
+        c, f = audit_file(fs, policy, today)
+        calls += c
+        findings += f
+        if fs.error is not None:
+            errors.append(FileError(fs.path, fs.error.kind, fs.error.message, fs.error.line))
+    findings.sort(key=lambda f: (f.path, f.line, f.column, f.rule))
+    return Report(str(root), len(targets), tuple(calls), tuple(findings), tuple(errors), policy.source,
+                  tuple(t.rel for t in targets), notes)
