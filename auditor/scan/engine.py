@@ -177,9 +177,10 @@ _WIDE_BOMS = (codecs.BOM_UTF32_LE, codecs.BOM_UTF32_BE, codecs.BOM_UTF16_LE, cod
 
 def _interpreted(rel: str, data: bytes) -> bytes | None:
     """The file as the interpreter (or Jupyter) reads it, when that can differ from its raw bytes; else None."""
-    wide = data.startswith(_WIDE_BOMS) or b"\0" in data[:4]
-    head = data[:data.find(b"\n", data.find(b"\n") + 1) + 1 or 200]
-    if not (wide or b"coding" in head or (rel.endswith(".ipynb") and b"\\u" in data)):
+    wide = b"\0" in data[:4] or data.startswith(_WIDE_BOMS)
+    # A PEP 263 cookie lives on line 1 or 2 (the search over the whole file is the cheap way to rule it out).
+    cookie = b"coding" in data and b"coding" in data[:data.find(b"\n", data.find(b"\n") + 1) + 1 or len(data)]
+    if not (wide or cookie or (rel.endswith(".ipynb") and b"\\u" in data)):
         if data.isascii():
             return None
         # UTF-8 as it stands: only NFKC-folded identifiers can add an SDK name the bytes lack.
