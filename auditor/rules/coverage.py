@@ -126,7 +126,7 @@ TAG003 = Rule(
     example=Example("""
         from openai import OpenAI
         # docs: begin
-        def ask(client, **opts):
+        def ask(client: OpenAI, **opts):
             return client.chat.completions.create(model="gpt-4o", messages=m, **opts)
         """),
     use_instead=Example("""

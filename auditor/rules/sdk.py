@@ -195,7 +195,7 @@ TAG108 = _sdk(
         from openai import OpenAI
         OpenAI().chat.completions.create(model="gpt-4o", messages=m, store=True,
             # docs: begin
-            metadata={f"k{i}": "v" for i in range(20)}
+            metadata={"experiment_variant_for_the_quarterly_pricing_page_redesign_cohort_b": "on"}
             # docs: end
         )
         """),
