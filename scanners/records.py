@@ -33,9 +33,9 @@ class Evidence:
 
 @dataclass(frozen=True, slots=True)
 class Issue:
-    """An SDK misuse the scanner saw at a call site (a rule id from the rules module)."""
+    """An SDK misuse the scanner saw at a call site, named by the catalog check that saw it."""
 
-    rule: str
+    check: str
     message: str
 
 

@@ -12,6 +12,7 @@ from pathlib import Path
 import jsonschema
 import pytest
 
+from auditor.scan.cache import CACHE_FORMAT
 from tests.helpers import REPO
 
 UNTAGGED = "from openai import OpenAI\n\nclient = OpenAI()\n\n\ndef ask(q):\n    return client.chat.completions.create(model='gpt-4o', messages=[q])\n"
@@ -234,11 +235,11 @@ def test_every_output_format_from_one_run(repo: Path, tmp_path: Path) -> None:
 def test_the_result_cache_gives_the_same_report_and_is_used(repo: Path) -> None:
     _, cold = scan_json(repo)
     entries = list((repo / ".tagaudit-cache").rglob("*.json"))
-    assert len([e for e in entries if e.parent.parent.name == "v1"]) == 1
+    assert len([e for e in entries if e.parent.parent.name == f"v{CACHE_FORMAT}"]) == 1
     _, warm = scan_json(repo)
     assert warm == cold
     for entry in entries:
-        if entry.parent.parent.name == "v1":
+        if entry.parent.parent.name == f"v{CACHE_FORMAT}":
             entry.write_text("{not json")
     _, damaged = scan_json(repo)
     assert damaged == cold, "a damaged cache entry is rescanned, not trusted"

@@ -139,6 +139,7 @@ def suppressions(
 def _inventory(report: Any, root: Path, baseline: Path | None) -> list[dict[str, Any]]:
     from auditor.gate.baseline import load_baseline
     from auditor.gate.run import baseline_path
+    from auditor.rules import RULES
 
     rows: dict[tuple[str, int], dict[str, Any]] = {}
     for f in report.findings:
@@ -149,18 +150,18 @@ def _inventory(report: Any, root: Path, baseline: Path | None) -> list[dict[str,
                 "owner": s.owner, "expires": s.expires, "status": "active", "findings": 0})
             row["rules"] = sorted({*row["rules"], f.rule})
             row["findings"] += 1
-        elif f.rule in ("TAG905", "TAG906", "TAG902", "TAG903", "TAG904"):
-            status = {"TAG905": "unused", "TAG906": "expired"}.get(f.rule, "invalid")
+        elif RULES[f.rule].category == "suppression":
+            status = RULES[f.rule].marks
             rows[(f.path, f.line)] = {"kind": "inline", "location": f"{f.path}:{f.line}", "rules": [f.rule],
                                       "reason": f.message, "owner": None, "expires": None, "status": status,
                                       "findings": 0}
     out = sorted(rows.values(), key=lambda r: r["location"])
     target = baseline_path(root, baseline)
     if target.exists():
-        flagged = {f.line: f.rule for f in report.findings if f.rule in ("TAG907", "TAG908")}
+        flagged = {f.line: RULES[f.rule].marks for f in report.findings if RULES[f.rule].category == "baseline"}
         scanned = set(report.paths)
         for e in load_baseline(target).entries:
-            status = {"TAG907": "unused", "TAG908": "expired"}.get(flagged.get(e.line, ""), "active")
+            status = flagged.get(e.line) or "active"
             out.append({"kind": "baseline", "location": f"{e.path} ({e.operation or e.scope})", "rules": [e.rule],
                         "reason": e.reason, "owner": e.owner, "expires": e.expires.isoformat(),
                         "status": status if e.path in scanned else "unscanned", "findings": int(status == "active")})

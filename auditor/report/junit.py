@@ -9,6 +9,7 @@ from collections import defaultdict
 from auditor.records import AuditedCall, Finding, Report
 from auditor.report import ordered, suppression_label, unique_ids, where
 from auditor.report.rulesdoc import rule_url
+from auditor.rules import RULES
 
 # Characters XML 1.0 cannot carry at all, even escaped.
 _NOT_XML = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\ud800-\udfff\ufffe\uffff]")  # and lone surrogates
@@ -76,7 +77,7 @@ def _finding_case(f: Finding, uid: str) -> ET.Element:
         text = f"suppressed ({suppression_label(sup)}): {sup.justification or 'no justification recorded'}"
         ET.SubElement(case, "skipped", message=_clean(text)).text = body
     elif f.blocking:
-        tag = "error" if f.rule == "TAG901" else "failure"
+        tag = "error" if RULES[f.rule].category == "file-error" else "failure"
         ET.SubElement(case, tag, type=f.rule, message=_clean(f"{f.rule}: {f.message}")).text = body
     else:
         ET.SubElement(case, "system-out").text = body

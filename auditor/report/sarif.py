@@ -104,8 +104,6 @@ def _driver() -> dict[str, Any]:
 
 
 def _descriptor(rule: Rule) -> dict[str, Any]:
-    family = {"0": "tag-coverage", "1": "sdk-misuse", "9": "tooling"}.get(rule.id[3], "tag-coverage")
-    precision = "very-high" if rule.id.startswith("TAG9") else "medium" if rule.id == "TAG003" else "high"
     return {
         "id": rule.id,
         "name": rule.name,
@@ -115,8 +113,8 @@ def _descriptor(rule: Rule) -> dict[str, Any]:
         "helpUri": rule_url(rule.id),
         "defaultConfiguration": {"level": _LEVEL[rule.severity]},
         "properties": {
-            "tags": ["cost-allocation", "finops", family],
-            "precision": precision,
+            "tags": ["cost-allocation", "finops", rule.family],
+            "precision": rule.precision,
             "problem.severity": _PROBLEM_SEVERITY[rule.severity],
         },
     }

@@ -25,7 +25,7 @@ from typing import Any
 from auditor import __version__
 from scanners.records import CallSite, Comment, Evidence, FileScan, Issue, ScanError
 
-CACHE_FORMAT = 1
+CACHE_FORMAT = 2  # 2: Issue names the detector (check), not a rule id
 DEFAULT_DIR = ".tagaudit-cache"
 KEY_ENV = "TAGAUDIT_CACHE_KEY"
 MAGIC = b"tagaudit-mac:"
@@ -181,7 +181,7 @@ def _to_json(fs: FileScan) -> dict[str, Any]:
         "sites": [
             {**{k: getattr(s, k) for k in s.__dataclass_fields__ if k not in ("evidence", "issues")},
              "evidence": [[getattr(e, k) for k in Evidence.__dataclass_fields__] for e in s.evidence],
-             "issues": [[i.rule, i.message] for i in s.issues]}
+             "issues": [[i.check, i.message] for i in s.issues]}
             for s in fs.call_sites
         ],
         "comments": [[getattr(c, k) for k in Comment.__dataclass_fields__] for c in fs.comments],

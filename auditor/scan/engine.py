@@ -305,10 +305,11 @@ def scan_jobs(jobs: Sequence[ScanJob], workers: int | None = None) -> list[FileS
 def severity_for(rule_id: str, policy: Policy, settings: Settings) -> str:
     if rule_id in policy.severity:
         return policy.severity[rule_id]
-    sev = RULES[rule_id].severity
-    if rule_id == "TAG003":
+    rule = RULES[rule_id]
+    sev = rule.severity
+    if rule.category == "unverifiable":
         sev = _ACTIONS[settings.unverifiable]
-    if settings.mode == "showback" and sev == "error" and not rule_id.startswith("TAG9"):
+    if settings.mode == "showback" and sev == "error" and not rule.fail_closed:
         sev = "warning"
     return sev
 

@@ -10,7 +10,9 @@ from collections.abc import Callable
 from scanners.python.values import DictV, JsonV, Kwargs, Lit, Obj, Value
 from scanners.records import Issue
 
-Check = Callable[[Kwargs, Obj | None], list[Issue]]
+# A detector returns what is wrong; run_checks labels each message with the detector's catalog name.
+# Which rule a detector serves is the rule's business (auditor/rules/sdk.py), not the scanner's.
+Check = Callable[[Kwargs, Obj | None], list[str]]
 _BEDROCK_META_CHARS = re.compile(r"^[a-zA-Z0-9\s:_@$#=/+,.-]*$")
 
 
@@ -31,17 +33,17 @@ def _passed(kwargs: Kwargs, name: str) -> bool:
     return value is not None and not (isinstance(value, Lit) and value.value is None)
 
 
-def openai_metadata_requires_store(kwargs: Kwargs, obj: Obj | None) -> list[Issue]:
+def openai_metadata_requires_store(kwargs: Kwargs, obj: Obj | None) -> list[str]:
     if not _passed(kwargs, "metadata"):
         return []
     store = kwargs.arg("store")
     if store is None or (isinstance(store, Lit) and store.value is not True):
-        return [Issue("TAG101", "`metadata` is passed without `store=True`; Chat Completions rejects the "
-                                "request with HTTP 400")]
+        return [("`metadata` is passed without `store=True`; Chat Completions rejects the "
+                 "request with HTTP 400")]
     return []
 
 
-def openai_metadata_limits(kwargs: Kwargs, obj: Obj | None) -> list[Issue]:
+def openai_metadata_limits(kwargs: Kwargs, obj: Obj | None) -> list[str]:
     meta = _dict_arg(kwargs, "metadata")
     if meta is None:
         return []
@@ -52,17 +54,17 @@ def openai_metadata_limits(kwargs: Kwargs, obj: Obj | None) -> list[Issue]:
     problems += [f"key {k!r} is longer than 64 characters" for k, _ in items if len(k) > 64]
     problems += [f"value of {k!r} is longer than 512 characters" for k, v in items
                  if isinstance(v, str) and len(v) > 512]
-    return [Issue("TAG108", "OpenAI metadata over its limits: " + "; ".join(problems))] if problems else []
+    return ["OpenAI metadata over its limits: " + "; ".join(problems)] if problems else []
 
 
-def anthropic_metadata_user_id_only(kwargs: Kwargs, obj: Obj | None) -> list[Issue]:
+def anthropic_metadata_user_id_only(kwargs: Kwargs, obj: Obj | None) -> list[str]:
     meta = kwargs.arg("metadata")
     if not isinstance(meta, DictV):
         return []
     extra = sorted({k for k, _ in _literal_items(meta)} - {"user_id"})
     if extra:
-        return [Issue("TAG102", f"Anthropic `metadata` accepts only `user_id`; {', '.join(extra)} "
-                                "would be rejected and never reaches billing")]
+        return [(f"Anthropic `metadata` accepts only `user_id`; {', '.join(extra)} "
+                 "would be rejected and never reaches billing")]
     return []
 
 
@@ -95,25 +97,25 @@ def _labels_of(kwargs: Kwargs) -> list[tuple[str, DictV]]:
     return found
 
 
-def vertex_label_format(kwargs: Kwargs, obj: Obj | None) -> list[Issue]:
+def vertex_label_format(kwargs: Kwargs, obj: Obj | None) -> list[str]:
     limit = 32 if obj is not None and obj.type_id.startswith("anthropic") else 64
     out = []
     for where, labels in _labels_of(kwargs):
         problems = _label_problems(labels, limit)
         if problems:
-            out.append(Issue("TAG103", f"Vertex AI rejects `{where}`: " + "; ".join(problems)))
+            out.append(f"Vertex AI rejects `{where}`: " + "; ".join(problems))
     return out
 
 
-def genai_labels_developer_mode(kwargs: Kwargs, obj: Obj | None) -> list[Issue]:
+def genai_labels_developer_mode(kwargs: Kwargs, obj: Obj | None) -> list[str]:
     if obj is None or obj.mode != "developer":
         return []
-    return [Issue("TAG104", f"`{where}` is only supported on Vertex AI; in Gemini Developer API mode the SDK "
-                            "raises ValueError")
+    return [f"`{where}` is only supported on Vertex AI; in Gemini Developer API mode the SDK "
+            "raises ValueError"
             for where, _ in _labels_of(kwargs)]
 
 
-def bedrock_request_metadata_shape(kwargs: Kwargs, obj: Obj | None) -> list[Issue]:
+def bedrock_request_metadata_shape(kwargs: Kwargs, obj: Obj | None) -> list[str]:
     value = kwargs.arg("requestMetadata")
     if value is None:
         return []
@@ -123,9 +125,9 @@ def bedrock_request_metadata_shape(kwargs: Kwargs, obj: Obj | None) -> list[Issu
         try:
             parsed = json.loads(value.value)
         except ValueError:
-            return [Issue("TAG105", "`requestMetadata` is not valid JSON")]
+            return ["`requestMetadata` is not valid JSON"]
         if not isinstance(parsed, dict):
-            return [Issue("TAG105", "`requestMetadata` must be a JSON object of string values")]
+            return ["`requestMetadata` must be a JSON object of string values"]
         value = DictV(tuple((Lit(k), Lit(v)) for k, v in parsed.items()))
     if not isinstance(value, DictV):
         return []
@@ -137,29 +139,29 @@ def bedrock_request_metadata_shape(kwargs: Kwargs, obj: Obj | None) -> list[Issu
             problems.append(f"key {key!r} has characters outside [a-zA-Z0-9 :_@$#=/+,.-] or is too long")
         if isinstance(val, str) and (len(val) > 256 or not _BEDROCK_META_CHARS.match(val)):
             problems.append(f"value of {key!r} has characters outside [a-zA-Z0-9 :_@$#=/+,.-] or is over 256")
-    return [Issue("TAG105", "Bedrock `requestMetadata` is malformed: " + "; ".join(problems))] if problems else []
+    return ["Bedrock `requestMetadata` is malformed: " + "; ".join(problems)] if problems else []
 
 
-def bedrock_request_metadata_json(kwargs: Kwargs, obj: Obj | None) -> list[Issue]:
+def bedrock_request_metadata_json(kwargs: Kwargs, obj: Obj | None) -> list[str]:
     """invoke_model takes requestMetadata as a JSON string (it becomes a header), not a dict."""
     value = kwargs.arg("requestMetadata")
     if isinstance(value, DictV):
-        return [Issue("TAG105", "`requestMetadata` on invoke_model must be a JSON string: "
-                                "pass json.dumps({...}), not a dict")]
+        return [("`requestMetadata` on invoke_model must be a JSON string: "
+                 "pass json.dumps({...}), not a dict")]
     return bedrock_request_metadata_shape(kwargs, obj)
 
 
-def groq_metadata_unsupported(kwargs: Kwargs, obj: Obj | None) -> list[Issue]:
+def groq_metadata_unsupported(kwargs: Kwargs, obj: Obj | None) -> list[str]:
     if _passed(kwargs, "metadata"):
-        return [Issue("TAG106", "Groq documents `metadata` as not supported; it carries no tags")]
+        return ["Groq documents `metadata` as not supported; it carries no tags"]
     return []
 
 
-def langchain_model_kwargs_metadata(kwargs: Kwargs, obj: Obj | None) -> list[Issue]:
+def langchain_model_kwargs_metadata(kwargs: Kwargs, obj: Obj | None) -> list[str]:
     mk = _dict_arg(kwargs, "model_kwargs")
     if mk is not None and mk.get("metadata") is not None:
-        return [Issue("TAG107", "`model_kwargs={'metadata': ...}` collides with LangChain's own `metadata` "
-                                "field ('Found metadata supplied twice'); use extra_body with store=True")]
+        return [("`model_kwargs={'metadata': ...}` collides with LangChain's own `metadata` "
+                 "field ('Found metadata supplied twice'); use extra_body with store=True")]
     return []
 
 
@@ -177,7 +179,4 @@ CHECKS: dict[str, Check] = {
 
 
 def run_checks(names: tuple[str, ...], kwargs: Kwargs, obj: Obj | None) -> list[Issue]:
-    out: list[Issue] = []
-    for name in names:
-        out += CHECKS[name](kwargs, obj)
-    return out
+    return [Issue(name, message) for name in names for message in CHECKS[name](kwargs, obj)]
