@@ -1,4 +1,4 @@
-"""The built wheel carries the catalog and policies and runs from a fresh virtualenv."""
+"""The built wheel carries the catalog and policies, scans from a fresh virtualenv, and audits once given [audit]."""
 
 from __future__ import annotations
 
@@ -11,7 +11,7 @@ from pathlib import Path
 from tests.helpers import REPO
 
 
-def test_wheel_installs_in_a_fresh_venv_and_scans_the_example(tmp_path: Path) -> None:
+def test_wheel_scans_without_extras_and_audits_with_the_audit_extra(tmp_path: Path) -> None:
     dist = tmp_path / "dist"
     subprocess.run([sys.executable, "-m", "pip", "wheel", "--no-deps", "-q", "-w", str(dist), str(REPO)],
                    check=True, capture_output=True, timeout=600)
@@ -39,8 +39,14 @@ def test_wheel_installs_in_a_fresh_venv_and_scans_the_example(tmp_path: Path) ->
     default = subprocess.run([str(venv / "bin" / "tagaudit"), "policy", "show", str(work)], capture_output=True,
                              text=True, timeout=120, check=False)
     assert default.returncode == 0 and "policy: default" in default.stdout
-    html = subprocess.run([str(venv / "bin" / "tagaudit"), "inventory", str(REPO / "examples" / "app"), "--billing",
-                           str(REPO / "examples" / "billing"), "--format", "html"], cwd=work, capture_output=True,
-                          text=True, timeout=300, check=False)
+    inventory = [str(venv / "bin" / "tagaudit"), "inventory", str(REPO / "examples" / "app"), "--billing",
+                 str(REPO / "examples" / "billing"), "--format", "html"]
+    plain = subprocess.run(inventory, cwd=work, capture_output=True, text=True, timeout=300, check=False)
+    assert (plain.returncode, plain.stdout) == (2, ""), "the plain install carries no billing dependencies"
+    assert plain.stderr.endswith("install it with: pip install 'tagaudit[audit]'\n"), plain.stderr
+    assert "Traceback" not in plain.stderr
+    subprocess.run([str(venv / "bin" / "pip"), "install", "-q", f"{wheel}[audit]"], check=True, capture_output=True,
+                   timeout=900)
+    html = subprocess.run(inventory, cwd=work, capture_output=True, text=True, timeout=300, check=False)
     assert html.returncode == 0, html.stderr
     assert "<svg" in html.stdout and "AI spend audit inventory" in html.stdout

@@ -15,6 +15,7 @@ from typing import Annotated
 import typer
 
 from auditor.billing.convert import CONVERTERS
+from auditor.cli.extras import require_audit_extra
 from scanners.errors import EXIT_CLEAN
 
 billing_app = typer.Typer(
@@ -42,6 +43,7 @@ def convert(
                                                         "do not name the organisation).")] = None,
 ) -> None:
     """Convert provider-native billing exports to one FOCUS 1.2 file (Σ BilledCost = the native total)."""
+    require_audit_extra("billing convert")
     from auditor.billing.convert import convert_files
 
     result = convert_files(list(inputs), source.value, output, account=account)
@@ -62,6 +64,7 @@ def check(
     fmt: Annotated[Format, typer.Option("--format", "-f")] = Format.console,
 ) -> None:
     """Validate FOCUS files: every problem as file:row: column: what; how to fix, then a summary."""
+    require_audit_extra("billing check")
     from auditor.billing.check import check_files, report_json, summary_lines
 
     report = check_files(list(files), currency=currency.upper() if currency else None, max_listed=max_listed)

@@ -11,6 +11,7 @@ from typing import Annotated, Any
 
 import typer
 
+from auditor.cli.extras import require_audit_extra
 from auditor.cli.options import CacheDirOpt, NoCacheOpt, PolicyOpt
 from scanners.errors import EXIT_CLEAN, EXIT_FINDINGS, TagauditError
 
@@ -56,6 +57,7 @@ def inventory(
     no_cache: NoCacheOpt = False,
 ) -> None:
     """The two-week audit: every AI integration, tagging coverage, largest untagged pools and their code."""
+    require_audit_extra("inventory")
     from auditor.inventory.pipeline import AuditInputs, run_audit
 
     targets = []
@@ -85,6 +87,7 @@ def score(
     no_cache: NoCacheOpt = False,
 ) -> None:
     """Coverage by call sites and spend, untagged share, reconciliation variance and chargeback readiness."""
+    require_audit_extra("score")
     from auditor.inventory.pipeline import AuditInputs, run_audit
     from auditor.inventory.score import (
         append_history,

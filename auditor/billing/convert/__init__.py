@@ -15,16 +15,18 @@ from __future__ import annotations
 import json
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-from auditor.billing.ingest import focus
-from auditor.billing.ingest.sources import file_format, read_header, sniff_columns, sniff_text
-from auditor.billing.records import Money
 from scanners.errors import TagauditError
+
+if TYPE_CHECKING:
+    from auditor.billing.records import Money
 
 # Source kind -> the module of this package that converts it. Each such module has
 # `convert(con, paths, table, *, account=...) -> common.Converted` and `EXTRA` (its x_ columns); kinds that share a
 # module (a vendor's costs and usage) convert together. A new billing source is one module and one entry here.
+# Values are module names, imported when a conversion runs: the CLI reads the keys (`--from` choices) at
+# start-up, and this module imports nothing of billing at the top, so every `tagaudit` run does not pay for it.
 CONVERTERS: dict[str, str] = {
     "openai-costs": "openai",
     "openai-usage": "openai",
@@ -49,6 +51,9 @@ class ConvertResult:
 def sniff(path: Path) -> str | None:
     """Guess an input's kind from its header or its first JSON object; None when unsure. Raises
     TagauditError for an empty file or a Parquet file DuckDB cannot open."""
+    from auditor.billing.ingest import focus
+    from auditor.billing.ingest.sources import file_format, read_header, sniff_columns, sniff_text
+
     fmt = file_format(path)
     if path.is_file() and path.stat().st_size == 0:
         raise TagauditError("the file is empty", where=str(path), hint="export it again")
@@ -99,6 +104,8 @@ def _groups(inputs: list[Path], kind: str) -> dict[str, list[Path]]:
 
 def write(con: Any, sql: str, output: Path) -> None:
     """COPY FOCUS rows to Parquet or CSV (ISO 8601 UTC times, plain decimals)."""
+    from auditor.billing.ingest import focus
+
     target = focus.quote_str(str(output))
     if output.name.lower().endswith(".parquet"):
         con.execute(f"COPY ({sql}) TO {target} (FORMAT parquet)")
@@ -112,7 +119,9 @@ def convert_files(inputs: list[Path], kind: str, output: Path, *, account: str |
     import importlib
 
     from auditor.billing.convert.common import table_totals
+    from auditor.billing.ingest import focus
     from auditor.billing.ingest.load import connect
+    from auditor.billing.records import Money
 
     if kind != "auto" and kind not in KINDS:
         raise TagauditError(f"unknown source {kind!r}", hint=f"use one of auto, {', '.join(KINDS)}")

@@ -1,0 +1,147 @@
+"""Start-up benchmark: `tagaudit scan FILE --format json` from a plain install (no extras), against two floors.
+
+    python bench/startup_bench.py [--runs 20] [--mode installed|editable|both] [--rebuild] [--no-bytecode]
+
+A one-file scan is what pre-commit runs on every commit, so its cost is almost all interpreter start-up and
+imports. The script builds (or reuses) a virtualenv per mode in bench/.work: `installed` is `pip install .`,
+a wheel as a user gets it (pip compiles .pyc at install time); `editable` is `pip install -e .`, as a developer
+runs it. Each round runs tagaudit and the floors (`python -c pass`, and `python -c "import ast, re, json"`,
+the stdlib the scan cannot avoid) from the same interpreter, in rotating order, and the table shows medians
+with the min-max spread. Targets: median < 0.15 s, and the installed site-packages <= 60 MB. It reports
+PASS/MISS and never fails.
+
+Children run without PYTHONDONTWRITEBYTECODE (a user's shell does not set it), after one untimed warm-up that
+writes .pyc files and the result cache. --no-bytecode keeps the variable, so an editable tree without
+__pycache__ is compiled on every run.
+"""
+
+from __future__ import annotations
+
+import argparse
+import hashlib
+import os
+import shutil
+import statistics
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+HERE = Path(__file__).resolve().parent
+REPO = HERE.parent
+WORK = HERE / ".work"
+SAMPLE = REPO / "examples" / "app" / "support" / "bot.py"
+POLICY = REPO / "examples" / "app" / "tagaudit.yaml"
+TARGET_SECONDS = 0.15
+TARGET_MB = 60
+
+
+def source_digest(editable: bool) -> str:
+    """What the venv was built from: the dependencies, and for a wheel also every packaged file."""
+    h = hashlib.blake2b(digest_size=12)
+    files = [REPO / "pyproject.toml"]
+    if not editable:
+        files += sorted(p for d in ("auditor", "scanners", "policies") for p in (REPO / d).rglob("*")
+                        if p.is_file() and "__pycache__" not in p.parts)
+    for path in files:
+        h.update(str(path.relative_to(REPO)).encode() + b"\0" + path.read_bytes())
+    return h.hexdigest()
+
+
+def build_venv(mode: str, rebuild: bool) -> Path:
+    venv = WORK / f"plain-{mode}"
+    stamp = venv / ".tagaudit-source"
+    digest = source_digest(mode == "editable")
+    if not rebuild and stamp.is_file() and stamp.read_text() == digest:
+        return venv
+    shutil.rmtree(venv, ignore_errors=True)
+    print(f"building {venv.relative_to(REPO)} (pip install {'-e ' if mode == 'editable' else ''}., no extras) ...",
+          flush=True)
+    subprocess.run([sys.executable, "-m", "venv", str(venv)], check=True)
+    install = ["-e", str(REPO)] if mode == "editable" else [str(REPO)]
+    subprocess.run([str(venv / "bin" / "pip"), "install", "-q", *install], check=True)
+    stamp.write_text(digest)
+    return venv
+
+
+def site_packages(venv: Path) -> Path:
+    (found,) = (venv / "lib").glob("python3*/site-packages")
+    return found
+
+
+def disk_mb(path: Path) -> float:
+    """Like `du -sm`: allocated blocks, not apparent sizes."""
+    return sum(p.lstat().st_blocks * 512 for p in path.rglob("*")) / 2**20
+
+
+def timed(argv: list[str], cwd: Path, env: dict[str, str]) -> float:
+    start = time.perf_counter()
+    proc = subprocess.run(argv, cwd=cwd, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, check=False)
+    elapsed = time.perf_counter() - start
+    if proc.returncode not in (0, 1):
+        raise SystemExit(f"{' '.join(argv)} exited {proc.returncode}:\n{proc.stderr.decode(errors='replace')}")
+    return elapsed
+
+
+def measure(venv: Path, runs: int, env: dict[str, str]) -> dict[str, list[float]]:
+    work = WORK / "startup"
+    work.mkdir(parents=True, exist_ok=True)
+    shutil.copy(SAMPLE, work / SAMPLE.name)
+    shutil.copy(POLICY, work / POLICY.name)
+    python = str(venv / "bin" / "python")
+    contenders = {
+        "tagaudit scan FILE": [str(venv / "bin" / "tagaudit"), "scan", SAMPLE.name, "--format", "json"],
+        "python -c pass": [python, "-c", "pass"],
+        "python -c 'import ast, re, json'": [python, "-c", "import ast, re, json"],
+    }
+    for argv in contenders.values():  # warm-up: .pyc files, the result cache, the OS page cache
+        timed(argv, work, env)
+    samples: dict[str, list[float]] = {name: [] for name in contenders}
+    names = list(contenders)
+    for i in range(runs):
+        for name in names[i % len(names):] + names[:i % len(names)]:
+            samples[name].append(timed(contenders[name], work, env))
+    return samples
+
+
+def report(mode: str, venv: Path, samples: dict[str, list[float]]) -> None:
+    print(f"\n{mode}: {venv.relative_to(REPO)} ({len(next(iter(samples.values())))} runs each)")
+    floor = statistics.median(samples["python -c pass"])
+    for name, times in samples.items():
+        med = statistics.median(times)
+        print(f"  {name:34} median {med:.3f} s  (min {min(times):.3f} - max {max(times):.3f})  "
+              f"x{med / floor:.1f} of python -c pass")
+    scan = statistics.median(samples["tagaudit scan FILE"])
+    stdlib = statistics.median(samples["python -c 'import ast, re, json'"])
+    print(f"  tagaudit above the stdlib floor: {scan - stdlib:.3f} s")
+    print(f"  one-file scan median {scan:.3f} s vs target < {TARGET_SECONDS} s: "
+          f"{'PASS' if scan < TARGET_SECONDS else 'MISS'}")
+    if mode == "installed":
+        site = site_packages(venv)
+        size = disk_mb(site)
+        print(f"  site-packages {size:.0f} MB vs target <= {TARGET_MB} MB: {'PASS' if size <= TARGET_MB else 'MISS'}")
+        parts = sorted(((disk_mb(p) if p.is_dir() else p.lstat().st_blocks * 512 / 2**20, p.name)
+                        for p in site.iterdir()), reverse=True)
+        print("  largest: " + ", ".join(f"{name} {mb:.0f}" for mb, name in parts[:6]))
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    parser.add_argument("--runs", type=int, default=20, help="timed runs per contender (default 20)")
+    parser.add_argument("--mode", choices=("installed", "editable", "both"), default="both")
+    parser.add_argument("--rebuild", action="store_true", help="rebuild the virtualenvs even if up to date")
+    parser.add_argument("--no-bytecode", action="store_true", help="keep PYTHONDONTWRITEBYTECODE for the children")
+    args = parser.parse_args()
+    env = dict(os.environ)
+    if not args.no_bytecode:
+        env.pop("PYTHONDONTWRITEBYTECODE", None)
+    env["NO_COLOR"] = "1"
+    print(f"python {sys.version.split()[0]}; PYTHONDONTWRITEBYTECODE {'set' if 'PYTHONDONTWRITEBYTECODE' in env else 'unset'}"
+          f" for the children; sample {SAMPLE.relative_to(REPO)}")
+    for mode in ("installed", "editable") if args.mode == "both" else (args.mode,):
+        venv = build_venv(mode, args.rebuild)
+        report(mode, venv, measure(venv, args.runs, env))
+
+
+if __name__ == "__main__":
+    main()
