@@ -17,6 +17,7 @@ from pathlib import Path
 
 import pytest
 
+from auditor.scan.cache import CACHE_FORMAT
 from tests.helpers import REPO
 
 UNTAGGED = "from openai import OpenAI\nOpenAI().chat.completions.create(model='gpt-4o', messages=[])\n"
@@ -59,7 +60,7 @@ def scan(env: dict[str, str], repo: Path, *args: str, **extra: str) -> tuple[int
 
 
 def entries(cache: Path) -> list[Path]:
-    return sorted(p for p in (cache / "v1").rglob("*.json") if not p.name.startswith("."))
+    return sorted(p for p in (cache / f"v{CACHE_FORMAT}").rglob("*.json") if not p.name.startswith("."))
 
 
 def split_entry(blob: bytes) -> tuple[bytes, bytes]:
