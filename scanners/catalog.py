@@ -5,7 +5,6 @@ from __future__ import annotations
 import fnmatch
 import hashlib
 import json
-import re
 from dataclasses import dataclass, field
 from functools import lru_cache
 from pathlib import Path
@@ -129,7 +128,6 @@ class Catalog:
     constructors: dict[str, list[CtorSpec]] = field(default_factory=dict)
     module_instances: dict[str, list[str]] = field(default_factory=dict)
     tokens: tuple[bytes, ...] = ()
-    import_re: re.Pattern[bytes] | None = None  # an import line naming an SDK (second prefilter stage)
     names: frozenset[str] = frozenset()
     call_names: frozenset[str] = frozenset()
     # Words that make a function body worth indexing eagerly (see scanners.python.index.relevant_lines).
@@ -301,9 +299,6 @@ def compile_catalog(files: list[tuple[Path, dict[str, Any]]]) -> Catalog:
     )
     cat.model_prefixes = tuple((str(p), str(v)) for p, v in gw.get("model_prefixes", ()))
     cat.tokens = tuple(sorted(t.encode() for t in tokens))
-    words = sorted({re.split(r"[ .]", t)[-1] for t in tokens}, key=len, reverse=True)
-    cat.import_re = re.compile(rb"(?m)^[ \t]*(?:from|import)[ \t][^\n#]*?(?:"
-                               + b"|".join(re.escape(w).encode() for w in words) + rb")")
     cat.names = frozenset(names)
     cat.call_names = frozenset(call_names)
     cat.relevance = frozenset(relevance)
