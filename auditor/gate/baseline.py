@@ -15,7 +15,7 @@ from pathlib import Path
 from auditor.records import Finding, Suppression
 from policies import POLICY_DIR
 from scanners.errors import TagauditError
-from scanners.files import write_atomic
+from scanners.files import read_regular, write_atomic
 
 BASELINE_NAME = ".tagaudit-baseline.json"
 SCHEMA_PATH = POLICY_DIR / "baseline.schema.json"
@@ -103,11 +103,20 @@ def _check_schema(data: object, path: Path, lines: list[int]) -> None:
     raise _fail(path, line, f"{field}: {message if len(message) <= 120 else message[:117] + '...'}")
 
 
-def load_baseline(path: Path) -> Baseline:
+_MAX_BASELINE_BYTES = 64 * 1024 * 1024  # ~200k entries: far past any real baseline, far below a flood
+
+
+def load_baseline(path: Path, root: Path | None = None) -> Baseline:
+    """The baseline at `path`; with `root` (a baseline the repository brings), no link may leave it."""
     try:
-        text = path.read_text(encoding="utf-8")
+        raw = read_regular(path, _MAX_BASELINE_BYTES, root=root)
+        if len(raw) > _MAX_BASELINE_BYTES:
+            raise TagauditError(f"the baseline is over {_MAX_BASELINE_BYTES:,} bytes", where=str(path),
+                                hint="prune it with `tagaudit baseline update`")
+        text = raw.decode("utf-8")
     except (OSError, UnicodeDecodeError) as exc:
-        raise TagauditError(f"cannot read baseline ({exc})", where=str(path)) from exc
+        reason = exc.strerror if isinstance(exc, OSError) and exc.strerror else str(exc)
+        raise TagauditError(f"cannot read baseline ({reason})", where=str(path)) from exc
     data = _parse(text, path)
     if not isinstance(data, dict) or data.get("version") != FORMAT_VERSION or not isinstance(data.get("entries"), list):
         raise _fail(path, 1, f"expected {{\"version\": {FORMAT_VERSION}, \"entries\": [...]}}")

@@ -132,7 +132,7 @@ def run_gate(paths: list[Path], root: Path, policy: Policy, opts: GateOptions) -
         if not bpath.exists():
             raise TagauditError("baseline file not found", where=str(bpath),
                                 hint="create it with `tagaudit baseline create` or drop --baseline")
-        baseline = load_baseline(bpath)
+        baseline = load_baseline(bpath, root if opts.baseline is None else None)
         findings, expired, used = apply_baseline(findings, baseline, opts.today)
         findings += _governance(baseline, expired, used, report, policy, root)
         notes.append(f"baseline {_rel(bpath, root)}: {len(baseline.entries)} entries, {len(used)} matched, "

@@ -7,6 +7,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from scanners.errors import TagauditError
+from scanners.files import read_regular
 
 # GitHub reads the first of .github/, the root and docs/; GitLab the first of the root, docs/ and .gitlab/.
 LOCATIONS = (".github/CODEOWNERS", "CODEOWNERS", "docs/CODEOWNERS", ".gitlab/CODEOWNERS")
@@ -69,6 +70,9 @@ class CodeOwners:
         return self._memo[path]
 
 
+_MAX_BYTES = 3 * 1024 * 1024  # GitHub ignores a CODEOWNERS file over 3 MB
+
+
 def load_codeowners(root: Path, *, strict: bool = True) -> CodeOwners:
     """The first CODEOWNERS file found under `root` (the repository top level), parsed.
 
@@ -79,7 +83,14 @@ def load_codeowners(root: Path, *, strict: bool = True) -> CodeOwners:
     for rel in LOCATIONS:
         path = root / rel
         if path.is_file():
-            owners = parse_codeowners(path.read_text(encoding="utf-8", errors="replace"), rel)
+            try:  # the repository's own file: a link out of it would let it name any owner it likes
+                raw = read_regular(path, _MAX_BYTES, root=root)
+            except OSError as exc:
+                problem = f"{rel}: cannot use it: {exc.strerror or exc}; make it a regular file in the repository"
+                if strict:
+                    raise CodeOwnersError([problem]) from exc
+                return CodeOwners(None, problems=(problem,))
+            owners = parse_codeowners(raw[:_MAX_BYTES].decode("utf-8", errors="replace"), rel)
             if owners.problems and strict:
                 raise CodeOwnersError(list(owners.problems))
             return owners
