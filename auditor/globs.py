@@ -1,4 +1,9 @@
-"""Path globs for policy scopes: `**` spans directories, a pattern without '/' matches any basename."""
+"""Path globs for policy scopes, with gitignore semantics (pathspec): `*` stays within a directory, `**` spans
+directories, a glob without `/` matches a file or directory name at any depth, a glob with `/` is anchored at
+the scan root, a trailing `/` matches a directory's contents, and `!` re-excludes within one rule's list.
+
+Id and host globs are not paths: see scanners/wildcard.py.
+"""
 
 from __future__ import annotations
 
@@ -6,53 +11,21 @@ import re
 from collections.abc import Callable, Iterable
 
 
-def glob_to_regex(pattern: str) -> str:
-    pattern = pattern.strip()
-    pattern = pattern.removeprefix("./")
-    anchored = "/" in pattern.rstrip("/")
-    pattern = pattern.removeprefix("/")
-    if pattern.endswith("/"):
-        pattern += "**"
-    out = []
-    i = 0
-    while i < len(pattern):
-        ch = pattern[i]
-        if pattern.startswith("**/", i):
-            out.append("(?:.*/)?")
-            i += 3
-        elif pattern.startswith("/**", i) and i + 3 == len(pattern):
-            out.append("(?:/.*)?")
-            i += 3
-        elif pattern.startswith("**", i):
-            out.append(".*")
-            i += 2
-        elif ch == "*":
-            out.append("[^/]*")
-            i += 1
-        elif ch == "?":
-            out.append("[^/]")
-            i += 1
-        elif ch == "[":
-            end = pattern.find("]", i + 1)
-            if end == -1:
-                out.append(re.escape(ch))
-                i += 1
-            else:
-                body = pattern[i + 1:end].replace("\\", "\\\\")
-                if body.startswith("!"):
-                    body = "^" + body[1:]
-                out.append(f"[{body}]")
-                i = end + 1
-        else:
-            out.append(re.escape(ch))
-            i += 1
-    body = "".join(out)
-    return f"^{body}$" if anchored else f"^(?:.*/)?{body}$"
-
-
 def compile_globs(patterns: Iterable[str]) -> Callable[[str], bool]:
-    regexes = [glob_to_regex(p) for p in patterns]
-    if not regexes:
+    """One matcher over repo-relative POSIX paths for a list of globs; compile once per policy rule."""
+    import pathspec  # lazily: `tagaudit --version` and friends need no glob engine
+
+    # `./src/**` is how people write a root-relative path; gitignore spells it `/src/**`.
+    lines = ["/" + p[2:] if p.startswith("./") else p for p in (p.strip() for p in patterns)]
+    spec = pathspec.GitIgnoreSpec.from_lines([p for p in lines if p])
+    active = [p for p in spec.patterns if p.include is not None]  # comments and blank lines have None
+    if not active:
         return lambda path: False
-    combined = re.compile("|".join(f"(?:{r})" for r in regexes))
-    return lambda path: combined.match(path) is not None
+    if all(p.include for p in active) and all(isinstance(p.regex, re.Pattern) for p in active):
+        # No `!`: a path matches iff one of pathspec's own regexes matches it, so one alternation of them
+        # does in a single pass (about twice as fast as spec.match_file per rule, which policies pay per
+        # file on every scan). Group names are made unique so the alternation compiles.
+        combined = re.compile("|".join(f"(?:{p.regex.pattern.replace('(?P<ps_d>', f'(?P<ps_d{i}>')})"
+                                       for i, p in enumerate(active)))
+        return lambda path: combined.match(path) is not None
+    return spec.match_file
