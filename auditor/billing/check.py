@@ -15,7 +15,9 @@ from decimal import Decimal
 from pathlib import Path
 from typing import Any
 
+from auditor.billing import tables
 from auditor.billing.allocate import classify
+from auditor.billing.db import fetch_dicts
 from auditor.billing.ingest.sources import describe, expand_paths
 from auditor.billing.records import BillingData, Money
 from scanners.errors import EXIT_CLEAN, EXIT_FINDINGS, EXIT_USAGE, TagauditError
@@ -53,14 +55,15 @@ def check_files(paths: list[Path], *, currency: str | None = None, max_listed: i
         return CheckReport(tuple(unusable), None, (), ())
     data = load_billing(usable, currency=currency, max_listed=max_listed)
     return CheckReport(tuple(unusable), data, _ai_spend(data), tuple(
-        (str(c), str(s), int(n), Decimal(a)) for c, s, n, a in classify.unrecognised_ai_category(data.con, data.rollup)))
+        (str(r["currency"]), str(r["service"]), int(r["rows"]), Decimal(r["cost"]))
+        for r in classify.unrecognised_ai_category(data.con, data.rollup)))
 
 
 def _ai_spend(data: BillingData) -> tuple[Money, ...]:
-    classify.create_ai_table(data.con, data.rollup, "check_ai", ("BillingCurrency", "BilledCost", "Rows"))
-    rows = data.con.execute("SELECT BillingCurrency, sum(BilledCost), sum(Rows) FROM check_ai GROUP BY 1 ORDER BY 1"
-                            ).fetchall()
-    return tuple(Money(str(c), Decimal(a), int(n)) for c, a, n in rows)
+    classify.create_ai_table(data.con, data.rollup, tables.CHECK_AI, ("BillingCurrency", "BilledCost", "Rows"))
+    rows = fetch_dicts(data.con, f"SELECT BillingCurrency AS currency, sum(BilledCost) AS amount, sum(Rows) AS n "
+                                 f"FROM {tables.CHECK_AI} GROUP BY 1 ORDER BY 1")
+    return tuple(Money(str(r["currency"]), Decimal(r["amount"]), int(r["n"])) for r in rows)
 
 
 def _money(items: tuple[Money, ...]) -> str:

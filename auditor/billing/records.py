@@ -10,7 +10,10 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import datetime
 from decimal import Decimal
-from typing import Any
+from typing import TYPE_CHECKING
+
+if TYPE_CHECKING:
+    import duckdb
 
 Period = tuple[datetime, datetime]
 
@@ -83,14 +86,14 @@ class Money:
 class BillingData:
     """Loaded billing input: valid FOCUS 1.2 rows live in DuckDB, problems live here.
 
-    `view` names a lazy view of every valid row (FOCUS 1.2 columns, the tool's `x_` columns and
-    `x_SourceFile`); `rollup` names a table of the same rows aggregated by every dimension tagaudit
-    uses (sums `BilledCost`, `EffectiveCost`, `ListCost`, `ContractedCost`, `ConsumedQuantity`,
-    `PricingQuantity`, `UnitPriceCost`, `Rows`). Both exclude rejected rows and, when `currency` is set,
-    rows in other currencies (counted in `excluded`).
+    `view` (auditor.billing.tables.VALID_ROWS) names a lazy view of every valid row (FOCUS 1.2 columns,
+    the tool's `x_` columns and `x_SourceFile`); `rollup` (tables.ROLLUP) names a view of the same rows
+    grouped by every dimension tagaudit uses (`validate.DIMS`; sums `BilledCost` and `Rows`, with
+    `FirstCharge`/`LastCharge`). Both exclude rejected rows and, when `currency` is set, rows in other
+    currencies (counted in `excluded`). tables.py lists every column.
     """
 
-    con: Any  # duckdb.DuckDBPyConnection (kept Any so importing records never imports duckdb)
+    con: duckdb.DuckDBPyConnection  # imported for type checking only: importing records never imports duckdb
     view: str
     rollup: str
     files: tuple[SourceFile, ...]

@@ -10,12 +10,17 @@ from __future__ import annotations
 from dataclasses import dataclass
 from functools import lru_cache
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
+from auditor.billing import tables
+from auditor.billing.db import fetch_dicts
 from auditor.billing.ingest.focus import quote_ident as qi
 from auditor.billing.ingest.focus import quote_str as qs
 from auditor.billing.ingest.validate import DIMS
 from scanners import yamlload
+
+if TYPE_CHECKING:
+    import duckdb
 
 PATTERNS_PATH = Path(__file__).with_name("ai_patterns.yaml")
 _OPS = ("equals", "in", "contains", "prefix", "regex")
@@ -121,36 +126,38 @@ def _join(left: str, right: str, columns: tuple[str, ...]) -> str:
     return " AND ".join(f"{left}.{qi(c)} IS NOT DISTINCT FROM {right}.{qi(c)}" for c in columns)
 
 
-def create_ai_table(con: Any, table: str, name: str, keep: tuple[str, ...]) -> None:
+def create_ai_table(con: duckdb.DuckDBPyConnection, table: str, name: str, keep: tuple[str, ...]) -> None:
     """Materialise the generative-AI rows of `table` (columns `keep`) with x_Provider, x_ProviderName,
     x_ModelName and x_CostSource. Patterns run once per distinct combination of the columns they read,
     then join back, so their cost does not grow with the number of rows."""
     p = load_patterns()
+    provider, detail = tables.ai_provider(name), tables.ai_detail(name)
     pcols = ", ".join(qi(c) for c in p.provider_columns)
-    con.execute(f"""CREATE OR REPLACE TEMP TABLE {name}_provider AS
+    con.execute(f"""CREATE OR REPLACE TEMP TABLE {provider} AS
                     SELECT *, {p.provider_name} AS x_ProviderName FROM (
                         SELECT *, {p.provider} AS x_Provider FROM (SELECT DISTINCT {pcols} FROM {table}))
                     WHERE x_Provider IS NOT NULL""")
     dcols = tuple(c for c in p.detail_columns if c != "ProviderName")
-    base = f"{table} r JOIN {name}_provider c ON {_join('r', 'c', p.provider_columns)}"
-    con.execute(f"""CREATE OR REPLACE TEMP TABLE {name}_detail AS
+    base = f"{table} r JOIN {provider} c ON {_join('r', 'c', p.provider_columns)}"
+    con.execute(f"""CREATE OR REPLACE TEMP TABLE {detail} AS
                     SELECT *, {p.model} AS x_ModelName, {p.cost_source} AS x_CostSource FROM (
                         SELECT DISTINCT c.x_Provider, c.ProviderName, {', '.join('r.' + qi(c) for c in dcols)}
                         FROM {base})""")
     cols = ", ".join(f"r.{qi(c)}" for c in keep)
     con.execute(f"""CREATE OR REPLACE TEMP TABLE {name} AS
                     SELECT {cols}, c.x_Provider, c.x_ProviderName, d.x_ModelName, d.x_CostSource
-                    FROM {base} JOIN {name}_detail d
+                    FROM {base} JOIN {detail} d
                       ON d.x_Provider = c.x_Provider AND d.ProviderName IS NOT DISTINCT FROM c.ProviderName
                          AND {_join('r', 'd', dcols)}""")
 
 
-def unrecognised_ai_category(con: Any, table: str) -> list[tuple[str, str, int, Any]]:
+def unrecognised_ai_category(con: duckdb.DuckDBPyConnection, table: str) -> list[dict[str, Any]]:
     """Rows in FOCUS category "AI and Machine Learning" that are not generative AI, by service:
-    (currency, service, rows, cost). Shown by `check` so the decision is visible, never silent."""
+    {currency, service, rows, cost}. Shown by `check` so the decision is visible, never silent."""
     p = load_patterns()
-    return [tuple(r) for r in con.execute(f"""
-        SELECT BillingCurrency, coalesce(ServiceName, '(no ServiceName)'), sum(Rows), sum(BilledCost)
+    return fetch_dicts(con, f"""
+        SELECT BillingCurrency AS currency, coalesce(ServiceName, '(no ServiceName)') AS service,
+               sum(Rows) AS rows, sum(BilledCost) AS cost
         FROM (SELECT *, {p.provider} AS x_Provider FROM {table} WHERE ServiceCategory = 'AI and Machine Learning')
         WHERE x_Provider IS NULL
-        GROUP BY 1, 2 ORDER BY 4 DESC""").fetchall()]
+        GROUP BY 1, 2 ORDER BY 4 DESC""")

@@ -13,17 +13,25 @@ several currencies and no `currency` chosen at load time, this raises TagauditEr
 from __future__ import annotations
 
 from decimal import Decimal
-from typing import Any
+from typing import TYPE_CHECKING
 
+from auditor.billing import tables
 from auditor.billing.allocate import classify, scope
+from auditor.billing.db import fetch_dicts, fetch_row
 from auditor.billing.ingest.focus import quote_ident as qi
 from auditor.billing.ingest.focus import quote_str as qs
 from auditor.billing.records import Allocation, BillingData, Seen, Spend, SpendPool
 from auditor.policy import Policy
 from scanners.errors import TagauditError
 
-AI = "billing_ai"
-ROWS = "alloc_rows"
+if TYPE_CHECKING:
+    import duckdb
+
+AI = tables.POOL_AI
+ROWS = tables.ALLOC_ROWS
+DIM = tables.ALLOC_DIM
+STATUS = tables.ALLOC_STATUS
+RESOLVED = tables.ALLOC_RESOLVED
 _POOL_KEY = "x_Provider, SubAccountId, ResourceId, x_ModelName, missing"
 
 
@@ -32,15 +40,15 @@ def team_key(policy: Policy) -> str:
     return "team" if "team" in names else (policy.showback_keys[0] if policy.showback_keys else names[0])
 
 
-def _currency(con: Any, data: BillingData) -> str | None:
-    rows = con.execute(f"SELECT BillingCurrency, sum(Rows), sum(BilledCost) FROM {ROWS} GROUP BY 1 ORDER BY 1"
-                       ).fetchall()
+def _currency(con: duckdb.DuckDBPyConnection, data: BillingData) -> str | None:
+    rows = fetch_dicts(con, f"SELECT BillingCurrency AS currency, sum(Rows) AS n, sum(BilledCost) AS amount "
+                            f"FROM {ROWS} GROUP BY 1 ORDER BY 1")
     if len(rows) > 1:
-        listed = ", ".join(f"{c} ({n} rows, {Decimal(a).normalize():f})" for c, n, a in rows)
+        listed = ", ".join(f"{r['currency']} ({r['n']} rows, {Decimal(r['amount']).normalize():f})" for r in rows)
         raise TagauditError(f"AI spend is billed in several currencies: {listed}",
                             hint="choose one with --currency (load_billing(..., currency=...)); totals are "
                                  "never summed across currencies")
-    return str(rows[0][0]) if rows else data.currency
+    return str(rows[0]["currency"]) if rows else data.currency
 
 
 _KEEP = ("BillingCurrency", "SubAccountId", "SubAccountName", "ResourceId", "ResourceName", "x_ProjectId",
@@ -48,22 +56,22 @@ _KEEP = ("BillingCurrency", "SubAccountId", "SubAccountName", "ResourceId", "Res
          "LastCharge")
 
 
-def _build(con: Any, data: BillingData, policy: Policy) -> None:
+def _build(con: duckdb.DuckDBPyConnection, data: BillingData, policy: Policy) -> None:
     classify.create_ai_table(con, data.rollup, AI, _KEEP)
     cols = ", ".join(qi(c) for c in scope.DIM_COLUMNS)
-    con.execute(f"""CREATE OR REPLACE TEMP TABLE alloc_dim AS
+    con.execute(f"""CREATE OR REPLACE TEMP TABLE {DIM} AS
                     SELECT row_number() OVER () AS dim_id, * FROM (SELECT DISTINCT {cols} FROM {AI})""")
-    scope.resolve(con, policy, "alloc_dim")
+    scope.resolve(con, policy, DIM)
     keys = ", ".join(f"({i}, {qs(k.name)})" for i, k in enumerate(policy.keys))
     team = qs(team_key(policy))
     same = " AND ".join(f"a.{qi(c)} IS NOT DISTINCT FROM d.{qi(c)}" for c in scope.DIM_COLUMNS)
     con.execute(f"""
-        CREATE OR REPLACE TEMP TABLE alloc_status AS
+        CREATE OR REPLACE TEMP TABLE {STATUS} AS
         SELECT d.dim_id,
                coalesce(list(k.key ORDER BY k.pos) FILTER (WHERE r.value IS NULL), []) AS missing,
                any_value(r.value) FILTER (WHERE k.key = {team}) AS team
-        FROM alloc_dim d CROSS JOIN (VALUES {keys}) k(pos, key)
-        LEFT JOIN alloc_resolved r ON r.dim_id = d.dim_id AND r.key = k.key
+        FROM {DIM} d CROSS JOIN (VALUES {keys}) k(pos, key)
+        LEFT JOIN {RESOLVED} r ON r.dim_id = d.dim_id AND r.key = k.key
         GROUP BY d.dim_id""")
     con.execute(f"""
         CREATE OR REPLACE TEMP TABLE {ROWS} AS
@@ -71,17 +79,17 @@ def _build(con: Any, data: BillingData, policy: Policy) -> None:
             SELECT a.x_Provider, a.x_ProviderName, a.x_ModelName, a.x_CostSource, a.BillingCurrency,
                    a.SubAccountId, a.SubAccountName, a.ResourceId, a.ResourceName, a.BilledCost, a.Rows,
                    a.FirstCharge, a.LastCharge, d.dim_id, s.missing, s.team, len(s.missing) = 0 AS allocated
-            FROM {AI} a JOIN alloc_dim d ON {same} JOIN alloc_status s ON s.dim_id = d.dim_id)""")
+            FROM {AI} a JOIN {DIM} d ON {same} JOIN {STATUS} s ON s.dim_id = d.dim_id)""")
 
 
-def _pools(con: Any, allocated: bool) -> tuple[SpendPool, ...]:
-    rows = con.execute(f"""
+def _pools(con: duckdb.DuckDBPyConnection, allocated: bool) -> tuple[SpendPool, ...]:
+    rows = fetch_dicts(con, f"""
         WITH mine AS (SELECT * FROM {ROWS} WHERE allocated = {str(allocated).lower()}),
         by_source AS (SELECT pool_id, x_CostSource, sum(BilledCost) AS cost FROM mine GROUP BY ALL),
         sources AS (SELECT pool_id, list({{'source': x_CostSource, 'cost': cost}} ORDER BY cost DESC, x_CostSource)
                         AS sources FROM by_source GROUP BY ALL),
         tags AS (SELECT pool_id, list(DISTINCT [r.key, r.value] ORDER BY [r.key, r.value]) AS tags
-                 FROM (SELECT DISTINCT pool_id, dim_id FROM mine) m JOIN alloc_resolved r USING (dim_id)
+                 FROM (SELECT DISTINCT pool_id, dim_id FROM mine) m JOIN {RESOLVED} r USING (dim_id)
                  GROUP BY ALL),
         pools AS (SELECT pool_id, {_POOL_KEY}, sum(BilledCost) AS cost, sum(Rows) AS n,
                          any_value(x_ProviderName) AS pname, any_value(ResourceName) AS rname,
@@ -91,21 +99,23 @@ def _pools(con: Any, allocated: bool) -> tuple[SpendPool, ...]:
                p.rname, p.sname, s.sources, t.tags
         FROM pools p JOIN sources s USING (pool_id) LEFT JOIN tags t USING (pool_id)
         ORDER BY p.cost DESC, p.x_Provider, p.SubAccountId NULLS FIRST, p.ResourceId NULLS FIRST,
-                 p.x_ModelName NULLS FIRST, p.missing""").fetchall()
+                 p.x_ModelName NULLS FIRST, p.missing""")
     return tuple(
-        SpendPool(provider=r[0], provider_name=r[7], sub_account_id=r[1], resource_id=r[2], model=r[3],
-                  missing_keys=tuple(r[4]), cost_sources=tuple((s["source"], Decimal(s["cost"])) for s in r[10]),
-                  cost=Decimal(r[5]), rows=int(r[6]), tags=tuple((k, v) for k, v in (r[11] or [])),
-                  resource_name=r[8], sub_account_name=r[9])
+        SpendPool(provider=r["x_Provider"], provider_name=r["pname"], sub_account_id=r["SubAccountId"],
+                  resource_id=r["ResourceId"], model=r["x_ModelName"], missing_keys=tuple(r["missing"]),
+                  cost_sources=tuple((s["source"], Decimal(s["cost"])) for s in r["sources"]),
+                  cost=Decimal(r["cost"]), rows=int(r["n"]), tags=tuple((k, v) for k, v in (r["tags"] or [])),
+                  resource_name=r["rname"], sub_account_name=r["sname"])
         for r in rows)
 
 
-def _spend(con: Any, expr: str) -> tuple[Spend, ...]:
-    rows = con.execute(f"""
-        SELECT {expr} AS name, sum(BilledCost), coalesce(sum(BilledCost) FILTER (WHERE allocated), 0),
-               coalesce(sum(BilledCost) FILTER (WHERE NOT allocated), 0), sum(Rows)
-        FROM {ROWS} GROUP BY 1 ORDER BY 2 DESC, 1""").fetchall()
-    return tuple(Spend(str(r[0]), Decimal(r[1]), Decimal(r[2]), Decimal(r[3]), int(r[4])) for r in rows)
+def _spend(con: duckdb.DuckDBPyConnection, expr: str) -> tuple[Spend, ...]:
+    rows = fetch_dicts(con, f"""
+        SELECT {expr} AS name, sum(BilledCost) AS cost, coalesce(sum(BilledCost) FILTER (WHERE allocated), 0) AS allocated,
+               coalesce(sum(BilledCost) FILTER (WHERE NOT allocated), 0) AS untagged, sum(Rows) AS n
+        FROM {ROWS} GROUP BY 1 ORDER BY 2 DESC, 1""")
+    return tuple(Spend(str(r["name"]), Decimal(r["cost"]), Decimal(r["allocated"]), Decimal(r["untagged"]), int(r["n"]))
+                 for r in rows)
 
 
 _SEEN = {
@@ -121,35 +131,36 @@ _SEEN = {
 }
 
 
-def _seen(con: Any) -> tuple[Seen, ...]:
+def _seen(con: duckdb.DuckDBPyConnection) -> tuple[Seen, ...]:
     rows_with_ids = (f"(SELECT a.x_ModelName, a.BilledCost, a.allocated, a.Rows, d.* FROM {ROWS} a "
-                     "JOIN alloc_dim d USING (dim_id))")
+                     f"JOIN {DIM} d USING (dim_id))")
     parts = [f"SELECT {qs(kind)} AS kind, {expr} AS value, x_Provider, BilledCost, allocated, Rows "
              f"FROM {rows_with_ids}" for kind, expr in _SEEN.items()]
     parts.append(f"""SELECT 'tag:' || r.key, r.value, a.x_Provider, a.BilledCost, a.allocated, a.Rows
-                     FROM {ROWS} a JOIN alloc_resolved r ON r.dim_id = a.dim_id AND r.from_tags""")
-    rows = con.execute(f"""
-        SELECT kind, value, x_Provider, sum(BilledCost), coalesce(sum(BilledCost) FILTER (WHERE NOT allocated), 0),
-               sum(Rows)
+                     FROM {ROWS} a JOIN {RESOLVED} r ON r.dim_id = a.dim_id AND r.from_tags""")
+    rows = fetch_dicts(con, f"""
+        SELECT kind, value, x_Provider, sum(BilledCost) AS cost,
+               coalesce(sum(BilledCost) FILTER (WHERE NOT allocated), 0) AS untagged, sum(Rows) AS n
         FROM ({' UNION ALL '.join(parts)}) WHERE value IS NOT NULL
-        GROUP BY 1, 2, 3 ORDER BY 1, 4 DESC, 2""").fetchall()
-    return tuple(Seen(r[0], r[1], r[2], Decimal(r[3]), Decimal(r[4]), int(r[5])) for r in rows)
+        GROUP BY 1, 2, 3 ORDER BY 1, 4 DESC, 2""")
+    return tuple(Seen(r["kind"], r["value"], r["x_Provider"], Decimal(r["cost"]), Decimal(r["untagged"]), int(r["n"]))
+                 for r in rows)
 
 
 def pool_spend(data: BillingData, policy: Policy) -> Allocation:
     con = data.con
     _build(con, data, policy)
     currency = _currency(con, data)
-    total, allocated, untagged, rows, first, last = con.execute(f"""
-        SELECT coalesce(sum(BilledCost), 0), coalesce(sum(BilledCost) FILTER (WHERE allocated), 0),
-               coalesce(sum(BilledCost) FILTER (WHERE NOT allocated), 0), coalesce(sum(Rows), 0),
-               min(FirstCharge), max(LastCharge)
-        FROM {ROWS}""").fetchone()
+    t = fetch_row(con, f"""
+        SELECT coalesce(sum(BilledCost), 0) AS total, coalesce(sum(BilledCost) FILTER (WHERE allocated), 0) AS allocated,
+               coalesce(sum(BilledCost) FILTER (WHERE NOT allocated), 0) AS untagged, coalesce(sum(Rows), 0) AS n,
+               min(FirstCharge) AS first_charge, max(LastCharge) AS last_charge
+        FROM {ROWS}""")
     return Allocation(
-        currency=currency, period=None if first is None else (first, last),
+        currency=currency, period=None if t["first_charge"] is None else (t["first_charge"], t["last_charge"]),
         required_keys=tuple(k.name for k in policy.keys), team_key=team_key(policy),
-        total_ai_cost=Decimal(total), allocated_cost=Decimal(allocated), untagged_cost=Decimal(untagged),
-        ai_rows=int(rows), pools=_pools(con, False), allocated=_pools(con, True),
+        total_ai_cost=Decimal(t["total"]), allocated_cost=Decimal(t["allocated"]), untagged_cost=Decimal(t["untagged"]),
+        ai_rows=int(t["n"]), pools=_pools(con, False), allocated=_pools(con, True),
         spend_by_vendor=_spend(con, "x_ProviderName"),
         spend_by_team=_spend(con, "coalesce(team, '(untagged)')"), seen=_seen(con),
     )

@@ -17,11 +17,13 @@ import csv
 from decimal import Decimal, InvalidOperation
 from functools import lru_cache
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import yaml
 
+from auditor.billing import tables
 from auditor.billing.allocate import classify
+from auditor.billing.db import fetch_dicts, fetch_row
 from auditor.billing.ingest import validate
 from auditor.billing.ingest.focus import DECIMAL_SQL
 from auditor.billing.ingest.focus import quote_ident as qi
@@ -36,6 +38,9 @@ from auditor.billing.records import (
 from auditor.policy import Policy
 from scanners import yamlload
 from scanners.errors import TagauditError
+
+if TYPE_CHECKING:
+    import duckdb
 
 PRICES_PATH = Path(__file__).with_name("prices.yaml")
 _FIELDS = ("invoice_id", "period", "provider", "amount", "currency")
@@ -93,7 +98,7 @@ def _flag(actual: Decimal, reference: Decimal, variance: Decimal | None, toleran
     return actual != reference if variance is None else abs(variance) > tolerance
 
 
-def _check_invoices(con: Any, table: str, invoices: list[Invoice], tol: Decimal) -> list[InvoiceCheck]:
+def _check_invoices(con: duckdb.DuckDBPyConnection, table: str, invoices: list[Invoice], tol: Decimal) -> list[InvoiceCheck]:
     out = []
     for inv in invoices:
         if inv.invoice_id is not None:
@@ -104,20 +109,20 @@ def _check_invoices(con: Any, table: str, invoices: list[Invoice], tol: Decimal)
             if inv.provider:
                 where += " AND lower(ProviderName) = lower(?)"
                 args.append(inv.provider)
-        billed, rows = con.execute(f"SELECT coalesce(sum(BilledCost), 0), coalesce(sum(Rows), 0) FROM {table} "
-                                   f"WHERE {where}", args).fetchone()
-        billed = Decimal(billed)
+        got = fetch_row(con, f"SELECT coalesce(sum(BilledCost), 0) AS billed, coalesce(sum(Rows), 0) AS n "
+                             f"FROM {table} WHERE {where}", args)
+        billed = Decimal(got["billed"])
         var = _variance(billed, inv.amount)
-        out.append(InvoiceCheck(inv, billed, int(rows), var, _flag(billed, inv.amount, var, tol)))
+        out.append(InvoiceCheck(inv, billed, int(got["n"]), var, _flag(billed, inv.amount, var, tol)))
     return out
 
 
-def _unmatched(con: Any, table: str, invoices: list[Invoice]) -> list[BilledGroup]:
-    rows = con.execute(f"""
+def _unmatched(con: duckdb.DuckDBPyConnection, table: str, invoices: list[Invoice]) -> list[BilledGroup]:
+    rows = fetch_dicts(con, f"""
         SELECT InvoiceId, CASE WHEN InvoiceId IS NULL THEN strftime(BillingPeriodStart, '%Y-%m') END AS period,
                CASE WHEN InvoiceId IS NULL THEN ProviderName END AS provider, BillingCurrency,
-               sum(BilledCost), sum(Rows)
-        FROM {table} GROUP BY ALL ORDER BY 1 NULLS LAST, 2, 3, 4""").fetchall()
+               sum(BilledCost) AS billed, sum(Rows) AS n
+        FROM {table} GROUP BY ALL ORDER BY 1 NULLS LAST, 2, 3, 4""")
 
     def covered(inv_id: Any, period: Any, provider: Any, currency: Any) -> bool:
         return any(i.currency == currency and (
@@ -126,7 +131,9 @@ def _unmatched(con: Any, table: str, invoices: list[Invoice]) -> list[BilledGrou
                                                         i.provider.lower() == str(provider).lower())))
             for i in invoices)
 
-    return [BilledGroup(r[0], r[1], r[2], r[3], Decimal(r[4]), int(r[5])) for r in rows if not covered(*r[:4])]
+    return [BilledGroup(r["InvoiceId"], r["period"], r["provider"], r["BillingCurrency"], Decimal(r["billed"]),
+                        int(r["n"]))
+            for r in rows if not covered(r["InvoiceId"], r["period"], r["provider"], r["BillingCurrency"])]
 
 
 @lru_cache(maxsize=1)
@@ -136,34 +143,36 @@ def price_rows() -> tuple[tuple[str, str, str, Decimal], ...]:
                  for model, prices in models.items() for source, price in prices.items())
 
 
-def _estimates(con: Any, data: BillingData, tol: Decimal) -> list[EstimateCheck]:
+def _estimates(con: duckdb.DuckDBPyConnection, data: BillingData, tol: Decimal) -> list[EstimateCheck]:
     dims = ", ".join(qi(d) for d in validate.DIMS)
-    con.execute(f"""CREATE OR REPLACE TEMP TABLE recon_rollup AS
+    con.execute(f"""CREATE OR REPLACE TEMP TABLE {tables.RECON_ROLLUP} AS
         SELECT {dims}, ConsumedUnit, sum(ListCost) AS ListCost, sum(ConsumedQuantity) AS ConsumedQuantity,
                sum(CAST(PricingQuantity * ListUnitPrice AS {DECIMAL_SQL})) AS UnitPriceCost
         FROM {data.view} GROUP BY ALL""")
-    classify.create_ai_table(con, "recon_rollup", "recon_ai", ("ConsumedUnit", "ListCost", "ConsumedQuantity",
-                                                               "UnitPriceCost"))
-    con.execute("CREATE OR REPLACE TEMP TABLE recon_prices (provider VARCHAR, model VARCHAR, source VARCHAR, "
-                f"price {DECIMAL_SQL})")
-    con.executemany("INSERT INTO recon_prices VALUES (?, ?, ?, ?)", list(price_rows()))
+    classify.create_ai_table(con, tables.RECON_ROLLUP, tables.RECON_AI,
+                             ("ConsumedUnit", "ListCost", "ConsumedQuantity", "UnitPriceCost"))
+    con.execute(f"CREATE OR REPLACE TEMP TABLE {tables.RECON_PRICES} (provider VARCHAR, model VARCHAR, "
+                f"source VARCHAR, price {DECIMAL_SQL})")
+    con.executemany(f"INSERT INTO {tables.RECON_PRICES} VALUES (?, ?, ?, ?)", list(price_rows()))
     factor = Decimal(yamlload.load_packaged(PRICES_PATH, as_text=True)["batch_factor"])
-    rows = con.execute("""
+    rows = fetch_dicts(con, f"""
         WITH g AS (
             SELECT x_Provider, x_ModelName, x_CostSource, sum(ListCost) AS list_cost,
                    sum(ConsumedQuantity) FILTER (WHERE lower(ConsumedUnit) IN ('tokens', 'token')) AS tokens,
                    sum(UnitPriceCost) AS unit_cost
-            FROM recon_ai WHERE x_CostSource NOT IN ('credit', 'tax', 'adjustment', 'purchase')
+            FROM {tables.RECON_AI} WHERE x_CostSource NOT IN ('credit', 'tax', 'adjustment', 'purchase')
             GROUP BY ALL),
         priced AS (
             SELECT g.*, arg_max(p.price, length(p.model)) AS price
-            FROM g LEFT JOIN recon_prices p ON p.provider = g.x_Provider AND starts_with(g.x_ModelName, p.model)
+            FROM g LEFT JOIN {tables.RECON_PRICES} p ON p.provider = g.x_Provider AND starts_with(g.x_ModelName, p.model)
                  AND p.source = split_part(g.x_CostSource, '/', 1)
             GROUP BY ALL)
         SELECT x_Provider, x_ModelName, x_CostSource, list_cost, tokens, unit_cost, price FROM priced
-        ORDER BY 1, 2 NULLS FIRST, 3""").fetchall()
+        ORDER BY 1, 2 NULLS FIRST, 3""")
     out = []
-    for provider, model, source, list_cost, tokens, unit_cost, price in rows:
+    for r in rows:
+        provider, model, source = r["x_Provider"], r["x_ModelName"], r["x_CostSource"]
+        list_cost, tokens, unit_cost, price = r["list_cost"], r["tokens"], r["unit_cost"], r["price"]
         if price is not None and tokens is not None:
             est = Decimal(tokens) * Decimal(price) / Decimal(1_000_000) * (factor if source.endswith("/batch") else 1)
             basis = "price-table"
@@ -181,9 +190,9 @@ def _estimates(con: Any, data: BillingData, tol: Decimal) -> list[EstimateCheck]
 def reconcile(data: BillingData, invoices: list[Invoice], policy: Policy) -> Reconciliation:
     tol = Decimal(str(policy.tolerance))
     con = data.con
-    con.execute(f"""CREATE OR REPLACE TEMP TABLE recon_billed AS
+    con.execute(f"""CREATE OR REPLACE TEMP TABLE {tables.RECON_BILLED} AS
                     SELECT InvoiceId, BillingPeriodStart, ProviderName, BillingCurrency, sum(BilledCost) AS BilledCost,
                            count(*) AS Rows
                     FROM {data.view} GROUP BY ALL""")
-    return Reconciliation(tol, data.currency, tuple(_check_invoices(con, "recon_billed", invoices, tol)),
-                          tuple(_unmatched(con, "recon_billed", invoices)), tuple(_estimates(con, data, tol)))
+    return Reconciliation(tol, data.currency, tuple(_check_invoices(con, tables.RECON_BILLED, invoices, tol)),
+                          tuple(_unmatched(con, tables.RECON_BILLED, invoices)), tuple(_estimates(con, data, tol)))

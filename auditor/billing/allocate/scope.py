@@ -21,10 +21,14 @@ Entries given by `env` count only when the policy's assume_env names the value.
 from __future__ import annotations
 
 import re
-from typing import Any
+from typing import TYPE_CHECKING
 
+from auditor.billing import tables
 from auditor.billing.ingest.focus import quote_str as qs
 from auditor.policy import Policy
+
+if TYPE_CHECKING:
+    import duckdb
 
 DIM_COLUMNS = ("x_Provider", "Tags", "SubAccountId", "ResourceId", "ResourceName", "x_ProjectId",
                "x_WorkspaceId", "x_ApiKeyId", "BillingAccountId")
@@ -82,19 +86,20 @@ def scope_rows(policy: Policy) -> list[tuple[int, str, str, str, str]]:
     return rows
 
 
-def resolve(con: Any, policy: Policy, dims: str) -> None:
-    """Create `alloc_resolved(dim_id, key, value)` from the distinct-dimension table `dims`."""
-    con.execute("CREATE OR REPLACE TEMP TABLE alloc_alias (norm VARCHAR, key VARCHAR)")
-    con.execute("CREATE OR REPLACE TEMP TABLE alloc_scope (idx INTEGER, kind VARCHAR, pattern VARCHAR, key VARCHAR, "
+def resolve(con: duckdb.DuckDBPyConnection, policy: Policy, dims: str) -> None:
+    """Create `tables.ALLOC_RESOLVED(dim_id, key, value, from_tags)` from the distinct-dimension table `dims`."""
+    alias, scope = tables.ALLOC_ALIAS, tables.ALLOC_SCOPE
+    con.execute(f"CREATE OR REPLACE TEMP TABLE {alias} (norm VARCHAR, key VARCHAR)")
+    con.execute(f"CREATE OR REPLACE TEMP TABLE {scope} (idx INTEGER, kind VARCHAR, pattern VARCHAR, key VARCHAR, "
                 "value VARCHAR)")
     if policy.aliases:
-        con.executemany("INSERT INTO alloc_alias VALUES (?, ?)", sorted(policy.aliases.items()))
+        con.executemany(f"INSERT INTO {alias} VALUES (?, ?)", sorted(policy.aliases.items()))
     rows = scope_rows(policy)
     if rows:
-        con.executemany("INSERT INTO alloc_scope VALUES (?, ?, ?, ?, ?)", rows)
+        con.executemany(f"INSERT INTO {scope} VALUES (?, ?, ?, ?, ?)", rows)
     match = " OR ".join(f"(s.kind = {qs(kind)} AND {cond})" for kind, cond in _MATCH.items())
     con.execute(f"""
-        CREATE OR REPLACE TEMP TABLE alloc_resolved AS
+        CREATE OR REPLACE TEMP TABLE {tables.ALLOC_RESOLVED} AS
         WITH kv AS (SELECT dim_id, unnest(map_entries(json_transform(TRY_CAST(Tags AS JSON),
                                                                      '"MAP(VARCHAR, JSON)"'))) AS e
                     FROM {dims} WHERE Tags IS NOT NULL),
@@ -103,10 +108,10 @@ def resolve(con: Any, policy: Policy, dims: str) -> None:
                    CASE WHEN json_type(kv.e.value) IN ('VARCHAR', 'BIGINT', 'UBIGINT', 'DOUBLE')
                         THEN NULLIF(trim(json_extract_string(kv.e.value, '$')), '') END AS value,
                    CASE WHEN {NORMALIZE.format('kv.e.key')} = a.key THEN 0 ELSE 1 END AS rank
-            FROM kv JOIN alloc_alias a ON a.norm = {NORMALIZE.format('kv.e.key')}),
+            FROM kv JOIN {alias} a ON a.norm = {NORMALIZE.format('kv.e.key')}),
         scoped AS (
             SELECT d.dim_id, s.key, '' AS raw_key, s.value, 1000 + s.idx AS rank
-            FROM {dims} d JOIN alloc_scope s ON ({match}))
+            FROM {dims} d JOIN {scope} s ON ({match}))
         SELECT dim_id, key, first(value ORDER BY rank, raw_key) AS value,
                first(rank ORDER BY rank, raw_key) < 1000 AS from_tags
         FROM (SELECT * FROM tagged UNION ALL SELECT * FROM scoped)

@@ -20,6 +20,8 @@ from typing import TYPE_CHECKING, Any
 from scanners.errors import TagauditError
 
 if TYPE_CHECKING:
+    import duckdb
+
     from auditor.billing.records import Money
 
 # Source kind -> the module of this package that converts it. Each such module has
@@ -51,6 +53,7 @@ class ConvertResult:
 def sniff(path: Path) -> str | None:
     """Guess an input's kind from its header or its first JSON object; None when unsure. Raises
     TagauditError for an empty file or a Parquet file DuckDB cannot open."""
+    from auditor.billing.db import describe_columns
     from auditor.billing.ingest import focus
     from auditor.billing.ingest.sources import file_format, read_header, sniff_columns, sniff_text
 
@@ -63,12 +66,11 @@ def sniff(path: Path) -> str | None:
         import duckdb
 
         try:
-            rows = duckdb.connect().execute(f"DESCRIBE SELECT * FROM read_parquet({focus.quote_str(str(path))})"
-                                            ).fetchall()
+            columns = describe_columns(duckdb.connect(), f"read_parquet({focus.quote_str(str(path))})")
         except duckdb.Error as exc:
             raise TagauditError(f"not a readable Parquet file ({str(exc).splitlines()[0]})", where=str(path),
                                 hint="export it again; a cut or corrupt download cannot be read") from exc
-        return sniff_columns({str(r[0]) for r in rows})
+        return sniff_columns({name for name, _ in columns})
     text = sniff_text(path)
     if '"organization.costs.result"' in text:
         return "openai-costs"
@@ -102,7 +104,7 @@ def _groups(inputs: list[Path], kind: str) -> dict[str, list[Path]]:
     return groups
 
 
-def write(con: Any, sql: str, output: Path) -> None:
+def write(con: duckdb.DuckDBPyConnection, sql: str, output: Path) -> None:
     """COPY FOCUS rows to Parquet or CSV (ISO 8601 UTC times, plain decimals)."""
     from auditor.billing.ingest import focus
 
@@ -118,7 +120,9 @@ def write(con: Any, sql: str, output: Path) -> None:
 def convert_files(inputs: list[Path], kind: str, output: Path, *, account: str | None = None) -> ConvertResult:
     import importlib
 
+    from auditor.billing import tables
     from auditor.billing.convert.common import table_totals
+    from auditor.billing.db import fetch_scalar
     from auditor.billing.ingest import focus
     from auditor.billing.ingest.load import connect
     from auditor.billing.records import Money
@@ -133,7 +137,7 @@ def convert_files(inputs: list[Path], kind: str, output: Path, *, account: str |
     for family, paths in _groups(inputs, kind).items():
         module = importlib.import_module(f"auditor.billing.convert.{family}")
         kwargs = {"account": account} if account else {}
-        done = module.convert(con, paths, f"converted_{family}", **kwargs)
+        done = module.convert(con, paths, tables.converted_part(family), **kwargs)
         if _amounts(done.native_total) and _amounts(table_totals(con, done.table)) != _amounts(done.native_total):
             raise TagauditError(f"{family} conversion changed the total ({done.native_total} -> "
                                 f"{table_totals(con, done.table)})", hint="this is a tagaudit bug; please report it")
@@ -144,11 +148,11 @@ def convert_files(inputs: list[Path], kind: str, output: Path, *, account: str |
     cols = [*focus.COLUMNS_1_2, *extra]
     union = " UNION ALL BY NAME ".join(f"SELECT * FROM {t}" for t in parts)
     sql = f"SELECT {', '.join(focus.quote_ident(c) for c in cols)} FROM ({union})"
-    con.execute(f"CREATE OR REPLACE TEMP TABLE converted AS {sql}")
-    write(con, "SELECT * FROM converted", output)
-    rows = int(con.execute("SELECT count(*) FROM converted").fetchone()[0])
+    con.execute(f"CREATE OR REPLACE TEMP TABLE {tables.CONVERTED} AS {sql}")
+    write(con, f"SELECT * FROM {tables.CONVERTED}", output)
+    rows = int(fetch_scalar(con, f"SELECT count(*) FROM {tables.CONVERTED}"))
     merged = tuple(Money(c, a, sum(m.rows for m in native if m.currency == c)) for c, a in _amounts(native).items())
-    return ConvertResult(str(output), rows, merged, table_totals(con, "converted"), tuple(notes))
+    return ConvertResult(str(output), rows, merged, table_totals(con, tables.CONVERTED), tuple(notes))
 
 
 def _amounts(items: Any) -> dict[str, Any]:

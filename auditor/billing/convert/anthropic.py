@@ -13,11 +13,14 @@ from __future__ import annotations
 from collections.abc import Iterator
 from decimal import Decimal
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from auditor.billing.convert import common
 from auditor.billing.convert.common import Converted, Row
 from scanners.errors import TagauditError
+
+if TYPE_CHECKING:
+    import duckdb
 
 EXTRA = ("x_Model", "x_WorkspaceId", "x_ApiKeyId", "x_TokenType", "x_ServiceTier", "x_CostType",
          "x_ContextWindow", "x_InferenceGeo")
@@ -130,7 +133,7 @@ def _currency(value: Any, where: str) -> str:
     return value.strip().upper()
 
 
-def convert(con: Any, paths: list[Path], name: str, *, account: str = "anthropic-organization") -> Converted:
+def convert(con: duckdb.DuckDBPyConnection, paths: list[Path], name: str, *, account: str = "anthropic-organization") -> Converted:
     costs = [p for p in paths if is_cost(p)]
     usage = [p for p in paths if p not in costs]
     native: list[Any] = []

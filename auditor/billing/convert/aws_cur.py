@@ -12,13 +12,17 @@ Marketplace models ("... (Amazon Bedrock Edition)") keep the Marketplace seller 
 from __future__ import annotations
 
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from auditor.billing.convert import common
 from auditor.billing.convert.common import Converted
 from auditor.billing.convert.tabular import Table, case_map, open_table, snake
+from auditor.billing.db import fetch_dicts, fetch_row, fetch_scalar
 from auditor.billing.ingest.focus import quote_ident as qi
 from auditor.billing.ingest.focus import quote_str as qs
+
+if TYPE_CHECKING:
+    import duckdb
 
 EXTRA = ("x_UsageType", "x_Operation", "x_ServiceCode", "x_IamPrincipal", "x_InferenceProfileArn")
 _USAGE = ("Usage", "DiscountedUsage", "SavingsPlanCoveredUsage")
@@ -152,36 +156,39 @@ def billed_sql(t: Table) -> str:
             f"ELSE {t.dec('line_item_net_unblended_cost')} END")
 
 
-def unreadable_cost_note(con: Any, t: Table) -> tuple[str, ...]:
+def unreadable_cost_note(con: duckdb.DuckDBPyConnection, t: Table) -> tuple[str, ...]:
     """Count rows whose BilledCost cell is not a number (NaN, Inf, text, more than 28 integer digits)."""
     raw = (f"CASE WHEN {t.text('line_item_net_unblended_cost')} IS NULL THEN {t.text('line_item_unblended_cost')} "
            f"ELSE {t.text('line_item_net_unblended_cost')} END") if t.has("line_item_net_unblended_cost") \
         else t.text("line_item_unblended_cost")
-    row = con.execute(f"""SELECT count(*), min(r) FILTER (WHERE n = 1), any_value(c) FILTER (WHERE n = 1),
-                                 any_value(v) FILTER (WHERE n = 1)
-                          FROM (SELECT row_number() OVER () AS n, * FROM (
+    row = fetch_row(con, f"""SELECT count(*) AS bad, min(r) FILTER (WHERE n = 1) AS first_row,
+                                    any_value(c) FILTER (WHERE n = 1) AS cost_column,
+                                    any_value(v) FILTER (WHERE n = 1) AS value
+                             FROM (SELECT row_number() OVER () AS n, * FROM (
                                 SELECT row_number() OVER () AS r, {raw} AS v, {cost_column_sql(t)} AS c,
                                        {billed_sql(t)} AS b FROM {t.source}) WHERE v IS NOT NULL AND b IS NULL)
-                          """).fetchone()
-    if not row or not row[0]:
+                             """)
+    if not row["bad"]:
         return ()
-    note = (f"{row[0]} rows have a cost that is not a number (first: data row {row[1]}, {row[2]} {row[3]!r}); "
+    note = (f"{row['bad']} rows have a cost that is not a number (first: data row {row['first_row']}, "
+            f"{row['cost_column']} {row['value']!r}); "
             "their BilledCost is left empty, so `tagaudit billing check` and `inventory` reject and count them")
     return (note,)
 
 
 def native_total_sql(t: Table) -> str:
     billed = billed_sql(t)
-    return (f"SELECT upper({t.text('line_item_currency_code')}), coalesce(sum({billed}), 0), count(*) "
+    return (f"SELECT upper({t.text('line_item_currency_code')}) AS currency, coalesce(sum({billed}), 0) AS amount, "
+            "count(*) AS n "
             f"FROM {t.source} GROUP BY 1 ORDER BY 1")
 
 
-def convert(con: Any, paths: list[Path], name: str, **_: Any) -> Converted:
+def convert(con: duckdb.DuckDBPyConnection, paths: list[Path], name: str, **_: Any) -> Converted:
     t = open_table(con, paths, normalise)
     con.execute(f"CREATE OR REPLACE TEMP TABLE {name} AS {common.focus_select({**_charge_exprs(t), **_dimension_exprs(t)}, t.source, EXTRA)}")
-    rows = int(con.execute(f"SELECT count(*) FROM {name}").fetchone()[0])
+    rows = int(fetch_scalar(con, f"SELECT count(*) FROM {name}"))
     used = (f"coalesce(NULLIF(trim({t.col('line_item_net_unblended_cost')}), ''), "
             f"{t.col('line_item_unblended_cost')})")
-    rounded = con.execute(f"SELECT count_if(focus_rounds({used})) FROM {t.source}").fetchone()
-    return Converted(name, rows, common.money_rows(con.execute(native_total_sql(t)).fetchall()),
-                     common.rounding_notes(int(rounded[0])) + unreadable_cost_note(con, t))
+    rounded = int(fetch_scalar(con, f"SELECT count_if(focus_rounds({used})) FROM {t.source}"))
+    return Converted(name, rows, common.money_rows(fetch_dicts(con, native_total_sql(t))),
+                     common.rounding_notes(rounded) + unreadable_cost_note(con, t))

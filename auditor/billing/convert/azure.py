@@ -10,13 +10,17 @@ sizes (`1K`, `1M`) become FOCUS units like "1000 Tokens", and ConsumedQuantity i
 from __future__ import annotations
 
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from auditor.billing.convert import common
 from auditor.billing.convert.common import Converted
 from auditor.billing.convert.tabular import Table, case_map, open_table
+from auditor.billing.db import fetch_dicts, fetch_scalar
 from auditor.billing.ingest.focus import DECIMAL_SQL
 from scanners.errors import TagauditError
+
+if TYPE_CHECKING:
+    import duckdb
 
 EXTRA = ("x_SkuMeterCategory", "x_SkuMeterSubcategory", "x_CostCenter")
 CHARGE_CATEGORY = {"usage": "Usage", "purchase": "Purchase", "tax": "Tax", "refund": "Credit",
@@ -102,15 +106,16 @@ def _dimension_exprs(t: Table) -> dict[str, str]:
     }
 
 
-def convert(con: Any, paths: list[Path], name: str, **_: Any) -> Converted:
+def convert(con: duckdb.DuckDBPyConnection, paths: list[Path], name: str, **_: Any) -> Converted:
     t = open_table(con, paths, str.lower)
     if not t.has("costinbillingcurrency"):
         raise TagauditError("no CostInBillingCurrency column", where=str(paths[0]),
                             hint="export Azure cost details (actual cost), not a summary")
     con.execute(f"CREATE OR REPLACE TEMP TABLE {name} AS {common.focus_select({**_charge_exprs(t), **_dimension_exprs(t)}, t.source, EXTRA)}")
-    rows = int(con.execute(f"SELECT count(*) FROM {name}").fetchone()[0])
-    native = con.execute(f"""SELECT upper(coalesce({t.text('billingcurrencycode')}, {t.text('billingcurrency')})),
-                                    coalesce(sum({t.dec('costinbillingcurrency')}), 0), count(*)
-                             FROM {t.source} GROUP BY 1 ORDER BY 1""").fetchall()
-    rounded = con.execute(f"SELECT count_if(focus_rounds({t.col('costinbillingcurrency')})) FROM {t.source}").fetchone()
-    return Converted(name, rows, common.money_rows(native), common.rounding_notes(int(rounded[0])))
+    rows = int(fetch_scalar(con, f"SELECT count(*) FROM {name}"))
+    native = fetch_dicts(con, f"""
+        SELECT upper(coalesce({t.text('billingcurrencycode')}, {t.text('billingcurrency')})) AS currency,
+               coalesce(sum({t.dec('costinbillingcurrency')}), 0) AS amount, count(*) AS n
+        FROM {t.source} GROUP BY 1 ORDER BY 1""")
+    rounded = int(fetch_scalar(con, f"SELECT count_if(focus_rounds({t.col('costinbillingcurrency')})) FROM {t.source}"))
+    return Converted(name, rows, common.money_rows(native), common.rounding_notes(rounded))

@@ -16,13 +16,17 @@ from dataclasses import dataclass
 from datetime import datetime, timezone
 from decimal import Decimal
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
+from auditor.billing.db import fetch_dicts
 from auditor.billing.ingest import focus
 from auditor.billing.ingest.focus import quote_ident as qi
 from auditor.billing.ingest.focus import quote_str as qs
 from auditor.billing.records import Money
 from scanners.errors import TagauditError
+
+if TYPE_CHECKING:
+    import duckdb
 
 Row = dict[str, Any]
 AI_SERVICE = {"ServiceCategory": "AI and Machine Learning", "ServiceSubcategory": "Generative AI"}
@@ -169,7 +173,7 @@ def _text(value: Any) -> str | None:
     return str(value)
 
 
-def rows_to_table(con: Any, rows: Iterable[Row], name: str, extra: tuple[str, ...]) -> int:
+def rows_to_table(con: duckdb.DuckDBPyConnection, rows: Iterable[Row], name: str, extra: tuple[str, ...]) -> int:
     """Stream Python rows (FOCUS column -> value) through a temp CSV into a typed temp table."""
     columns = (*focus.COLUMNS_1_2, *extra)
     count = 0
@@ -205,9 +209,9 @@ def totals(items: Iterator[tuple[str, Decimal]]) -> tuple[Money, ...]:
     return tuple(Money(c, a, n) for c, (a, n) in sorted(sums.items()))
 
 
-def table_totals(con: Any, table: str) -> tuple[Money, ...]:
-    return money_rows(con.execute(f"SELECT BillingCurrency, coalesce(sum(BilledCost), 0), count(*) FROM {table} "
-                                  "GROUP BY 1 ORDER BY 1").fetchall())
+def table_totals(con: duckdb.DuckDBPyConnection, table: str) -> tuple[Money, ...]:
+    return money_rows(fetch_dicts(con, f"SELECT BillingCurrency AS currency, coalesce(sum(BilledCost), 0) AS amount, "
+                                       f"count(*) AS n FROM {table} GROUP BY 1 ORDER BY 1"))
 
 
 
@@ -236,9 +240,9 @@ def _rounds(value: Decimal) -> bool:
     return significant > 0 and exponent + (len(digits) - significant) < -10
 
 
-def money_rows(rows: list[tuple[Any, ...]]) -> tuple[Money, ...]:
-    """(currency, amount, rows) tuples from SQL as Money records."""
-    return tuple(Money(str(c), Decimal(a), int(n)) for c, a, n in rows)
+def money_rows(rows: list[dict[str, Any]]) -> tuple[Money, ...]:
+    """SQL rows with columns currency, amount, n as Money records."""
+    return tuple(Money(str(r["currency"]), Decimal(r["amount"]), int(r["n"])) for r in rows)
 
 
 def bucket_results(paths: list[Path]) -> Iterator[tuple[str, dict[str, Any], dict[str, Any]]]:

@@ -16,12 +16,15 @@ from collections.abc import Iterator
 from datetime import datetime
 from decimal import Decimal
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 from zoneinfo import ZoneInfo
 
 from auditor.billing.convert import common
 from auditor.billing.convert.common import Converted, Row
 from scanners.errors import TagauditError
+
+if TYPE_CHECKING:
+    import duckdb
 
 EXTRA = ("x_SkuDescription", "x_InvoiceMonth", "x_CreditType")
 PACIFIC = ZoneInfo("America/Los_Angeles")
@@ -155,7 +158,7 @@ def _rows(paths: list[Path], native: list[Any]) -> Iterator[Row]:
                        "PricingUnit": None, "x_CreditType": credit.get("type")}
 
 
-def convert(con: Any, paths: list[Path], name: str, **_: Any) -> Converted:
+def convert(con: duckdb.DuckDBPyConnection, paths: list[Path], name: str, **_: Any) -> Converted:
     native: list[Any] = []
     rows = common.rows_to_table(con, _rows(paths, native), name, EXTRA)
     return Converted(name, rows, common.totals(iter(native)), common.rounding_notes(common.rounded_count(native)))

@@ -12,11 +12,14 @@ from __future__ import annotations
 from collections.abc import Iterator
 from decimal import Decimal
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from auditor.billing.convert import common
 from auditor.billing.convert.common import Converted, Row
 from scanners.errors import TagauditError
+
+if TYPE_CHECKING:
+    import duckdb
 
 EXTRA = ("x_Model", "x_ProjectId", "x_ApiKeyId", "x_TokenType", "x_Batch", "x_ServiceTier")
 _BASE: Row = {"ProviderName": "OpenAI", "PublisherName": "OpenAI", "InvoiceIssuerName": "OpenAI",
@@ -166,7 +169,7 @@ def _counts(res: dict[str, Any], where: str) -> dict[str, int]:
     return {"input": total - cached, "cached_input": cached, "output": common.count(res.get("output_tokens"), where)}
 
 
-def convert(con: Any, paths: list[Path], name: str, *, account: str = "openai-organization") -> Converted:
+def convert(con: duckdb.DuckDBPyConnection, paths: list[Path], name: str, *, account: str = "openai-organization") -> Converted:
     """Costs and usage files may be mixed; each file is recognised by its result objects."""
     costs = [p for p in paths if is_costs(p)]
     usage = [p for p in paths if p not in costs]

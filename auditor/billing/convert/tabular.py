@@ -3,15 +3,20 @@
 from __future__ import annotations
 
 import re
+from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING
 
+from auditor.billing.db import describe_columns
 from auditor.billing.ingest import focus
 from auditor.billing.ingest.focus import quote_ident as qi
 from auditor.billing.ingest.focus import quote_str as qs
 from auditor.billing.ingest.sources import csv_options, file_format, read_header
 from scanners.errors import TagauditError
+
+if TYPE_CHECKING:
+    import duckdb
 
 
 def snake(name: str) -> str:
@@ -58,15 +63,15 @@ class Table:
         return self.columns[name][1] if name in self.columns else None
 
 
-def open_table(con: Any, paths: list[Path], normalise: Any = None) -> Table:
+def open_table(con: duckdb.DuckDBPyConnection, paths: list[Path],
+               normalise: Callable[[str], str] | None = None) -> Table:
     """All files must share one header; CSVs are read as text with no sniffing."""
     norm = normalise or (lambda c: c)
     fmts = {file_format(p) for p in paths}
     if fmts == {"parquet"}:
         listed = ", ".join(qs(str(p)) for p in paths)
         source = f"read_parquet([{listed}], union_by_name=true)"
-        described = con.execute(f"DESCRIBE SELECT * FROM {source}").fetchall()
-        columns = {norm(str(r[0])): (str(r[0]), str(r[1])) for r in described}
+        columns = {norm(name): (name, kind) for name, kind in describe_columns(con, source)}
         return Table(source, columns)
     if fmts != {"csv"}:
         raise TagauditError("mixed or unknown file types", where=", ".join(map(str, paths)),

@@ -12,19 +12,21 @@ from __future__ import annotations
 
 from decimal import Decimal
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
+from auditor.billing import tables
+from auditor.billing.db import fetch_dicts, fetch_one_dict, fetch_scalar
 from auditor.billing.ingest import focus, problems, validate
 from auditor.billing.ingest.sources import Source, describe, expand_paths
 from auditor.billing.ingest.typed import MACROS, typed_sql
 from auditor.billing.records import BillingData, Money, Note, Rejection, SourceFile
 from scanners.errors import TagauditError
 
-VIEW = "focus_rows"
-ROLLUP = "billing_rollup"
+if TYPE_CHECKING:
+    import duckdb
 
 
-def connect() -> Any:
+def connect() -> duckdb.DuckDBPyConnection:
     """An in-memory DuckDB connection set up for billing: UTC session, tagaudit's macros."""
     import duckdb
 
@@ -36,7 +38,7 @@ def connect() -> Any:
     return con
 
 
-def open_sources(con: Any, paths: list[Path]) -> list[Source]:
+def open_sources(con: duckdb.DuckDBPyConnection, paths: list[Path]) -> list[Source]:
     """Describe every file; all unusable files are reported together in one error."""
     sources, errors = [], []
     for i, path in enumerate(expand_paths(paths)):
@@ -62,13 +64,13 @@ def load_billing(paths: list[Path], *, currency: str | None = None, max_listed: 
                             hint="check that each file is complete and in the format its name says") from exc
     ok = validate.row_ok_sql()
     keep = ok if currency is None else f"{ok} AND BillingCurrency = {focus.quote_str(currency)}"
-    con.execute(f"CREATE OR REPLACE TEMP VIEW {ROLLUP} AS SELECT * FROM {validate.RAW_ROLLUP} WHERE {keep}")
+    con.execute(f"CREATE OR REPLACE TEMP VIEW {tables.ROLLUP} AS SELECT * FROM {tables.RAW_ROLLUP} WHERE {keep}")
     union = " UNION ALL ".join(f"SELECT * EXCLUDE (x_Mask, x_Quirks) FROM ({typed_sql(s)}) WHERE {keep}"
                                for s in sources)
-    con.execute(f"CREATE OR REPLACE TEMP VIEW {VIEW} AS {union}")
+    con.execute(f"CREATE OR REPLACE TEMP VIEW {tables.VALID_ROWS} AS {union}")
     found = problems.collect(con, sources, max_listed)
     return BillingData(
-        con=con, view=VIEW, rollup=ROLLUP, files=found.files,
+        con=con, view=tables.VALID_ROWS, rollup=tables.ROLLUP, files=found.files,
         rows=sum(f.rows for f in found.files), valid_rows=_count(con, ok),
         rejected_rows=found.rejected_rows, rejected=found.rejected, rejected_cost=found.rejected_cost,
         unreadable_cost_rows=found.unreadable_cost_rows, unlisted_rows=found.unlisted_rows,
@@ -78,20 +80,20 @@ def load_billing(paths: list[Path], *, currency: str | None = None, max_listed: 
     )
 
 
-def _count(con: Any, where: str) -> int:
-    row = con.execute(f"SELECT coalesce(sum(Rows), 0) FROM {validate.RAW_ROLLUP} WHERE {where}").fetchone()
-    return int(row[0])
+def _count(con: duckdb.DuckDBPyConnection, where: str) -> int:
+    return int(fetch_scalar(con, f"SELECT coalesce(sum(Rows), 0) FROM {tables.RAW_ROLLUP} WHERE {where}"))
 
 
-def _money(con: Any, where: str) -> tuple[Money, ...]:
-    rows = con.execute(f"""SELECT BillingCurrency, coalesce(sum(BilledCost), 0), sum(Rows)
-                           FROM {validate.RAW_ROLLUP} WHERE {where} GROUP BY 1 ORDER BY 1""").fetchall()
-    return tuple(Money(str(c), Decimal(a), int(n)) for c, a, n in rows)
+def _money(con: duckdb.DuckDBPyConnection, where: str) -> tuple[Money, ...]:
+    rows = fetch_dicts(con, f"""SELECT BillingCurrency AS currency, coalesce(sum(BilledCost), 0) AS amount,
+                                       sum(Rows) AS n
+                                FROM {tables.RAW_ROLLUP} WHERE {where} GROUP BY 1 ORDER BY 1""")
+    return tuple(Money(str(r["currency"]), Decimal(r["amount"]), int(r["n"])) for r in rows)
 
 
-def _period(con: Any) -> tuple[Any, Any] | None:
-    row = con.execute(f"SELECT min(FirstCharge), max(LastCharge) FROM {ROLLUP}").fetchone()
-    return None if row is None or row[0] is None else (row[0], row[1])
+def _period(con: duckdb.DuckDBPyConnection) -> tuple[Any, Any] | None:
+    row = fetch_one_dict(con, f"SELECT min(FirstCharge) AS first_charge, max(LastCharge) AS last_charge FROM {tables.ROLLUP}")
+    return None if row is None or row["first_charge"] is None else (row["first_charge"], row["last_charge"])
 
 
 __all__ = ["BillingData", "Note", "Rejection", "SourceFile", "connect", "load_billing"]

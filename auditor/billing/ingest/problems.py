@@ -7,12 +7,17 @@ import datetime as dt
 import io
 from dataclasses import dataclass
 from decimal import Decimal, InvalidOperation
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
+from auditor.billing import tables
+from auditor.billing.db import fetch_dicts, fetch_row
 from auditor.billing.ingest import focus, validate
 from auditor.billing.ingest.sources import Source
 from auditor.billing.ingest.typed import NULL_LITERAL_COLUMNS, QUIRK_NULL_BASE, QUIRK_ROUNDED, checks_for
 from auditor.billing.records import Money, Note, Rejection, SourceFile
+
+if TYPE_CHECKING:
+    import duckdb
 
 OVERFLOW = Decimal("1e28")  # DECIMAL(38, 10) keeps 28 integer digits
 HINTS = {
@@ -47,9 +52,9 @@ class _BadValues:
     tags: dict[str, str]
 
 
-def _bad_values(con: Any) -> _BadValues:
-    cur = frozenset(str(r[0]) for r in con.execute(f"SELECT currency FROM {validate.BAD_CURRENCIES}").fetchall())
-    tags = dict(con.execute(f"SELECT Tags, reason FROM {validate.BAD_TAGS}").fetchall())
+def _bad_values(con: duckdb.DuckDBPyConnection) -> _BadValues:
+    cur = frozenset(str(r["currency"]) for r in fetch_dicts(con, f"SELECT currency FROM {tables.BAD_CURRENCIES}"))
+    tags = {r["Tags"]: r["reason"] for r in fetch_dicts(con, f"SELECT Tags, reason FROM {tables.BAD_TAGS}")}
     return _BadValues(cur, tags)
 
 
@@ -116,14 +121,15 @@ def _parse_rejection(src: Source, data_row: int, error: str, line: str) -> Rejec
     return Rejection(src.path, data_row, None, f"the CSV row cannot be parsed ({error})", hint, cost, currency)
 
 
-def _quirk_notes(con: Any, src: Source) -> list[Note]:
+def _quirk_notes(con: duckdb.DuckDBPyConnection, src: Source) -> list[Note]:
     """One note per kind of quirk per file (columns listed), with the first affected row and a value."""
-    rows = con.execute(f"""WITH q AS (SELECT x_Quirks, sum(Rows) AS n FROM {validate.RAW_ROLLUP}
-                                     WHERE x_Src = {src.index} AND x_Quirks <> 0 GROUP BY 1)
-                           SELECT b, sum(n) FROM q, range(0, 63) t(b) WHERE ((x_Quirks >> b) & 1) = 1
-                           GROUP BY b ORDER BY b""").fetchall()
-    dates = [(focus.DATETIME_COLUMNS[b], int(n), int(b)) for b, n in rows if b < QUIRK_ROUNDED]
-    nulls = [(NULL_LITERAL_COLUMNS[b - QUIRK_NULL_BASE], int(n)) for b, n in rows if b >= QUIRK_NULL_BASE]
+    counts = fetch_dicts(con, f"""WITH q AS (SELECT x_Quirks, sum(Rows) AS n FROM {tables.RAW_ROLLUP}
+                                            WHERE x_Src = {src.index} AND x_Quirks <> 0 GROUP BY 1)
+                                  SELECT b AS bit, sum(n) AS n FROM q, range(0, 63) t(b) WHERE ((x_Quirks >> b) & 1) = 1
+                                  GROUP BY b ORDER BY b""")
+    rows = [(int(r["bit"]), int(r["n"])) for r in counts]
+    dates = [(focus.DATETIME_COLUMNS[b], n, b) for b, n in rows if b < QUIRK_ROUNDED]
+    nulls = [(NULL_LITERAL_COLUMNS[b - QUIRK_NULL_BASE], n) for b, n in rows if b >= QUIRK_NULL_BASE]
     notes = []
     if dates:
         first = validate.quirk_example(con, src, dates[0][2], dates[0][0])
@@ -131,7 +137,7 @@ def _quirk_notes(con: Any, src: Source) -> list[Note]:
                           "dates/times are not ISO 8601 UTC (YYYY-MM-DDTHH:mm:ssZ); read as UTC",
                           "export ...Z timestamps", max(n for _, n, _ in dates), first and first[0],
                           first and first[1]))
-    rounded = [int(n) for b, n in rows if b == QUIRK_ROUNDED]
+    rounded = [n for b, n in rows if b == QUIRK_ROUNDED]
     if rounded:
         first = validate.quirk_example(con, src, QUIRK_ROUNDED, "BilledCost")
         notes.append(Note(src.path, "BilledCost", "more than 10 decimal places; rounded to DECIMAL(38, 10)",
@@ -144,17 +150,17 @@ def _quirk_notes(con: Any, src: Source) -> list[Note]:
     return notes
 
 
-def _value_notes(con: Any, src: Source) -> list[Note]:
+def _value_notes(con: duckdb.DuckDBPyConnection, src: Source) -> list[Note]:
     allowed = {"ChargeCategory": focus.CHARGE_CATEGORIES, "ServiceCategory": focus.SERVICE_CATEGORIES}
     notes = []
     for column, values in allowed.items():
         if src.column(column) is None:
             continue
         listed = ", ".join(focus.quote_str(v) for v in values)
-        rows = con.execute(f"""SELECT {column}, sum(Rows) FROM {validate.RAW_ROLLUP}
-                               WHERE x_Src = {src.index} AND ({column} IS NULL OR {column} NOT IN ({listed}))
-                               GROUP BY 1 ORDER BY 2 DESC""").fetchall()
-        for value, count in rows:
+        rows = fetch_dicts(con, f"""SELECT {column} AS value, sum(Rows) AS n FROM {tables.RAW_ROLLUP}
+                                    WHERE x_Src = {src.index} AND ({column} IS NULL OR {column} NOT IN ({listed}))
+                                    GROUP BY 1 ORDER BY 2 DESC""")
+        for value, count in ((r["value"], r["n"]) for r in rows):
             hint = f"use one of {', '.join(values)}" if column == "ChargeCategory" else \
                 f"use a FOCUS {column} value (e.g. {values[0]}, {values[3]}, Other)"
             notes.append(Note(src.path, column, "empty" if value is None else "not an allowed FOCUS value",
@@ -162,7 +168,7 @@ def _value_notes(con: Any, src: Source) -> list[Note]:
     return notes
 
 
-def collect(con: Any, sources: list[Source], max_listed: int) -> Found:
+def collect(con: duckdb.DuckDBPyConnection, sources: list[Source], max_listed: int) -> Found:
     ok = validate.row_ok_sql()
     files: list[SourceFile] = []
     rejected: list[Rejection] = []
@@ -172,8 +178,10 @@ def collect(con: Any, sources: list[Source], max_listed: int) -> Found:
     parse_costs: list[Rejection] = []
     bad_values = _bad_values(con)
     for src in sources:
-        rows, bad = con.execute(f"""SELECT coalesce(sum(Rows), 0), coalesce(sum(Rows) FILTER (WHERE NOT {ok}), 0)
-                                    FROM {validate.RAW_ROLLUP} WHERE x_Src = {src.index}""").fetchone()
+        counted = fetch_row(con, f"""SELECT coalesce(sum(Rows), 0) AS n,
+                                                 coalesce(sum(Rows) FILTER (WHERE NOT {ok}), 0) AS bad
+                                          FROM {tables.RAW_ROLLUP} WHERE x_Src = {src.index}""")
+        rows, bad = counted["n"], counted["bad"]
         parse_errors = validate.csv_rejects(con, src)
         skipped = [r for r, _, _ in parse_errors]
         mine = [_parse_rejection(src, r, err, line) for r, err, line in parse_errors]
@@ -196,11 +204,12 @@ def collect(con: Any, sources: list[Source], max_listed: int) -> Found:
                  max(0, total_rejected - listed_rows), tuple(notes))
 
 
-def _rejected_money(con: Any, ok: str, parsed: list[Rejection]) -> tuple[tuple[Money, ...], int]:
-    rows = con.execute(f"""SELECT coalesce(BillingCurrency, '?'), coalesce(sum(BilledCost), 0), sum(CostRows), sum(Rows)
-                           FROM {validate.RAW_ROLLUP} WHERE NOT {ok} GROUP BY 1""").fetchall()
-    totals: dict[str, list[Any]] = {str(c): [Decimal(a), int(n)] for c, a, n, _ in rows}
-    unreadable = sum(int(t) - int(n) for _, _, n, t in rows)
+def _rejected_money(con: duckdb.DuckDBPyConnection, ok: str, parsed: list[Rejection]) -> tuple[tuple[Money, ...], int]:
+    rows = fetch_dicts(con, f"""SELECT coalesce(BillingCurrency, '?') AS currency, coalesce(sum(BilledCost), 0) AS amount,
+                                       sum(CostRows) AS cost_rows, sum(Rows) AS n
+                                FROM {tables.RAW_ROLLUP} WHERE NOT {ok} GROUP BY 1""")
+    totals: dict[str, list[Any]] = {str(r["currency"]): [Decimal(r["amount"]), int(r["cost_rows"])] for r in rows}
+    unreadable = sum(int(r["n"]) - int(r["cost_rows"]) for r in rows)
     for rej in parsed:
         if rej.cost is None:
             unreadable += 1

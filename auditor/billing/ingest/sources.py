@@ -8,11 +8,16 @@ import io
 from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
+from auditor.billing import tables
+from auditor.billing.db import describe_columns
 from auditor.billing.ingest import focus
 from auditor.billing.records import Note
 from scanners.errors import TagauditError
+
+if TYPE_CHECKING:
+    import duckdb
 
 SUFFIXES = (".csv", ".csv.gz", ".parquet")
 
@@ -114,7 +119,7 @@ def csv_options(header: tuple[str, ...]) -> str:
             "null_padding=false")
 
 
-def describe(con: Any, path: Path, index: int) -> Source:
+def describe(con: duckdb.DuckDBPyConnection, path: Path, index: int) -> Source:
     """Read a file's columns and map them; raises TagauditError when the file is unusable."""
     fmt = file_format(path)
     if fmt is None:
@@ -129,11 +134,10 @@ def describe(con: Any, path: Path, index: int) -> Source:
         types = tuple((c, "VARCHAR") for c in header)
     else:
         try:
-            rel = con.sql(f"DESCRIBE SELECT * FROM read_parquet({focus.quote_str(str(path))})").fetchall()
+            types = tuple(describe_columns(con, f"read_parquet({focus.quote_str(str(path))})"))
         except Exception as exc:  # DuckDB raises several exception types for bad Parquet
             raise TagauditError(f"not a readable Parquet file ({str(exc).splitlines()[0]})", where=str(path),
                                 hint="export it again, or convert it with `tagaudit billing convert`") from exc
-        types = tuple((str(r[0]), str(r[1])) for r in rel)
         header = tuple(c for c, _ in types)
     mapping, notes = map_columns(str(path), header)
     typed = dict(types)
@@ -212,12 +216,13 @@ def map_columns(where: str, header: tuple[str, ...]) -> tuple[tuple[tuple[str, s
 
 def read_sql(src: Source, *, rejects: bool = False, row_numbers: bool = False) -> str:
     """The table-function call that scans `src`. CSV rows that cannot be parsed are skipped by DuckDB
-    and, with `rejects`, recorded in the table `rejects_<index>` (the caller accounts for them)."""
+    and, with `rejects`, recorded in the table `tables.csv_rejects(index)` (the caller accounts for them)."""
     path = focus.quote_str(src.path)
     if src.format == "parquet":
         extra = ", file_row_number=true" if row_numbers else ""
         return f"read_parquet({path}{extra})"
-    mode = (f"store_rejects=true, rejects_table='rejects_{src.index}', rejects_scan='rejscan_{src.index}'"
+    mode = (f"store_rejects=true, rejects_table='{tables.csv_rejects(src.index)}', "
+            f"rejects_scan='{tables.csv_reject_scans(src.index)}'"
             if rejects else "ignore_errors=true")
     call = f"read_csv({path}, {csv_options(src.header)}, {mode})"
     return f"(SELECT row_number() OVER () - 1 AS file_row_number, * FROM {call})" if row_numbers else call

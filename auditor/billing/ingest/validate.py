@@ -7,12 +7,17 @@ valid and rejected rows come from the same pass. Values whose validity depends o
 
 from __future__ import annotations
 
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
+from auditor.billing import tables
+from auditor.billing.db import fetch_dicts, fetch_one_dict
 from auditor.billing.ingest import focus
 from auditor.billing.ingest.focus import quote_ident as qi
 from auditor.billing.ingest.sources import Source
 from auditor.billing.ingest.typed import has_quirks, typed_sql
+
+if TYPE_CHECKING:
+    import duckdb
 
 # Grouping keys of the rollup: what classification and allocation read. Kept short on purpose (each key
 # costs time on every row); display-only columns ride along as any_value(). Reconciliation needs
@@ -24,10 +29,6 @@ DIMS = (
     "x_ServiceTier", "x_CostType", "x_UsageType", "x_ServiceCode", "x_SkuMeterCategory",
 )
 DISPLAY = ("SubAccountName", "ResourceName")
-
-RAW_ROLLUP = "billing_rollup_all"
-BAD_TAGS = "billing_bad_tags"
-BAD_CURRENCIES = "billing_bad_currencies"
 
 # Checked once per distinct Tags value. TRY_CAST(... AS JSON) never raises, so no step depends on the
 # optimiser evaluating filters before functions that would fail on invalid JSON.
@@ -59,19 +60,20 @@ def rollup_sql(src: Source, *, rejects: bool = True) -> str:
             GROUP BY ALL)"""
 
 
-def build_rollup(con: Any, sources: list[Source]) -> None:
-    """Scan every source once (CSV parse errors go to rejects_<i>) into the rollup table."""
+def build_rollup(con: duckdb.DuckDBPyConnection, sources: list[Source]) -> None:
+    """Scan every source once (CSV parse errors go to tables.csv_rejects(i)) into tables.RAW_ROLLUP, then
+    find the bad Tags and currency values (tables.BAD_TAGS, tables.BAD_CURRENCIES)."""
     typed_nulls = ", ".join(f"NULL::VARCHAR AS {qi(d)}" for d in (*DIMS, *DISPLAY))
     shape = f"SELECT 0 AS x_Src, 0 AS x_Mask, 0::BIGINT AS x_Quirks, {typed_nulls}, NULL::{focus.DECIMAL_SQL} AS " \
             "BilledCost, 0::BIGINT AS Rows, 0::BIGINT AS CostRows, NULL::TIMESTAMP AS FirstCharge, " \
             "NULL::TIMESTAMP AS LastCharge WHERE false"
     parts = [shape, *(rollup_sql(src) for src in sources)]
-    con.execute(f"CREATE OR REPLACE TEMP TABLE {RAW_ROLLUP} AS {' UNION ALL BY NAME '.join(parts)}")
+    con.execute(f"CREATE OR REPLACE TEMP TABLE {tables.RAW_ROLLUP} AS {' UNION ALL BY NAME '.join(parts)}")
     con.execute(f"""
-        CREATE OR REPLACE TEMP TABLE {BAD_TAGS} AS {TAGS_PROBLEMS.format(src=RAW_ROLLUP)}""")
+        CREATE OR REPLACE TEMP TABLE {tables.BAD_TAGS} AS {TAGS_PROBLEMS.format(src=tables.RAW_ROLLUP)}""")
     con.execute(f"""
-        CREATE OR REPLACE TEMP TABLE {BAD_CURRENCIES} AS
-        SELECT DISTINCT BillingCurrency AS currency FROM {RAW_ROLLUP}
+        CREATE OR REPLACE TEMP TABLE {tables.BAD_CURRENCIES} AS
+        SELECT DISTINCT BillingCurrency AS currency FROM {tables.RAW_ROLLUP}
         WHERE BillingCurrency IS NOT NULL AND NOT regexp_matches(BillingCurrency, '^[A-Z]{{3}}$')""")
 
 
@@ -79,38 +81,37 @@ def row_ok_sql(prefix: str = "") -> str:
     """SQL true for a row (or rollup group) that is not rejected."""
     p = prefix
     return (f"({p}x_Mask = 0 AND {p}BillingCurrency IS NOT NULL "
-            f"AND {p}BillingCurrency NOT IN (SELECT currency FROM {BAD_CURRENCIES}) "
-            f"AND ({p}Tags IS NULL OR {p}Tags NOT IN (SELECT Tags FROM {BAD_TAGS})))")
+            f"AND {p}BillingCurrency NOT IN (SELECT currency FROM {tables.BAD_CURRENCIES}) "
+            f"AND ({p}Tags IS NULL OR {p}Tags NOT IN (SELECT Tags FROM {tables.BAD_TAGS})))")
 
 
-def csv_rejects(con: Any, src: Source) -> list[tuple[int, str, str]]:
+def csv_rejects(con: duckdb.DuckDBPyConnection, src: Source) -> list[tuple[int, str, str]]:
     """Rows DuckDB could not parse: (data row, "ERROR TYPE: first message", the raw line), by row.
     DuckDB records one error per missing column; the first one describes the row."""
     if src.format != "csv":
         return []
-    rows = con.execute(f"""
-        SELECT line - 1, arg_min(error_type || ': ' || error_message, column_idx), any_value(csv_line),
-               count(DISTINCT error_type)
-        FROM rejects_{src.index} GROUP BY line ORDER BY line""").fetchall()
-    return [(int(r[0]), str(r[1]) + (" (and other errors)" if r[3] > 1 else ""), str(r[2])) for r in rows]
+    rows = fetch_dicts(con, f"""
+        SELECT line - 1 AS data_row, arg_min(error_type || ': ' || error_message, column_idx) AS error,
+               any_value(csv_line) AS csv_line, count(DISTINCT error_type) AS kinds
+        FROM {tables.csv_rejects(src.index)} GROUP BY line ORDER BY line""")
+    return [(int(r["data_row"]), str(r["error"]) + (" (and other errors)" if r["kinds"] > 1 else ""), str(r["csv_line"]))
+            for r in rows]
 
 
-def problem_rows(con: Any, src: Source, limit: int) -> list[dict[str, Any]]:
+def problem_rows(con: duckdb.DuckDBPyConnection, src: Source, limit: int) -> list[dict[str, Any]]:
     """The first `limit` rejected rows of a source, with their raw values (a second, filtered scan)."""
     sql = f"""SELECT * FROM ({typed_sql(src, listing=True)}) WHERE NOT {row_ok_sql()}
               ORDER BY x_Row LIMIT {int(limit)}"""
-    cur = con.execute(sql)
-    names = [d[0] for d in cur.description]
-    return [dict(zip(names, row, strict=True)) for row in cur.fetchall()]
+    return fetch_dicts(con, sql)
 
 
-def quirk_example(con: Any, src: Source, bit: int, column: str | None) -> tuple[int, str | None] | None:
+def quirk_example(con: duckdb.DuckDBPyConnection, src: Source, bit: int, column: str | None) -> tuple[int, str | None] | None:
     """First data row (and raw value of `column`) showing quirk `bit`; stops at the first match."""
     value = "NULL" if column is None else qi("raw:" + column)
-    sql = (f"SELECT x_Row, {value} FROM ({typed_sql(src, listing=True)}) "
+    sql = (f"SELECT x_Row, {value} AS example FROM ({typed_sql(src, listing=True)}) "
            f"WHERE (x_Quirks & {1 << bit}) <> 0 LIMIT 1")
-    row = con.execute(sql).fetchone()
-    return None if row is None else (int(row[0]), None if row[1] is None else str(row[1]))
+    row = fetch_one_dict(con, sql)
+    return None if row is None else (int(row["x_Row"]), None if row["example"] is None else str(row["example"]))
 
 
 def shift_rows(rows: list[int], skipped: list[int]) -> list[int]:

@@ -1,0 +1,131 @@
+"""Every DuckDB temporary table, view and table-name pattern that billing modules share, in one place.
+
+Billing runs on one in-memory connection per load (`ingest.load.connect`); modules hand each other
+work through named temp tables. Each name below says who creates it, its columns, and who reads it.
+Tables private to one function are still named here, so a name is never reused by accident. Money
+columns are DECIMAL(38, 10) (`focus.DECIMAL_SQL`); times are naive UTC TIMESTAMPs.
+
+This module is plain strings: importing it never imports DuckDB.
+"""
+
+from __future__ import annotations
+
+# --- ingest -----------------------------------------------------------------------------------------
+
+RAW_ROLLUP = "billing_rollup_all"
+"""Created by `ingest.validate.build_rollup` (one scan of every source). Every data row, valid or not,
+grouped by x_Src (source index), x_Mask (reject bits), x_Quirks (read-through bits), `validate.DIMS`
+and `validate.DISPLAY` (any_value), with BilledCost (sum), Rows, CostRows (rows with a readable cost),
+FirstCharge, LastCharge. Read by `validate` (bad values), `ingest.problems` (counts, notes, rejected
+cost) and `ingest.load` (totals, and the ROLLUP view)."""
+
+BAD_TAGS = "billing_bad_tags"
+"""Created by `ingest.validate.build_rollup`: (Tags, reason), one row per distinct Tags value that
+rejects a row. Read by `validate.row_ok_sql` and `ingest.problems` (the reason of each rejection)."""
+
+BAD_CURRENCIES = "billing_bad_currencies"
+"""Created by `ingest.validate.build_rollup`: (currency), each distinct BillingCurrency that is not
+`^[A-Z]{3}$`. Read by `validate.row_ok_sql` and `ingest.problems`."""
+
+ROLLUP = "billing_rollup"
+"""View created by `ingest.load.load_billing`: the valid RAW_ROLLUP groups (in `currency`, when one was
+chosen); same columns. Handed on as `BillingData.rollup`; read by `ingest.load` (period),
+`allocate.classify` (via `allocate.pools` and `check`) and `check` (AI categories)."""
+
+VALID_ROWS = "focus_rows"
+"""View created by `ingest.load.load_billing`: every valid row, typed (`ingest.typed.typed_sql`: every
+FOCUS 1.2 column, the tool's x_ columns, x_SourceFile). Handed on as `BillingData.view`; read by
+`allocate.reconciliation` (it needs InvoiceId and billing periods, which the rollup does not keep)."""
+
+
+def csv_rejects(index: int) -> str:
+    """Created by DuckDB's read_csv(store_rejects=true) in `ingest.sources.read_sql` for source `index`:
+    DuckDB's reject-errors columns (line, column_idx, error_type, error_message, csv_line, ...). Read by
+    `ingest.validate.csv_rejects`."""
+    return f"rejects_{int(index)}"
+
+
+def csv_reject_scans(index: int) -> str:
+    """Created by DuckDB next to `csv_rejects(index)` (its reject-scans table); nobody reads it."""
+    return f"rejscan_{int(index)}"
+
+
+# --- allocate ---------------------------------------------------------------------------------------
+
+
+def ai_provider(ai_table: str) -> str:
+    """Created by `allocate.classify.create_ai_table(..., ai_table, ...)`: the distinct provider-pattern
+    columns of the source table that are generative AI, with x_Provider, x_ProviderName. Read only there."""
+    return f"{ai_table}_provider"
+
+
+def ai_detail(ai_table: str) -> str:
+    """Created by `allocate.classify.create_ai_table`: distinct (x_Provider, ProviderName, the model and
+    cost-source pattern columns) with x_ModelName, x_CostSource. Read only there."""
+    return f"{ai_table}_detail"
+
+
+POOL_AI = "billing_ai"
+"""Created by `allocate.classify.create_ai_table` for `allocate.pools`: the generative-AI ROLLUP groups
+(`pools._KEEP` columns) with x_Provider, x_ProviderName, x_ModelName, x_CostSource. Read by `pools`."""
+
+ALLOC_DIM = "alloc_dim"
+"""Created by `allocate.pools`: (dim_id, `scope.DIM_COLUMNS`), one row per distinct combination of the
+columns that can carry tags. Read by `allocate.scope.resolve` and `pools`."""
+
+ALLOC_ALIAS = "alloc_alias"
+"""Created by `allocate.scope.resolve`: (norm VARCHAR, key VARCHAR), the policy's tag aliases
+(normalised tag name -> policy key). Read only there."""
+
+ALLOC_SCOPE = "alloc_scope"
+"""Created by `allocate.scope.resolve`: (idx, kind, pattern, key, value), one row per usable scope-map
+tag (`scope.scope_rows`). Read only there."""
+
+ALLOC_RESOLVED = "alloc_resolved"
+"""Created by `allocate.scope.resolve`: (dim_id, key, value, from_tags), the value each policy key
+resolves to per ALLOC_DIM row (FOCUS tag beats scope map). Read by `allocate.pools` (status, pool tags,
+seen ids)."""
+
+ALLOC_STATUS = "alloc_status"
+"""Created by `allocate.pools`: (dim_id, missing VARCHAR[] in policy-key order, team). Read by `pools`."""
+
+ALLOC_ROWS = "alloc_rows"
+"""Created by `allocate.pools`: POOL_AI groups joined to their dim_id and status (x_Provider,
+x_ProviderName, x_ModelName, x_CostSource, BillingCurrency, SubAccountId, SubAccountName, ResourceId,
+ResourceName, BilledCost, Rows, FirstCharge, LastCharge, dim_id, missing, team, allocated, pool_id).
+Read by `pools` (currency check, totals, pools, spend, seen ids)."""
+
+RECON_BILLED = "recon_billed"
+"""Created by `allocate.reconciliation.reconcile` from VALID_ROWS: (InvoiceId, BillingPeriodStart,
+ProviderName, BillingCurrency, BilledCost, Rows). Read by its invoice checks."""
+
+RECON_ROLLUP = "recon_rollup"
+"""Created by `allocate.reconciliation` from VALID_ROWS: `validate.DIMS`, ConsumedUnit, ListCost,
+ConsumedQuantity, UnitPriceCost (PricingQuantity x ListUnitPrice). Read by `classify.create_ai_table`."""
+
+RECON_AI = "recon_ai"
+"""Created by `allocate.classify.create_ai_table` for reconciliation: the AI groups of RECON_ROLLUP
+(ConsumedUnit, ListCost, ConsumedQuantity, UnitPriceCost, x_Provider, x_ProviderName, x_ModelName,
+x_CostSource). Read by `allocate.reconciliation` (estimates)."""
+
+RECON_PRICES = "recon_prices"
+"""Created by `allocate.reconciliation`: (provider, model, source, price DECIMAL(38, 10)) from
+prices.yaml (price per million tokens). Read there (estimates)."""
+
+CHECK_AI = "check_ai"
+"""Created by `allocate.classify.create_ai_table` for `check`: the AI groups of ROLLUP (BillingCurrency,
+BilledCost, Rows, x_Provider, x_ProviderName, x_ModelName, x_CostSource). Read by `check` (AI spend)."""
+
+# --- convert ----------------------------------------------------------------------------------------
+
+
+def converted_part(family: str) -> str:
+    """Created by a converter (`convert.<family>.convert`, through `convert.common.rows_to_table` or
+    `common.focus_select`): every FOCUS 1.2 column plus the converter's EXTRA x_ columns. Read by
+    `convert.convert_files` (totals check, the union into CONVERTED)."""
+    return f"converted_{family}"
+
+
+CONVERTED = "converted"
+"""Created by `convert.convert_files`: the union of every `converted_part`, FOCUS 1.2 columns then the
+x_ columns. Read there (COPY to the output, row count, totals)."""
