@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import fnmatch
 import hashlib
 import json
 from dataclasses import dataclass, field
@@ -10,7 +9,7 @@ from functools import lru_cache
 from pathlib import Path
 from typing import Any
 
-from scanners import yamlload
+from scanners import wildcard, yamlload
 from scanners.errors import TagauditError
 
 CATALOG_DIR = Path(__file__).parent / "catalog"
@@ -150,7 +149,7 @@ class Catalog:
     def endpoint_rule(self, host: str) -> EndpointRule | None:
         low = host.lower()
         for rule in self.endpoints:
-            if fnmatch.fnmatchcase(low, rule.host):
+            if wildcard.matches(low, rule.host):
                 return rule
         return None
 

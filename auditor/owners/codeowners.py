@@ -122,7 +122,11 @@ def parse_codeowners(text: str, source: str = "CODEOWNERS") -> CodeOwners:
         if problem:
             problems.append(problem)
             continue
-        regex = pattern_regex(pattern[1:] if exclude else pattern)
+        try:
+            regex = pattern_regex(pattern[1:] if exclude else pattern)
+        except ValueError as e:  # pathspec's GitIgnorePatternError is one
+            problems.append(f"{where}: invalid pattern {pattern!r} ({e}); use *, ** and ? as in .gitignore")
+            continue
         # In a GitLab section a line without owners takes the section's default owners; in the unnamed
         # section (all of a GitHub file) it means "no owner".
         owners = () if exclude else owners or defaults
@@ -178,42 +182,36 @@ def _check_line(pattern: str, owners: tuple[str, ...], exclude: bool, where: str
 
 
 def pattern_regex(pattern: str) -> re.Pattern[str]:
-    """A CODEOWNERS pattern as a regex over repo-relative paths (gitignore-like, GitHub's documented cases).
+    """A CODEOWNERS pattern as a regex over repo-relative paths: pathspec's gitignore translation.
 
-    A leading or inner `/` anchors at the root, otherwise one segment matches at any depth; a trailing
-    `/` means everything below; `*` stays within a segment and `**` spans segments. A pattern naming a
-    file or directory also owns everything below it, except a final lone `*` (`docs/*` owns
-    `docs/a.md`, not `docs/sub/b.md`).
+    GitHub documents CODEOWNERS as gitignore rules with exceptions, and pathspec already implements the
+    rules (a leading or inner `/` anchors at the root, otherwise a name matches at any depth; a trailing
+    `/` means everything below; `*` stays within a segment and `**` spans segments; `\\` escapes, so
+    `\\#` and `\\ ` are literal; a pattern naming a directory owns everything below it). The exceptions
+    are handled here, not by a second translator: `[` and `]` are literal (CODEOWNERS has no character
+    ranges), `!` never reaches this function (GitLab exclusions are stripped by the parser; GitHub has
+    none), and a final lone `*` after a `/` matches files only (`docs/*` owns `docs/a.md`, not
+    `docs/sub/b.md`), where gitignore would also match the directory `docs/sub`.
     """
-    anchored = pattern.startswith("/")
-    body = pattern[1:] if anchored else pattern
-    segments = body.rstrip("/").split("/") if body.strip("/") else ["**"]
-    if not anchored and len(segments) == 1 and segments[0] != "**":
-        segments.insert(0, "**")
-    if body.endswith("/") and segments[-1] != "**":
-        segments.append("**")
-    out, need_slash = ["^"], False
-    for i, seg in enumerate(segments):
-        first, last = i == 0, i == len(segments) - 1
-        if seg == "**":
-            out.append(".+" if first and last else "(?:.+/)?" if first else "/.*" if last else "(?:/.+)?")
-            need_slash = not first
-            continue
-        out.append(("/" if need_slash else "") + ("[^/]+" if seg == "*" else _segment(seg)))
-        if last and seg != "*":
-            out.append("(?:/.*)?")
-        need_slash = True
-    return re.compile("".join(out) + "$")
+    import pathspec
+
+    compiled = pathspec.GitIgnoreSpec.from_lines([_literal_brackets(pattern)]).patterns[0]
+    if compiled.include is None or not isinstance(compiled.regex, re.Pattern):
+        raise ValueError(f"pattern {pattern!r} matches nothing")
+    if pattern.endswith("/*"):
+        # The file-only reading of the final `*`: pathspec's regex (1.x: `...(?:/|$)`) must match the whole
+        # path, not a prefix ending in a directory separator.
+        return re.compile(f"(?:{compiled.regex.pattern})\\Z")
+    return compiled.regex
 
 
-def _segment(seg: str) -> str:
+def _literal_brackets(pattern: str) -> str:
     out, i = [], 0
-    while i < len(seg):
-        ch = seg[i]
-        if ch == "\\" and i + 1 < len(seg):
-            out.append(re.escape(seg[i + 1]))
+    while i < len(pattern):
+        if pattern[i] == "\\" and i + 1 < len(pattern):
+            out.append(pattern[i:i + 2])
             i += 2
             continue
-        out.append("[^/]*" if ch == "*" else "[^/]" if ch == "?" else re.escape(ch))
+        out.append("\\" + pattern[i] if pattern[i] in "[]" else pattern[i])
         i += 1
     return "".join(out)

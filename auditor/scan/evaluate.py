@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import fnmatch
 import hashlib
 import re
 from dataclasses import dataclass
@@ -10,6 +9,7 @@ from dataclasses import dataclass
 from auditor.policy import Policy, ScopeEntry, Settings, grade_ok
 from auditor.records import AuditedCall, TagStatus
 from auditor.regex import full_match
+from scanners import wildcard
 from scanners.records import GRADE_RANK, CallSite, Evidence
 
 # Every client needs a key or an organization; unless the scope map names one, it says nothing about tags.
@@ -47,7 +47,7 @@ def _scope_matches(entry: ScopeEntry, ev: Evidence, resolved_id: str | None) -> 
     left, right = resolved_id.rstrip("/").lower(), entry.id.rstrip("/").lower()
     if entry.kind in ("azure_endpoint", "endpoint"):
         left, right = _host(left), _host(right)
-    return left == right or fnmatch.fnmatchcase(left, right)
+    return left == right or wildcard.matches(left, right)
 
 
 def _host(url: str) -> str:
@@ -155,7 +155,7 @@ def is_exempt(site: CallSite, policy: Policy) -> bool:
         return False
     if policy.exempt_local and (host.lower() in LOCAL_HOSTS or host.lower().endswith(".localhost")):
         return True
-    return any(fnmatch.fnmatchcase(host.lower(), pat.lower()) for pat in policy.exempt_endpoints)
+    return any(wildcard.matches(host, pat) for pat in policy.exempt_endpoints)
 
 
 def evaluate_call(site: CallSite, policy: Policy, settings: Settings) -> AuditedCall:
