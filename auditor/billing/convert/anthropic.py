@@ -27,8 +27,6 @@ EXTRA = ("x_Model", "x_WorkspaceId", "x_ApiKeyId", "x_TokenType", "x_ServiceTier
 _BASE: Row = {"ProviderName": "Anthropic", "PublisherName": "Anthropic", "InvoiceIssuerName": "Anthropic",
               "ServiceName": "Claude API", "ChargeFrequency": "Usage-Based", "SubAccountType": "Workspace",
               **common.AI_SERVICE}
-_USAGE_TOKENS = ("uncached_input_tokens", "cache_read_input_tokens", "cache_creation.ephemeral_5m_input_tokens",
-                 "cache_creation.ephemeral_1h_input_tokens", "output_tokens")
 
 
 _results = common.bucket_results
