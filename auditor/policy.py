@@ -5,6 +5,7 @@ from __future__ import annotations
 import hashlib
 import json
 import math
+import os
 import re
 import sys
 from dataclasses import dataclass, field
@@ -18,6 +19,7 @@ from auditor.regex import pattern_problem
 from policies import DEFAULT_POLICY, SCHEMA_PATH
 from scanners import yamlload
 from scanners.errors import PolicyError, TagauditError, clip
+from scanners.files import check_regular, read_regular
 from scanners.records import GRADE_RANK
 
 POLICY_FILENAMES = ("tagaudit.yaml", "tagaudit.yml", ".tagaudit.yaml", ".tagaudit.yml")
@@ -424,12 +426,24 @@ def discover_policy(root: Path, explicit: Path | None = None, *, cache_dir: Path
     base = root if root.is_dir() else root.parent
     for name in POLICY_FILENAMES:
         candidate = base / name
-        if candidate.is_file():
+        if os.path.lexists(candidate):  # a FIFO or a dangling link is a policy we cannot read: fail closed
+            _check_repo_file(candidate, base, "policy")
             return load_policy(candidate, cache_dir=cache_dir)
     pyproject = base / "pyproject.toml"
-    if pyproject.is_file() and b"[tool.tagaudit" in pyproject.read_bytes():
-        return load_policy(pyproject, cache_dir=cache_dir)
+    if os.path.lexists(pyproject):
+        _check_repo_file(pyproject, base, "pyproject.toml")
+        if b"[tool.tagaudit" in read_regular(pyproject, yamlload.POLICY.max_bytes):
+            return load_policy(pyproject, cache_dir=cache_dir)
     return load_policy(DEFAULT_POLICY, trusted=True)
+
+
+def _check_repo_file(path: Path, base: Path, what: str) -> None:
+    """A file the scanned repository brings is its input: no link out of it, nothing but a regular file."""
+    try:
+        check_regular(path, base)
+    except OSError as exc:
+        raise TagauditError(f"cannot use the {what} file: {exc.strerror or exc}", where=str(path),
+                            hint="replace it with a regular file inside the repository") from exc
 
 
 def grade_ok(grade: str | None, minimum: str) -> bool:
