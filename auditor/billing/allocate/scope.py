@@ -26,6 +26,7 @@ from typing import TYPE_CHECKING
 from auditor.billing import tables
 from auditor.billing.ingest.focus import quote_str as qs
 from auditor.policy import Policy
+from scanners import wildcard
 
 if TYPE_CHECKING:
     import duckdb
@@ -51,32 +52,21 @@ _MATCH = {
 }
 
 
-def glob_to_like(glob: str) -> str:
-    """`*`/`?` glob -> SQL LIKE pattern (lower-case, with `\\` as the escape)."""
-    out = []
-    for ch in glob.lower():
-        if ch in "\\%_":
-            out.append("\\" + ch)
-        elif ch == "*":
-            out.append("%")
-        elif ch == "?":
-            out.append("_")
-        else:
-            out.append(ch)
-    return "".join(out)
-
-
 def scope_pattern(kind: str, ident: str) -> str:
-    """The LIKE pattern for a scope id; Azure endpoints match on the account name (first host label)."""
+    """The LIKE pattern for a scope id; Azure endpoints match on the account name (first host label).
+
+    Ids are not paths (`*` crosses `/` in an ARN), so not pathspec: scanners/wildcard.py is the one
+    translation, and the scan side (auditor/scan/evaluate.py) matches code ids with the same one.
+    """
     if kind == "azure_endpoint" and re.search(r"\.(openai|cognitiveservices|services\.ai)\.azure\.com", ident):
         host = re.sub(r"^[a-z]+://", "", ident.strip().lower()).split("/")[0]
-        return glob_to_like(host.split(".")[0])
-    return glob_to_like(ident.strip().rstrip("/"))
+        return wildcard.to_like(host.split(".")[0])
+    return wildcard.to_like(ident.strip().rstrip("/"))
 
 
 def scope_rows(policy: Policy) -> list[tuple[int, str, str, str, str]]:
     """(entry index, kind, LIKE pattern, policy key, value) for every usable scope-map tag."""
-    rows = []
+    rows: list[tuple[int, str, str, str, str]] = []
     for idx, entry in enumerate(policy.scope_map):
         ident = entry.id if entry.id is not None else policy.assume_env.get(entry.env or "")
         if ident is None or entry.kind not in _MATCH:
