@@ -32,15 +32,14 @@ class DiffBase:
         return any(first <= n <= last for n in lines)
 
 
-def _git(root: Path, *args: str, stdin: bytes | None = None) -> bytes:
-    code, out, err = gitcmd.run(args, root, stdin=stdin)
+def _git(root: Path, *args: str) -> bytes:
+    code, out, err = gitcmd.run(args, root)
     if code != 0:
         raise _GitFailure(err.decode("utf-8", "replace").strip())
     return out
 
 
-class _GitFailure(Exception):
-    pass
+_GitFailure = gitcmd.GitError
 
 
 def _repo_root(start: Path) -> Path:
@@ -98,13 +97,9 @@ def _is_shallow(root: Path) -> bool:
         return False
 
 
-# Options that fix the shape of the output whatever the repository's config says.
-_DIFF = ("diff", "--no-color", "--no-ext-diff", "--no-textconv", "-M", "--inter-hunk-context=0")
-
-
 def _changed_files(root: Path, base: str) -> tuple[dict[str, str | None], list[str]]:
     out: dict[str, str | None] = {}
-    raw = _git(root, *_DIFF, "--name-status", "-z", base, "--").split(b"\0")
+    raw = gitcmd.diff(root, base, "--name-status", "-z").split(b"\0")
     i = 0
     while i < len(raw) - 1:
         status = raw[i].decode("ascii", "replace")
@@ -117,8 +112,10 @@ def _changed_files(root: Path, base: str) -> tuple[dict[str, str | None], list[s
         if status != "D":
             out[path] = None if status == "A" else path
         i += 2
-    listed = _git(root, "ls-files", "-z", "--others", "--exclude-standard")
-    untracked = [decode_path(p) for p in listed.split(b"\0") if p]
+    listed = gitcmd.ls_files(root, "--others", "--exclude-standard")
+    if listed is None:
+        raise _GitFailure("git ls-files failed")
+    untracked = listed
     for path in untracked:
         out[path] = None
     return out, untracked
@@ -140,7 +137,7 @@ def _changed_lines(root: Path, base: str) -> dict[str, frozenset[int]]:
     not a file header.
     """
     # --text: a `*.py -diff` attribute (the branch under review can commit one) would hide every hunk
-    patch = _git(root, *_DIFF, "-U0", "--text", "--src-prefix=a/", "--dst-prefix=b/", base, "--").split(b"\n")
+    patch = gitcmd.diff(root, base, "-U0", "--text", "--src-prefix=a/", "--dst-prefix=b/").split(b"\n")
     lines: dict[str, set[int]] = {}
     current: str | None = None
     i = 0
@@ -163,37 +160,9 @@ def _changed_lines(root: Path, base: str) -> dict[str, frozenset[int]]:
     return {p: frozenset(v) for p, v in lines.items()}
 
 
-def _blob_ids(root: Path, commit: str, paths: list[str]) -> dict[str, str]:
-    """path -> blob id at `commit`, from NUL-separated `ls-tree` (never `<rev>:<path>`, which a newline breaks)."""
-    wanted, out = set(paths), {}
-    for start in range(0, len(paths), 500):
-        listing = _git(root, "ls-tree", "-r", "-z", "--full-tree", commit, "--", *paths[start:start + 500])
-        for entry in listing.split(b"\0"):
-            meta, _, name = entry.partition(b"\t")
-            parts, path = meta.split(), decode_path(name)
-            if len(parts) == 3 and parts[1] == b"blob" and path in wanted:
-                out[path] = parts[2].decode()
-    return out
-
-
 def read_blobs(root: Path, commit: str, paths: list[str]) -> dict[str, bytes]:
     """File contents at `commit` (missing paths are left out), through one `git cat-file --batch` of blob ids."""
-    if not paths:
-        return {}
     try:
-        ids = _blob_ids(root, commit, paths)
-        unique = sorted(set(ids.values()))
-        data = _git(root, "cat-file", "--batch", stdin=b"".join(f"{oid}\n".encode() for oid in unique))
-    except _GitFailure as exc:
+        return gitcmd.blobs_at(root, commit, paths)
+    except gitcmd.GitError as exc:
         raise TagauditError(f"git could not read files at {commit[:12]}: {exc}", where=str(root)) from exc
-    blobs: dict[str, bytes] = {}
-    pos = 0
-    for oid in unique:
-        end = data.find(b"\n", pos)
-        header = data[pos:end].split() if end >= 0 else []
-        if len(header) != 3 or header[1] != b"blob":
-            raise TagauditError(f"git cat-file gave no blob for {oid}", where=str(root))
-        size = int(header[2])
-        blobs[oid] = data[end + 1:end + 1 + size]
-        pos = end + 1 + size + 1
-    return {path: blobs[oid] for path, oid in ids.items()}

@@ -1,4 +1,4 @@
-"""Who wrote a line: `git blame --porcelain` through the git CLI, one process per file, cached by blob SHA."""
+"""Who wrote a line: `git blame --porcelain` through auditor.gitcmd, one process per file, cached by blob SHA."""
 
 from __future__ import annotations
 
@@ -150,10 +150,7 @@ def blame_lines(
         return out
     if rev is None and head_blob == blob:
         rev = "HEAD"
-    # the repo's blame.ignoreRevsFile would hand lines to other authors; the empty name clears that list
-    args = ["blame", "--porcelain", *_ranges(missing), "--no-textconv", "--ignore-revs-file=",
-            *([rev] if rev else []), "--", path]
-    code, stdout = runner(args, root)
+    code, stdout = runner(gitcmd.blame_args(path, _ranges(missing), rev), root)
     if code != 0:
         return out
     for n, (commit, who) in parse_porcelain(stdout).items():
@@ -166,13 +163,14 @@ def blame_lines(
 
 
 def _ranges(lines: list[int]) -> list[str]:
+    """`-L` values, one per run of consecutive lines."""
     args: list[str] = []
     start = prev = lines[0]
     for n in [*lines[1:], None]:
         if n is not None and n == prev + 1:
             prev = n
             continue
-        args += ["-L", f"{start},{prev}"]
+        args.append(f"{start},{prev}")
         if n is not None:
             start = prev = n
     return args

@@ -5,11 +5,10 @@ from __future__ import annotations
 import errno
 import os
 import stat
-import subprocess
 from dataclasses import dataclass
 from pathlib import Path
 
-from auditor.gitcmd import git_env  # the scanned repo's config must not run code (core.fsmonitor)
+from auditor import gitcmd  # the one git module: the scanned repo's config must not run code
 from scanners.errors import TagauditError
 
 SUFFIXES = (".py", ".ipynb")
@@ -44,23 +43,12 @@ def _pruned(parts: tuple[str, ...]) -> bool:
     return any(p in PRUNE_DIRS or p.endswith(".egg-info") for p in parts)
 
 
-def _ls(directory: Path, *args: str) -> list[str] | None:
-    try:
-        proc = subprocess.run(["git", "-C", str(directory), "ls-files", "-z", *args, "--", "."],
-                              capture_output=True, timeout=120, check=False, env=git_env(directory))
-    except (OSError, subprocess.TimeoutExpired):
-        return None
-    if proc.returncode != 0:
-        return None
-    return [p for p in proc.stdout.decode("utf-8", "surrogateescape").split("\0") if p]
-
-
 def _git_files(directory: Path) -> list[str] | None:
     """Files git would consider (tracked + untracked, minus ignored and deleted), or None outside a work tree."""
-    listed = _ls(directory, "--cached", "--others", "--exclude-standard", "--deduplicate")
+    listed = gitcmd.ls_files(directory, "--cached", "--others", "--exclude-standard", "--deduplicate")
     if listed is None:
         return None
-    deleted = set(_ls(directory, "--deleted") or ())
+    deleted = set(gitcmd.ls_files(directory, "--deleted") or ())
     return [p for p in listed if p not in deleted] if deleted else listed
 
 
