@@ -70,6 +70,9 @@ class CtorSpec:
     provider: str
     select: Select | None
     mode: str | None
+    # A wrapper (instructor.from_openai(client)): the argument at this index or name holds the client it wraps,
+    # whose provider, endpoint and client-level tags the wrapper keeps.
+    wraps: Select | None = None
 
 
 @dataclass(frozen=True, slots=True)
@@ -157,7 +160,7 @@ class Catalog:
 def _select(raw: dict[str, Any] | None) -> Select | None:
     if raw is None:
         return None
-    return Select(raw.get("index"), raw.get("name"), tuple(raw["equals"]))
+    return Select(raw.get("index"), raw.get("name"), tuple(raw.get("equals", ())))
 
 
 def _carriers(raw: list[dict[str, Any]] | None) -> tuple[CarrierSpec, ...]:
@@ -211,6 +214,10 @@ def _compile_type(family: str, raw: dict[str, Any]) -> TypeSpec:
         module_instance=tuple(raw.get("module_instance", ())),
         checks=tuple(raw.get("checks", ())),
     )
+
+
+def _ctor_calls(raw: dict[str, Any]) -> list[str]:
+    return [call for c in raw.get("constructors", ()) for call in (c["call"], *c.get("aliases", ()))]
 
 
 def read_family_files(directory: Path = CATALOG_DIR) -> list[tuple[Path, dict[str, Any]]]:
@@ -268,11 +275,13 @@ def compile_catalog(files: list[tuple[Path, dict[str, Any]]]) -> Catalog:
             spec = _compile_type(family, raw)
             cat.types[spec.id] = spec
             for ctor in raw.get("constructors", ()):
-                cat.constructors.setdefault(ctor["call"], []).append(
-                    CtorSpec(ctor["call"], spec.id, ctor.get("provider", spec.provider),
-                             _select(ctor.get("select")), ctor.get("mode"))
-                )
-                names.add(ctor["call"].rsplit(".", 1)[-1])
+                # `aliases`: the same class under its canonical module path and other re-exports.
+                for call in (ctor["call"], *ctor.get("aliases", ())):
+                    cat.constructors.setdefault(call, []).append(
+                        CtorSpec(call, spec.id, ctor.get("provider", spec.provider),
+                                 _select(ctor.get("select")), ctor.get("mode"), _select(ctor.get("wraps")))
+                    )
+                    names.add(call.rsplit(".", 1)[-1])
             for mod in spec.module_instance:
                 cat.module_instances.setdefault(mod, []).append(spec.id)
             names.update(p[-1] for p in spec.calls)
@@ -282,7 +291,7 @@ def compile_catalog(files: list[tuple[Path, dict[str, Any]]]) -> Catalog:
                 # segment before them (conversations.append) is rare enough to stand for them.
                 relevance.add(p[-2] if p[-1] in _GENERIC and len(p) > 1 else p[-1])
             if spec.report_construction:
-                relevance.update(c["call"].rsplit(".", 1)[-1] for c in raw.get("constructors", ()))
+                relevance.update(c.rsplit(".", 1)[-1] for c in _ctor_calls(raw))
             names.update(f.path[-1] for f in spec.factories)
             names.update(spec.derive)
     gw = yamlload.load_packaged(GATEWAYS_PATH)
@@ -296,7 +305,9 @@ def compile_catalog(files: list[tuple[Path, dict[str, Any]]]) -> Catalog:
                      local=bool(e.get("local", False)))
         for e in gw["endpoints"]
     )
-    cat.model_prefixes = tuple((str(p), str(v)) for p, v in gw.get("model_prefixes", ()))
+    # A family's own model-string prefixes (LangChain's "openai:gpt-4o") come before the shared LiteLLM ones.
+    own = [(str(p), str(v)) for _, data in files for p, v in data.get("model_prefixes", ())]
+    cat.model_prefixes = tuple(own + [(str(p), str(v)) for p, v in gw.get("model_prefixes", ())])
     cat.tokens = tuple(sorted(t.encode() for t in tokens))
     cat.names = frozenset(names)
     cat.call_names = frozenset(call_names)

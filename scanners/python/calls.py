@@ -227,6 +227,8 @@ class _Finder:
         if name in _NOT_CALLERS:
             return True
         value = self.resolver.eval(func, scope, wrapper.lineno)
+        if isinstance(value, ModuleRef) and value.qualname in self.catalog.constructors:
+            return True  # an SDK wrapper (instructor.from_litellm(litellm.completion)): its own calls are reported
         return isinstance(value, ModuleRef) and value.qualname.split(".")[0] in ("unittest", "mock", "pytest_mock")
 
     def visit_references(self) -> None:

@@ -381,6 +381,8 @@ class Resolver:
                 if _is_property(method):
                     return self._call_function(ref)
                 return ref
+        if first is None:
+            first = self._sdk_self(cls, attr)
         return first if first is not None else Dyn(f"attribute .{attr}")
 
     def _eval_subscript(self, node: ast.Subscript, scope: Scope, line: int) -> Value:
@@ -449,7 +451,8 @@ class Resolver:
         if isinstance(func, FuncRef):
             return self._call_function(func)
         if isinstance(func, ClassRef):
-            return Instance(func.qualname)
+            sdk = self.sdk_base(func.qualname)
+            return self.construct(sdk, node, scope, line) if sdk else Instance(func.qualname)
         return Dyn(f"the result of {ast.unparse(node.func)}()")
 
     def _call_module(self, qualname: str, node: ast.Call, scope: Scope, line: int) -> Value:
@@ -601,9 +604,46 @@ class Resolver:
         issues: list[Issue] = run_checks(spec.checks, kw, None)
         obj = Obj(spec.id, provider, (), tuple(evidence), tuple(issues), mode, self._model(spec.model_args, kw),
                   endpoint, (node.lineno, node.col_offset), node.lineno)
+        if ctor.wraps is not None:
+            obj = self._wrapping(obj, ctor.wraps, kw)
         if spec.report_construction:
             self.constructions.setdefault(obj.origin, (obj, node, scope))
         return obj
+
+    @staticmethod
+    def _wrapping(obj: Obj, wraps: Select, kw: Kwargs) -> Obj:
+        """A wrapper around a client (instructor.from_openai(client)): it keeps what the client resolved to.
+
+        Its origin becomes the client's, so a request through the wrapper counts as using that construction.
+        """
+        inner = kw.arg(wraps.name, wraps.index) if wraps.name else (
+            kw.positional[wraps.index] if wraps.index is not None and wraps.index < len(kw.positional) else None)
+        if not isinstance(inner, Obj):
+            return obj
+        return Obj(obj.type_id, inner.provider, (), inner.carriers + obj.carriers, inner.issues + obj.issues,
+                   inner.mode, obj.model or inner.model, inner.endpoint, inner.origin, inner.client_line)
+
+    def sdk_base(self, cls: str) -> list[CtorSpec] | None:
+        """The SDK constructors of a project class that subclasses an SDK class (class M(genai.GenerativeModel))."""
+        for owner in self.mro(cls):
+            info = self.index.classes.get(owner)
+            for base in info.bases if info is not None else ():
+                ref = self.eval(base, info.scope.parent or info.scope, base.lineno) if info is not None else None
+                if isinstance(ref, ModuleRef) and ref.qualname in self.catalog.constructors:
+                    return self.catalog.constructors[ref.qualname]
+        return None
+
+    def _sdk_self(self, cls: str, attr: str) -> Value | None:
+        """`self.generate_content` inside (or on an instance of) an SDK subclass built elsewhere."""
+        specs = self.sdk_base(cls)
+        if not specs:
+            return None
+        spec = self.catalog.types[specs[0].type_id]
+        carriers: tuple[Evidence, ...] = ()
+        if spec.carriers:
+            carriers = (Evidence(via=f"client is a {cls} (an SDK subclass constructed elsewhere)", grade="GW",
+                                 state="unverifiable", level="client"),)
+        return Obj(spec.id, specs[0].provider, (attr,), carriers, mode=specs[0].mode)
 
     # -- module-level client configuration (openai.default_headers = {...}) ----------------
     def module_carriers(self, module: str, spec: TypeSpec) -> tuple[tuple[Evidence, ...], str | None]:
