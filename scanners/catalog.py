@@ -149,6 +149,15 @@ class Catalog:
                 return rule
         return None
 
+    def model_provider(self, model: str | None) -> tuple[str, bool] | None:
+        """The provider a model string names, and whether it says so explicitly ("openai:gpt-4o", "bedrock/...")
+        rather than by a maker's naming habit ("gpt-4o")."""
+        low = (model or "").lower()
+        for prefix, provider in self.model_prefixes:
+            if low.startswith(prefix):
+                return provider, prefix[-1] in ":/"
+        return None
+
     def endpoint_rule(self, host: str) -> EndpointRule | None:
         low = host.lower()
         for rule in self.endpoints:

@@ -605,20 +605,26 @@ class Resolver:
         obj = Obj(spec.id, provider, (), tuple(evidence), tuple(issues), mode, self._model(spec.model_args, kw),
                   endpoint, (node.lineno, node.col_offset), node.lineno)
         if ctor.wraps is not None:
-            obj = self._wrapping(obj, ctor.wraps, kw)
+            obj = self._wrapping(obj, ctor, kw)
         if spec.report_construction:
             self.constructions.setdefault(obj.origin, (obj, node, scope))
         return obj
 
-    @staticmethod
-    def _wrapping(obj: Obj, wraps: Select, kw: Kwargs) -> Obj:
-        """A wrapper around a client (instructor.from_openai(client)): it keeps what the client resolved to.
+    def _wrapping(self, obj: Obj, ctor: CtorSpec, kw: Kwargs) -> Obj:
+        """A wrapper around a client (instructor.from_openai(client), create_agent(model)): it keeps what the
+        client resolved to, or, given a model string ("openai:gpt-4o"), the provider that string names.
 
         Its origin becomes the client's, so a request through the wrapper counts as using that construction.
         """
+        wraps = ctor.wraps
+        assert wraps is not None
         inner = kw.arg(wraps.name, wraps.index) if wraps.name else (
             kw.positional[wraps.index] if wraps.index is not None and wraps.index < len(kw.positional) else None)
         if not isinstance(inner, Obj):
+            named = self.catalog.model_provider(obj.model)
+            if named is not None and (named[1] or obj.provider == ctor.provider):
+                return Obj(obj.type_id, named[0], (), obj.carriers, obj.issues, obj.mode, obj.model, obj.endpoint,
+                           obj.origin, obj.client_line)
             return obj
         return Obj(obj.type_id, inner.provider, (), inner.carriers + obj.carriers, inner.issues + obj.issues,
                    inner.mode, obj.model or inner.model, inner.endpoint, inner.origin, inner.client_line)
