@@ -4,8 +4,8 @@
 
 Each `labels/<app>.json` names a distribution pinned on PyPI (`dist`), every billable AI request site in it
 (`sites`: path and line of the call expression's first line, what it is, why) and optional decoys. Only paths and
-line numbers are stored here: the code itself is fetched with `pip download --no-deps` into bench/.work/realapps
-(gitignored) and unpacked there; it is never imported or run, only scanned.
+line numbers are stored here: the code itself is fetched with `pip download --no-deps` into ~/.cache/tagaudit-realapps
+($TAGAUDIT_REALAPPS; outside the checkout, where it would be git-ignored and so skipped) and unpacked there; it is never imported or run, only scanned.
 
 Scoring, per app: a label is found when tagaudit reports a call site (any kind) in the same file whose line range
 contains the label's line; each report matches at most one label. A report at a label's `also` line (an accepted
@@ -18,6 +18,7 @@ from __future__ import annotations
 
 import argparse
 import json
+import os
 import shutil
 import subprocess
 import sys
@@ -26,7 +27,8 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 HERE = Path(__file__).resolve().parent
-WORK = HERE.parent / ".work" / "realapps"
+# Outside any git checkout: inside this repo the apps would be git-ignored files, which a scan skips.
+WORK = Path(os.environ.get("TAGAUDIT_REALAPPS", Path.home() / ".cache" / "tagaudit-realapps"))
 
 
 @dataclass
