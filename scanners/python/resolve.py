@@ -646,7 +646,7 @@ class Resolver:
             return None
         spec = self.catalog.types[specs[0].type_id]
         carriers: tuple[Evidence, ...] = ()
-        if spec.carriers:
+        if any(c.kind not in ("scope", "endpoint") for c in spec.carriers):  # headers it may have been given
             carriers = (Evidence(via=f"client is a {cls} (an SDK subclass constructed elsewhere)", grade="GW",
                                  state="unverifiable", level="client"),)
         return Obj(spec.id, specs[0].provider, (attr,), carriers, mode=specs[0].mode)
