@@ -73,6 +73,9 @@ class CtorSpec:
     # A wrapper (instructor.from_openai(client)): the argument at this index or name holds the client it wraps,
     # whose provider, endpoint and client-level tags the wrapper keeps.
     wraps: Select | None = None
+    # An abstract base (llama_index.core.llms.LLM): a parameter annotated with it is a model built elsewhere;
+    # it is never constructed, and a project class deriving from it is not taken for the SDK's client.
+    annotation_only: bool = False
 
 
 @dataclass(frozen=True, slots=True)
@@ -288,7 +291,8 @@ def compile_catalog(files: list[tuple[Path, dict[str, Any]]]) -> Catalog:
                 for call in (ctor["call"], *ctor.get("aliases", ())):
                     cat.constructors.setdefault(call, []).append(
                         CtorSpec(call, spec.id, ctor.get("provider", spec.provider),
-                                 _select(ctor.get("select")), ctor.get("mode"), _select(ctor.get("wraps")))
+                                 _select(ctor.get("select")), ctor.get("mode"), _select(ctor.get("wraps")),
+                                 bool(ctor.get("annotation_only", False)))
                     )
                     names.add(call.rsplit(".", 1)[-1])
             for mod in spec.module_instance:

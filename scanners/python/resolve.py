@@ -589,7 +589,8 @@ class Resolver:
         kw = self.kwargs(node, scope, line)
         if skip:
             kw.positional = kw.positional[skip:]
-        ctor = next((s for s in specs if s.select is None or self._selected(s.select, kw)), None)
+        ctor = next((s for s in specs if (s.select is None or self._selected(s.select, kw)) and not s.annotation_only),
+                    None)
         if ctor is None:
             return Dyn("a client of another service")
         spec = self.catalog.types[ctor.type_id]
@@ -635,8 +636,9 @@ class Resolver:
             info = self.index.classes.get(owner)
             for base in info.bases if info is not None else ():
                 ref = self.eval(base, info.scope.parent or info.scope, base.lineno) if info is not None else None
-                if isinstance(ref, ModuleRef) and ref.qualname in self.catalog.constructors:
-                    return self.catalog.constructors[ref.qualname]
+                specs = self.catalog.constructors.get(ref.qualname) if isinstance(ref, ModuleRef) else None
+                if specs and not specs[0].annotation_only:
+                    return specs
         return None
 
     def _sdk_self(self, cls: str, attr: str) -> Value | None:
