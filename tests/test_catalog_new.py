@@ -174,6 +174,56 @@ FIRES = [
         client.beta.threads.runs.submit_tool_outputs(thread_id="t", run_id=run.id, tool_outputs=[])
         """, [(3, "beta.threads.runs.create_and_poll", "openai", "openai", "untagged"),
               (4, "beta.threads.runs.submit_tool_outputs", "openai", "openai", "untagged")], id="thread runs are billed"),
+    pytest.param("""\
+        import instructor
+        import litellm
+        client = instructor.from_litellm(litellm.acompletion)
+        """, [(3, "acompletion", "litellm", "litellm", "untagged")], id="instructor wrapper never called: the reference stays"),
+    pytest.param("""\
+        import ollama
+        client = ollama.AsyncClient(host="https://ollama.com", headers={"Authorization": "Bearer k"})
+        async def go():
+            await client.chat(model="gpt-oss:120b", messages=[])
+            await client.embed(model="nomic-embed-text", input=["x"])
+        ollama.generate(model="llama3", prompt="x")
+        """, [(4, "chat", "ollama", "ollama", "untagged"), (5, "embed", "ollama", "ollama", "untagged"),
+              (6, "generate", "ollama", "ollama", "untagged")], id="ollama"),
+    pytest.param("""\
+        import dspy
+        lm = dspy.LM("openai/gpt-4o-mini")
+        dspy.configure(lm=lm)
+        judge = dspy.LM("anthropic/claude-3-5-haiku")
+        judge.forward(prompt="x")
+        """, [(2, "LM(...)", "openai", "dspy", "untagged"), (5, "forward", "anthropic", "dspy", "untagged")], id="dspy"),
+    pytest.param("""\
+        import azure.cognitiveservices.speech as speechsdk
+        synth = speechsdk.SpeechSynthesizer(speech_config=speechsdk.SpeechConfig(subscription="k", region="r"))
+        synth.speak_ssml_async("<speak/>").get()
+        speechsdk.SpeechRecognizer(speech_config=None).recognize_once_async().get()
+        """, [(3, "speak_ssml_async", "azure_speech", "azure-cognitiveservices-speech", "untagged"),
+              (4, "recognize_once_async", "azure_speech", "azure-cognitiveservices-speech", "untagged")],
+        id="azure speech"),
+    pytest.param("""\
+        from openai import AsyncOpenAI
+        class Session:
+            async def connect(self):
+                self._client = AsyncOpenAI()
+                self._cm = self._client.responses.connect()
+                self._conn = await self._cm.__aenter__()
+                return self._conn
+            async def send(self, body):
+                conn = await self.connect()
+                await conn.response.create(**body)
+        """, [(10, "response.create", "openai", "openai", "unverifiable")], id="OpenAI Responses WebSocket"),
+    pytest.param("""\
+        from llama_index.core.llms import LLM
+        from langchain_core.embeddings import Embeddings
+        async def complete(model: LLM, msgs):
+            return await model.achat(messages=msgs)
+        def embed(emb: Embeddings, texts):
+            return emb.embed_documents(texts)
+        """, [(4, "achat", "llama_index", "llama-index", "unverifiable"),
+              (6, "embed_documents", "langchain", "langchain", "unverifiable")], id="abstract model annotations"),
 ]
 
 
@@ -253,6 +303,13 @@ QUIET = [
         ollama.pull("llama3")
         ollama.show("llama3")
         """, id="ollama model management"),
+    pytest.param("""\
+        from llama_index.core.llms import CustomLLM
+        class LocalLLM(CustomLLM):
+            def complete(self, prompt, **kw):
+                return prompt
+        LocalLLM().complete("x")
+        """, id="a project LLM deriving from an abstract base"),
 ]
 
 

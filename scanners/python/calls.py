@@ -227,8 +227,6 @@ class _Finder:
         if name in _NOT_CALLERS:
             return True
         value = self.resolver.eval(func, scope, wrapper.lineno)
-        if isinstance(value, ModuleRef) and value.qualname in self.catalog.constructors:
-            return True  # an SDK wrapper (instructor.from_litellm(litellm.completion)): its own calls are reported
         return isinstance(value, ModuleRef) and value.qualname.split(".")[0] in ("unittest", "mock", "pytest_mock")
 
     def visit_references(self) -> None:
@@ -236,12 +234,29 @@ class _Finder:
         for ref in self.index.args:
             value = r.eval(ref.node, ref.scope, ref.node.lineno)
             found = self.classify(value)
-            if found is None or self._is_not_caller(ref.wrapper, ref.scope):
+            if found is None or self._is_not_caller(ref.wrapper, ref.scope) or self._wrapped_by_sdk(ref):
                 continue
             obj, spec, call = found
             kw = self._forwarded(ref)
             self.sites.append(self._site(obj, spec, call, kw, target=ref.node, whole=ref.node, scope=ref.scope,
                                          stmt_line=ref.stmt_line, kind="reference"))
+
+    def _wrapped_by_sdk(self, ref: ArgRef) -> bool:
+        """The function an SDK wrapper keeps (instructor.from_litellm(litellm.completion)), when this file
+        reports the wrapper's own requests instead (otherwise the reference stays the site)."""
+        if (ref.wrapper.lineno, ref.wrapper.col_offset) not in self.used_origins:
+            return False
+        value = self.resolver.eval(ref.wrapper.func, ref.scope, ref.wrapper.lineno)
+        specs = self.catalog.constructors.get(value.qualname, ()) if isinstance(value, ModuleRef) else ()
+        for spec in specs:
+            wraps = spec.wraps
+            if wraps is None:
+                continue
+            if wraps.index is not None and wraps.index < len(ref.wrapper.args) and ref.wrapper.args[wraps.index] is ref.node:
+                return True
+            if any(kw.arg == wraps.name and kw.value is ref.node for kw in ref.wrapper.keywords):
+                return True
+        return False
 
     def _forwarded(self, ref: ArgRef) -> Kwargs:
         """Arguments the wrapper (partial, to_thread, run_in_executor, sync_to_async(...)(...)) passes on."""
