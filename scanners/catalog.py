@@ -11,6 +11,7 @@ from typing import Any
 
 from scanners import wildcard, yamlload
 from scanners.errors import TagauditError
+from scanners.records import Grade
 
 CATALOG_DIR = Path(__file__).parent / "catalog"
 SCHEMA_PATH = Path(__file__).parent / "catalog.schema.json"
@@ -34,7 +35,7 @@ class CarrierSpec:
     kind: str
     index: int | None = None
     path: tuple[str, ...] = ()
-    grade: str | None = None
+    grade: Grade | None = None
     scope: str | None = None
     env: str | None = None
     mode: str | None = None
@@ -112,7 +113,7 @@ class TypeSpec:
 @dataclass(frozen=True, slots=True)
 class HeaderRule:
     kind: str
-    grade: str
+    grade: Grade
     name: str | None = None
     prefix: str | None = None
     scope: str | None = None

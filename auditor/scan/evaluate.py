@@ -5,12 +5,13 @@ from __future__ import annotations
 import hashlib
 import re
 from dataclasses import dataclass
+from typing import Literal
 
 from auditor.policy import Policy, ScopeEntry, Settings, grade_ok
-from auditor.records import AuditedCall, TagStatus
+from auditor.records import AuditedCall, CallStatus, TagStatus
 from auditor.regex import full_match
 from scanners import wildcard
-from scanners.records import GRADE_RANK, CallSite, Evidence
+from scanners.records import GRADE_RANK, CallSite, Evidence, Grade
 
 # Every client needs a key or an organization; unless the scope map names one, it says nothing about tags.
 _NOT_ATTRIBUTION = frozenset({"api_key", "openai_organization"})
@@ -20,8 +21,8 @@ LOCAL_HOSTS = frozenset({"localhost", "127.0.0.1", "0.0.0.0", "::1", "host.docke
 
 @dataclass(frozen=True, slots=True)
 class _Candidate:
-    state: str  # present | dynamic | unverifiable
-    grade: str
+    state: Literal["present", "dynamic", "unverifiable"]
+    grade: Grade
     via: str
     value: str | None = None
 
@@ -81,7 +82,7 @@ def _candidates(site: CallSite, policy: Policy) -> tuple[dict[str, list[_Candida
             continue
         if ev.state == "unverifiable":
             wildcard.append(_Candidate("unverifiable", ev.grade, ev.via))
-        elif ev.key is not None:
+        elif ev.key is not None and ev.state != "implicit":  # implicit evidence is a scope, never a key
             key = policy.canonical(ev.key)
             if key is not None:
                 per_key.setdefault(key, []).append(_Candidate(ev.state, ev.grade, ev.via, ev.value))
@@ -119,7 +120,7 @@ def _best(cands: list[_Candidate]) -> _Candidate | None:
     tagged = [c for c in cands if c.state in ("present", "dynamic")]
     if not tagged:
         return None
-    return max(tagged, key=lambda c: (GRADE_RANK.get(c.grade, 0), c.state == "present"))
+    return max(tagged, key=lambda c: (GRADE_RANK[c.grade], c.state == "present"))
 
 
 def _check_value(policy: Policy, key: str, value: str) -> str | None:
@@ -141,7 +142,7 @@ def _tag_status(key: str, cands: list[_Candidate], wildcard: list[_Candidate], p
                          "not_allowed" if problem else None, problem)
     unverifiable = [c for c in cands + wildcard if c.state == "unverifiable" and grade_ok(c.grade, minimum)]
     if unverifiable:
-        top = max(unverifiable, key=lambda c: GRADE_RANK.get(c.grade, 0))
+        top = max(unverifiable, key=lambda c: GRADE_RANK[c.grade])
         return TagStatus(key, "unverifiable", top.grade, None, top.via)
     if best is not None and best.grade != "TRACE":
         return TagStatus(key, best.state, best.grade, best.value, best.via, "too_weak",
@@ -164,6 +165,7 @@ def evaluate_call(site: CallSite, policy: Policy, settings: Settings) -> Audited
         return AuditedCall(site, "exempt", (), fp)
     per_key, wildcard = _candidates(site, policy)
     tags = tuple(_tag_status(key, per_key.get(key, []), wildcard, policy, settings) for key in settings.required)
+    status: CallStatus
     if any(t.state == "missing" or t.problem == "too_weak" for t in tags):
         status = "untagged"
     elif any(t.state == "unverifiable" for t in tags):
