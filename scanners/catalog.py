@@ -77,6 +77,8 @@ class CtorSpec:
     # An abstract base (llama_index.core.llms.LLM): a parameter annotated with it is a model built elsewhere;
     # it is never constructed, and a project class deriving from it is not taken for the SDK's client.
     annotation_only: bool = False
+    # The wrapper returns the very client it wraps (langsmith.wrappers.wrap_openai(client)): same type and calls.
+    identity: bool = False
 
 
 @dataclass(frozen=True, slots=True)
@@ -293,7 +295,7 @@ def compile_catalog(files: list[tuple[Path, dict[str, Any]]]) -> Catalog:
                     cat.constructors.setdefault(call, []).append(
                         CtorSpec(call, spec.id, ctor.get("provider", spec.provider),
                                  _select(ctor.get("select")), ctor.get("mode"), _select(ctor.get("wraps")),
-                                 bool(ctor.get("annotation_only", False)))
+                                 bool(ctor.get("annotation_only", False)), bool(ctor.get("identity", False)))
                     )
                     names.add(call.rsplit(".", 1)[-1])
             for mod in spec.module_instance:

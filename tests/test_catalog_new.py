@@ -224,6 +224,24 @@ FIRES = [
             return emb.embed_documents(texts)
         """, [(4, "achat", "llama_index", "llama-index", "unverifiable"),
               (6, "embed_documents", "langchain", "langchain", "unverifiable")], id="abstract model annotations"),
+    pytest.param("""\
+        from langsmith.wrappers import wrap_openai
+        from langfuse.openai import AzureOpenAI
+        from openai import AsyncOpenAI
+        traced = wrap_openai(AsyncOpenAI(base_url="https://api.groq.com/openai/v1"))
+        async def go():
+            await traced.chat.completions.create(model="llama-3.3-70b-versatile", messages=[])
+        AzureOpenAI(azure_endpoint="https://a.openai.azure.com", api_version="v").embeddings.create(model="e", input="x")
+        """, [(6, "chat.completions.create", "groq", "openai", "untagged"),
+              (7, "embeddings.create", "azure_openai", "openai", "untagged")], id="tracing wrappers and drop-ins"),
+    pytest.param("""\
+        from portkey_ai import Portkey
+        pk = Portkey(api_key="pk", provider="anthropic")
+        tagged = pk.with_options(metadata={"team": "a", "cost_center": "b", "use_case": "c", "environment": "d"})
+        tagged.chat.completions.create(model="claude-sonnet-4-5", messages=[])
+        pk.chat.completions.create(model="claude-sonnet-4-5", messages=[])
+        """, [(4, "chat.completions.create", "anthropic", "portkey-ai", "tagged"),
+              (5, "chat.completions.create", "anthropic", "portkey-ai", "untagged")], id="portkey"),
 ]
 
 

@@ -621,6 +621,8 @@ class Resolver:
         assert wraps is not None
         inner = kw.arg(wraps.name, wraps.index) if wraps.name else (
             kw.positional[wraps.index] if wraps.index is not None and wraps.index < len(kw.positional) else None)
+        if isinstance(inner, Obj) and ctor.identity:
+            return inner
         if not isinstance(inner, Obj):
             named = self.catalog.model_provider(obj.model)
             if named is not None and (named[1] or obj.provider == ctor.provider):
