@@ -22,6 +22,7 @@ from __future__ import annotations
 import argparse
 import hashlib
 import os
+import resource
 import shutil
 import statistics
 import subprocess
@@ -76,12 +77,19 @@ def disk_mb(path: Path) -> float:
     return sum(p.lstat().st_blocks * 512 for p in path.rglob("*")) / 2**20
 
 
-def timed(argv: list[str], cwd: Path, env: dict[str, str]) -> float:
+CPU: dict[str, list[float]] = {}  # name -> CPU seconds (user + system) of each timed run, children included
+
+
+def timed(argv: list[str], cwd: Path, env: dict[str, str], name: str | None = None) -> float:
+    before = resource.getrusage(resource.RUSAGE_CHILDREN)
     start = time.perf_counter()
     proc = subprocess.run(argv, cwd=cwd, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, check=False)
     elapsed = time.perf_counter() - start
+    after = resource.getrusage(resource.RUSAGE_CHILDREN)
     if proc.returncode not in (0, 1):
         raise SystemExit(f"{' '.join(argv)} exited {proc.returncode}:\n{proc.stderr.decode(errors='replace')}")
+    if name is not None:  # CPU time hardly depends on how busy the machine is; wall time does
+        CPU.setdefault(name, []).append(after.ru_utime + after.ru_stime - before.ru_utime - before.ru_stime)
     return elapsed
 
 
@@ -128,7 +136,7 @@ def measure(venv: Path, runs: int, env: dict[str, str]) -> dict[str, list[float]
     names = list(cases)
     for i in range(runs):
         for name in names[i % len(names):] + names[:i % len(names)]:
-            samples[name].append(timed(*cases[name], env))
+            samples[name].append(timed(*cases[name], env, name))
     return samples
 
 
@@ -140,7 +148,7 @@ def report(mode: str, venv: Path, samples: dict[str, list[float]]) -> None:
         med = statistics.median(times)
         verdict = ("PASS" if med < TARGET_SECONDS else "MISS") if name.startswith("tagaudit") else "floor"
         print(f"  {name:40} median {med:.3f} s  (min {min(times):.3f} - max {max(times):.3f})  "
-              f"x{med / floor:.1f} of python -c pass  {verdict}")
+              f"x{med / floor:.1f} of python -c pass, CPU median {statistics.median(CPU[name]):.3f} s  {verdict}")
     for name, times in samples.items():
         if name.startswith("tagaudit"):
             print(f"  {name}: {statistics.median(times) - stdlib:+.3f} s above the stdlib floor, "

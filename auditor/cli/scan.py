@@ -8,16 +8,8 @@ from typing import Annotated
 
 import typer
 
-from auditor.cli.options import (
-    BaselineOpt,
-    CacheDirOpt,
-    NoCacheOpt,
-    Paths,
-    PolicyOpt,
-    RootOpt,
-    default_root,
-    targets_of,
-)
+from auditor.cli import options
+from auditor.cli.options import BaselineOpt, CacheDirOpt, NoCacheOpt, Paths, PolicyOpt, RootOpt
 from auditor.report.registry import REPORTERS, shows_owners
 from scanners.errors import EXIT_CLEAN, EXIT_FINDINGS, TagauditError
 
@@ -60,8 +52,7 @@ def scan(
     from auditor.report.outputs import OutputSpec, parse_outputs, write_outputs
     from auditor.scan.cache import cache_dir_for
 
-    targets = targets_of(paths)
-    root = root or default_root(targets)
+    targets, root = options.resolve_targets(paths, root)
     if changed_lines and diff_base is None:
         raise TagauditError("--changed-lines needs --diff-base REF")
     specs = parse_outputs(output or []) + [OutputSpec(fmt.value, "-")] * (fmt.value != "console")
