@@ -155,7 +155,7 @@ def _with_owners(report: Report, root: Path, cache_dir: Path | None) -> Report:
     from auditor.owners.blame import BlameCache
 
     cache = BlameCache(cache_dir / "blame.json") if cache_dir is not None else None
-    result = assign_owners(report, repo_root_of(root), cache=cache)
+    result = assign_owners(report, repo_root_of(root, cache=cache), cache=cache)
     if cache is not None:
         cache.save()
     return result

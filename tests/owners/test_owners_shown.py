@@ -11,7 +11,7 @@ from pathlib import Path
 import pytest
 
 from auditor.report.registry import REPORTERS, shows_owners
-from tests.owners.git_repo import ALICE, commit, init
+from tests.owners.git_repo import ALICE, BOB, commit, git, init
 
 ROOT = Path(__file__).resolve().parents[2]
 UNTAGGED = "from openai import OpenAI\n\nclient = OpenAI()\nclient.chat.completions.create(model='gpt-4o', messages=[])\n"
@@ -20,8 +20,9 @@ PROBE = ("import json, sys; from auditor.cli.app import main; code = main(sys.ar
          "sys.stdout.flush(); print('\\n' + json.dumps([code, 'git' in sys.modules]))")
 
 
-def _run(repo: Path, *args: str) -> tuple[str, int, bool]:
-    proc = subprocess.run([sys.executable, "-c", PROBE, "scan", "app.py", "--no-cache", *args], cwd=repo,
+def _run(repo: Path, *args: str, cached: bool = False) -> tuple[str, int, bool]:
+    cache = ["--cache-dir", str(repo.parent / "cache")] if cached else ["--no-cache"]
+    proc = subprocess.run([sys.executable, "-c", PROBE, "scan", "app.py", *cache, *args], cwd=repo,
                           capture_output=True, text=True, check=True, timeout=120)
     out, _, last = proc.stdout.rstrip("\n").rpartition("\n")
     code, loaded = json.loads(last)
@@ -52,3 +53,28 @@ def test_outputs_that_show_owners_still_get_them(repo: Path) -> None:
 def test_only_the_console_grouped_by_file_hides_owners() -> None:
     assert [name for name in REPORTERS if not shows_owners(name, "file")] == ["console"]
     assert all(shows_owners(name, "owner") for name in REPORTERS)
+
+
+def _owners(out: str) -> set[str | None]:
+    return {f["owner"] for f in json.loads(out)["findings"]}
+
+
+def test_a_warm_run_takes_owners_from_the_sealed_blame_cache_without_gitpython(repo: Path) -> None:
+    out, _, loaded = _run(repo, "--format", "json", cached=True)
+    assert loaded is True and _owners(out) == {ALICE[1]}, "cold: blame through GitPython"
+    out, _, loaded = _run(repo, "--format", "json", cached=True)
+    assert loaded is False and _owners(out) == {ALICE[1]}, "warm: same owner, no git"
+    commit(repo, {"app.py": UNTAGGED.replace("gpt-4o", "gpt-4.1")}, BOB)
+    out, _, loaded = _run(repo, "--format", "json", cached=True)
+    assert loaded is True and _owners(out) == {"@bobby"}, "a changed file is blamed again"
+
+
+def test_a_cached_top_level_is_not_trusted_once_a_nearer_repository_appears(repo: Path) -> None:
+    sub = repo / "svc"
+    sub.mkdir()
+    (sub / "app.py").write_text(UNTAGGED)
+    _run(sub, "--format", "json", cached=True)
+    git(sub, "init", "-q", "-b", "main")
+    commit(sub, {"app.py": UNTAGGED}, BOB)
+    out, _, loaded = _run(sub, "--format", "json", cached=True)
+    assert loaded is True and _owners(out) == {"@bobby"}, "the nested repository's blame, not the outer one's"
