@@ -60,8 +60,8 @@ def scan(
     pol = discover_policy(root, policy, cache_dir=cache)
     shown = [s.fmt for s in specs] + ["console"] * (fmt.value == "console")
     opts = GateOptions(diff_base=diff_base, changed_lines=changed_lines, baseline=baseline,
-                       use_baseline=not no_baseline, workers=jobs, cache_dir=cache,
-                       owners=owners and any(shows_owners(name, group_by.value) for name in shown))
+                       use_baseline=not no_baseline, owners=owners, workers=jobs, cache_dir=cache,
+                       blame=any(shows_owners(name, group_by.value) for name in shown))
     result = run_gate(targets, root, pol, opts)
     write_outputs(specs, result, root, group_by=group_by.value, show_calls=show_calls)
     if fmt.value == "console":

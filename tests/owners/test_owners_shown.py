@@ -36,10 +36,22 @@ def repo(tmp_path: Path) -> Path:
     return repo
 
 
-def test_console_grouped_by_file_skips_blame_and_gitpython(repo: Path) -> None:
-    out, code, loaded = _run(repo)
+def test_console_grouped_by_file_skips_blame_and_a_warm_run_loads_no_gitpython(repo: Path) -> None:
+    out, code, loaded = _run(repo, cached=True)
     assert code == 1 and "TAG001" in out
-    assert loaded is False
+    assert loaded is True, "cold: git finds the top level once (for CODEOWNERS)"
+    out, code, loaded = _run(repo, cached=True)
+    assert code == 1 and "TAG001" in out
+    assert loaded is False, "warm: the top level comes from the cache and nothing is blamed"
+    sealed = (repo.parent / "cache" / "blame.json").read_bytes()
+    assert str(repo.resolve()).encode() in sealed and ALICE[1].encode() not in sealed, "a top level, no author"
+
+
+def test_an_invalid_codeowners_still_exits_2_when_no_output_shows_owners(repo: Path) -> None:
+    (repo / "CODEOWNERS").write_text("app.py not-an-owner\n")
+    proc = subprocess.run([sys.executable, "-m", "auditor", "scan", "app.py", "--no-cache"], check=False,
+                          cwd=repo, capture_output=True, text=True, timeout=120)
+    assert proc.returncode == 2 and "CODEOWNERS:1" in proc.stderr
 
 
 def test_outputs_that_show_owners_still_get_them(repo: Path) -> None:
