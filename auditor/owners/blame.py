@@ -78,17 +78,11 @@ class BlameCache:
 
     def toplevel(self, root: Path) -> Path | None:
         """The git top level recorded for scan root `root`, while it is still the nearest directory holding a
-        `.git` (none nearer was created since) and no GIT_DIR-style variable redirects git."""
-        here = os.path.abspath(root)
-        hit = self._data.get(f"{_TOPLEVEL}\x1f{here}", {}).get("0")
-        if hit is None or any(os.environ.get(name) for name in ("GIT_DIR", "GIT_WORK_TREE", "GIT_COMMON_DIR")):
-            return None
-        while not os.path.lexists(os.path.join(here, ".git")):
-            parent = os.path.dirname(here)
-            if parent == here:
-                return None
-            here = parent
-        return Path(hit) if os.path.realpath(here) == os.path.realpath(hit) else None
+        `.git` (none nearer was created since, no GIT_DIR-style variable redirects git)."""
+        hit = self._data.get(f"{_TOPLEVEL}\x1f{os.path.abspath(root)}", {}).get("0")
+        near = gitcmd.nearest_dot_git(root) if hit is not None else None
+        return Path(hit) if hit is not None and near is not None and os.path.realpath(near) == os.path.realpath(hit) \
+            else None
 
     def put_toplevel(self, root: Path, top: Path) -> None:
         self.put(_TOPLEVEL, os.path.abspath(root), 0, str(top))
