@@ -8,7 +8,7 @@ from collections.abc import Callable
 from scanners.catalog import CarrierSpec, Catalog, CtorSpec, Select, TypeSpec
 from scanners.python.carriers import carrier_evidence, endpoint_host, literal_text
 from scanners.python.checks import run_checks
-from scanners.python.index import Binding, ModuleIndex, Scope
+from scanners.python.index import Arms, Binding, ModuleIndex, Scope
 from scanners.python.values import (
     Builtin,
     ClassRef,
@@ -86,6 +86,8 @@ class Resolver:
         self.hits = 0  # times _MAX_DEPTH was reached; a value computed meanwhile is not memoised
         self.frontier: tuple[ast.expr, Scope, int, str | None] | None = None
         self.rounds_left = _FILE_ROUNDS
+        self._arm_memo: dict[int, Arms] = {}
+        self._arm_spans = 0
 
     # -- names ----------------------------------------------------------------------------
     def lookup(self, name: str, scope: Scope, line: int) -> list[Binding]:
@@ -97,6 +99,8 @@ class Resolver:
                 continue
             self.index.ensure(s)
             found = s.bindings.get(name)
+            if found and len(found) > 1:
+                found = self._visible(found, line)
             if found:
                 if s is scope or scope.kind == "module" or s.kind != "module":
                     before = [b for b in found if b.line <= line]
@@ -106,6 +110,29 @@ class Resolver:
                 return sorted(found, key=lambda b: -b.line)
             s = s.parent
         return []
+
+    def _visible(self, found: list[Binding], line: int) -> list[Binding]:
+        """Drop bindings in an arm exclusive with the use's (a sibling elif, another except); keep all if none is left."""
+        here = dict(self._arms(line))
+        if not here:
+            return found
+        visible = []
+        for b in found:
+            if b.arms is None:
+                b.arms = self._arms(b.line)
+            if all(here.get(bid, arm) == arm for bid, arm in b.arms):
+                visible.append(b)
+        return visible or found
+
+    def _arms(self, line: int) -> Arms:
+        spans = len(self.index.indexer.spans) if self.index.indexer is not None else 0
+        if spans != self._arm_spans:  # a function body indexed late brings its own arms
+            self._arm_memo.clear()
+            self._arm_spans = spans
+        arms = self._arm_memo.get(line)
+        if arms is None:
+            arms = self._arm_memo[line] = self.index.arms_at(line)
+        return arms
 
     def eval_name(self, name: str, scope: Scope, line: int) -> Value:
         if scope.self_name == name and scope.owner is not None:
@@ -151,7 +178,9 @@ class Resolver:
 
     def _apply_mutations(self, value: DictV, name: str, b: Binding, line: int) -> DictV:
         assert b.scope is not None
-        muts = [m for m in b.scope.mutations.get(name, ()) if b.line < m.line <= line]
+        here = dict(self._arms(line))
+        muts = [m for m in b.scope.mutations.get(name, ()) if b.line < m.line <= line
+                and all(here.get(bid, arm) == arm for bid, arm in self._arms(m.line))]
         if not muts and b.scope.kind != "module":
             return value
         items = list(value.items)
