@@ -6,7 +6,7 @@ import ast
 from collections.abc import Callable
 
 from scanners.catalog import CarrierSpec, Catalog, CtorSpec, Select, TypeSpec
-from scanners.python.carriers import carrier_evidence, endpoint_host, literal_text
+from scanners.python.carriers import CREDENTIAL_SCOPES, carrier_evidence, endpoint_host, literal_text
 from scanners.python.checks import run_checks
 from scanners.python.index import Arms, Binding, ModuleIndex, Scope
 from scanners.python.values import (
@@ -201,7 +201,8 @@ class Resolver:
         if isinstance(target, ModuleRef) and target.qualname in self.catalog.constructors:
             spec = self.catalog.constructors[target.qualname][0]
             tspec = self.catalog.types[spec.type_id]
-            grade = "SCOPE" if any(c.kind == "scope" for c in tspec.carriers) else "GW"
+            grade = "SCOPE" if any(c.kind == "scope" and c.scope not in CREDENTIAL_SCOPES
+                                   for c in tspec.carriers) else "GW"
             ev = Evidence(via=f"client passed in as {target.qualname.rsplit('.', 1)[-1]} (constructed elsewhere)",
                           grade=grade, state="unverifiable", level="client")
             return Obj(spec.type_id, spec.provider, carriers=(ev,), mode=spec.mode,
