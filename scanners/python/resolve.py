@@ -6,6 +6,7 @@ import ast
 from collections.abc import Callable
 
 from scanners.catalog import CarrierSpec, Catalog, CtorSpec, Select, TypeSpec
+from scanners.hosts import vendor_for
 from scanners.python.carriers import CREDENTIAL_SCOPES, carrier_evidence, endpoint_host, literal_text
 from scanners.python.checks import run_checks
 from scanners.python.index import Arms, Binding, ModuleIndex, Scope
@@ -593,10 +594,13 @@ class Resolver:
         return None
 
     def _provider_for(self, provider: str, endpoint: str | None) -> str:
+        """The vendor billed for requests to `endpoint`: a gateway's own rule first (one that only relays
+        keeps the SDK's vendor), then the host table; unknown hosts keep the SDK's vendor."""
         if endpoint and not endpoint.startswith("$"):
             rule = self.catalog.endpoint_rule(endpoint)
-            if rule is not None and rule.provider:
-                return rule.provider
+            if rule is not None and (rule.provider or rule.gateway):
+                return rule.provider or provider
+            return vendor_for(endpoint) or provider
         return provider
 
     def _mode(self, spec: TypeSpec, ctor: CtorSpec, kw: Kwargs) -> tuple[str | None, str | None]:
