@@ -115,3 +115,14 @@ def test_the_packaged_table_compiles_and_puts_exact_hosts_first() -> None:
     wild = [i for i, r in enumerate(rules) if "*" in r.host]
     exact = [i for i, r in enumerate(rules) if "*" not in r.host]
     assert wild and exact and max(exact) < min(wild)
+
+
+def test_litellm_api_base_names_the_vendor_over_an_openai_model_prefix(tmp_path: Path) -> None:
+    code = """
+        import litellm
+        litellm.completion(model="openai/qwen-plus", messages=[],
+                           api_base="https://dashscope.aliyuncs.com/compatible-mode/v1")
+        litellm.completion(model="openai/gpt-4o", messages=[], api_base="https://gateway.internal.example/v1")
+        litellm.completion(model="deepseek/deepseek-chat", messages=[])
+        """
+    assert [p for _, p, _ in providers(tmp_path, code)] == ["dashscope", "openai", "deepseek"]
