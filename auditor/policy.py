@@ -10,7 +10,7 @@ import re
 import sys
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
+from typing import Any, Literal, TypeVar, get_args
 
 import yaml
 
@@ -18,11 +18,22 @@ from auditor.globs import compile_globs
 from auditor.regex import pattern_problem
 from policies import DEFAULT_POLICY, SCHEMA_PATH
 from scanners import yamlload
-from scanners.errors import PolicyError, TagauditError, clip
+from scanners.errors import PolicyError, TagauditError, clip, one_of
 from scanners.files import check_regular, read_regular
-from scanners.records import GRADE_RANK
+from scanners.records import GRADE_RANK, Grade
 
 POLICY_FILENAMES = ("tagaudit.yaml", "tagaudit.yml", ".tagaudit.yaml", ".tagaudit.yml")
+
+# The values policy.schema.json's enums accept (tests/test_literals.py holds the two together).
+PolicyGrade = Literal["BILL", "SCOPE", "GW", "LOG", "OBJ"]  # a minimum grade: TRACE never counts
+PolicyMode = Literal["enforce", "showback", "exclude"]
+Action = Literal["error", "warn", "ignore"]  # what an unverifiable tag does
+SeverityOverride = Literal["error", "warning", "info", "off"]
+POLICY_GRADES: tuple[PolicyGrade, ...] = get_args(PolicyGrade)
+POLICY_MODES: tuple[PolicyMode, ...] = get_args(PolicyMode)
+ACTIONS: tuple[Action, ...] = get_args(Action)
+SEVERITY_OVERRIDES: tuple[SeverityOverride, ...] = get_args(SeverityOverride)
+_S = TypeVar("_S", bound=str)
 
 
 def normalize_key(key: str) -> str:
@@ -34,7 +45,7 @@ def normalize_key(key: str) -> str:
 class KeyRule:
     name: str
     aliases: tuple[str, ...] = ()
-    min_grade: str | None = None
+    min_grade: PolicyGrade | None = None
     allowed: tuple[str, ...] | None = None
     pattern: str | None = None
 
@@ -42,10 +53,10 @@ class KeyRule:
 @dataclass(frozen=True, slots=True)
 class PathRule:
     patterns: tuple[str, ...]
-    mode: str | None = None
+    mode: PolicyMode | None = None
     required: tuple[str, ...] | None = None
-    min_grade: str | None = None
-    unverifiable: str | None = None
+    min_grade: PolicyGrade | None = None
+    unverifiable: Action | None = None
 
 
 @dataclass(frozen=True, slots=True)
@@ -60,22 +71,22 @@ class ScopeEntry:
 class Settings:
     """The policy as it applies to one path."""
 
-    mode: str
+    mode: PolicyMode
     required: tuple[str, ...]
-    min_grade: str
-    unverifiable: str
+    min_grade: PolicyGrade
+    unverifiable: Action
 
 
 @dataclass(frozen=True)
 class Policy:
     source: str
     name: str
-    mode: str
+    mode: PolicyMode
     keys: tuple[KeyRule, ...]
     showback_keys: tuple[str, ...]
-    min_grade: str
-    unverifiable: str
-    severity: dict[str, str]
+    min_grade: PolicyGrade
+    unverifiable: Action
+    severity: dict[str, SeverityOverride]
     paths: tuple[PathRule, ...]
     scope_map: tuple[ScopeEntry, ...]
     assume_env: dict[str, str]
@@ -329,10 +340,16 @@ def validate_policy_data(data: Any, source: Path | str, lines: dict[tuple[Any, .
 
 
 # -- compiling ------------------------------------------------------------------------------
+def _opt(value: object, allowed: tuple[_S, ...], what: str, source: str) -> _S | None:
+    """A typed enum value (the schema already checked it; a policy compiled unvalidated fails here)."""
+    return None if value is None else one_of(value, allowed, what=what, where=source)
+
+
 def compile_policy(data: dict[str, Any], source: str) -> Policy:
     keys = tuple(
         KeyRule(
-            name=name, aliases=tuple(spec.get("aliases", ())), min_grade=spec.get("min_grade"),
+            name=name, aliases=tuple(spec.get("aliases", ())),
+            min_grade=_opt(spec.get("min_grade"), POLICY_GRADES, f"keys.{name}.min_grade", source),
             allowed=tuple(spec["allowed"]) if "allowed" in spec else None, pattern=spec.get("pattern"),
         )
         for name, spec in ((n, s or {}) for n, s in data["keys"].items())
@@ -348,8 +365,10 @@ def compile_policy(data: dict[str, Any], source: str) -> Policy:
     paths = tuple(
         PathRule(
             patterns=tuple([p["match"]] if isinstance(p["match"], str) else p["match"]),
-            mode=p.get("mode"), required=tuple(canon(k) for k in p["required"]) if "required" in p else None,
-            min_grade=p.get("min_grade"), unverifiable=p.get("unverifiable"),
+            mode=_opt(p.get("mode"), POLICY_MODES, "paths.mode", source),
+            required=tuple(canon(k) for k in p["required"]) if "required" in p else None,
+            min_grade=_opt(p.get("min_grade"), POLICY_GRADES, "paths.min_grade", source),
+            unverifiable=_opt(p.get("unverifiable"), ACTIONS, "paths.unverifiable", source),
         )
         for p in data.get("paths", ())
     )
@@ -360,10 +379,14 @@ def compile_policy(data: dict[str, Any], source: str) -> Policy:
     )
     canonical_json = json.dumps(data, sort_keys=True, default=str)
     return Policy(
-        source=source, name=data.get("name", Path(source).stem), mode=data.get("mode", "enforce"), keys=keys,
+        source=source, name=data.get("name", Path(source).stem), keys=keys,
+        mode=one_of(data.get("mode", "enforce"), POLICY_MODES, what="mode", where=source),
         showback_keys=tuple(canon(k) for k in data.get("showback_keys", [keys[0].name])),
-        min_grade=data.get("min_grade", "GW"), unverifiable=data.get("unverifiable", "warn"),
-        severity=dict(data.get("severity", {})), paths=paths, scope_map=scope_map,
+        min_grade=one_of(data.get("min_grade", "GW"), POLICY_GRADES, what="min_grade", where=source),
+        unverifiable=one_of(data.get("unverifiable", "warn"), ACTIONS, what="unverifiable", where=source),
+        severity={rule: one_of(level, SEVERITY_OVERRIDES, what=f"severity.{rule}", where=source)
+                  for rule, level in data.get("severity", {}).items()},
+        paths=paths, scope_map=scope_map,
         assume_env={k: str(v) for k, v in data.get("assume_env", {}).items()},
         exempt_local=bool(data.get("exempt", {}).get("local_endpoints", True)),
         exempt_endpoints=tuple(data.get("exempt", {}).get("endpoints", ())),
@@ -446,8 +469,8 @@ def _check_repo_file(path: Path, base: Path, what: str) -> None:
                             hint="replace it with a regular file inside the repository") from exc
 
 
-def grade_ok(grade: str | None, minimum: str) -> bool:
-    return grade is not None and GRADE_RANK.get(grade, 0) >= GRADE_RANK[minimum]
+def grade_ok(grade: Grade | None, minimum: Grade) -> bool:
+    return grade is not None and GRADE_RANK[grade] >= GRADE_RANK[minimum]
 
 
 def policy_file_problems(path: Path) -> list[str]:

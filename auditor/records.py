@@ -3,8 +3,18 @@
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from typing import Literal, get_args
 
-from scanners.records import CallSite
+from scanners.records import CallSite, Grade, ScanErrorKind
+
+TagState = Literal["present", "dynamic", "missing", "unverifiable"]
+TagProblem = Literal["too_weak", "not_allowed"]  # below the minimum grade | a value the policy does not allow
+CallStatus = Literal["tagged", "untagged", "unverifiable", "exempt"]
+Severity = Literal["error", "warning", "info"]
+SuppressionKind = Literal["inSource", "baseline"]  # a `# tagaudit: ignore[...]` comment | a baseline entry
+ExclusionKind = Literal["directory", "policy"]  # a directory tagaudit never enters | a policy path rule
+CALL_STATUSES: tuple[CallStatus, ...] = get_args(CallStatus)
+SEVERITIES: tuple[Severity, ...] = get_args(Severity)
 
 
 @dataclass(frozen=True, slots=True)
@@ -12,19 +22,19 @@ class TagStatus:
     """A required policy key at one call site, after aliases, scope map and grades."""
 
     key: str
-    state: str  # present | dynamic | missing | unverifiable
-    grade: str | None = None
+    state: TagState
+    grade: Grade | None = None
     value: str | None = None
     via: str | None = None
-    problem: str | None = None  # "too_weak" (below the minimum grade) | "not_allowed" (value)
+    problem: TagProblem | None = None
     detail: str | None = None
 
 
 @dataclass(frozen=True, slots=True)
 class Suppression:
-    """An inline `ignore[...]` (or, later, a baseline entry) that silences a finding."""
+    """An inline `ignore[...]` or a baseline entry that silences a finding."""
 
-    kind: str
+    kind: SuppressionKind
     justification: str
     line: int = 0
     owner: str | None = None
@@ -36,7 +46,7 @@ class AuditedCall:
     """A call site with its policy verdict."""
 
     site: CallSite
-    status: str  # tagged | untagged | unverifiable | exempt
+    status: CallStatus
     tags: tuple[TagStatus, ...]
     fingerprint: str
 
@@ -45,7 +55,7 @@ class AuditedCall:
 class Finding:
     rule: str
     name: str
-    severity: str  # error | warning | info
+    severity: Severity
     path: str
     line: int
     column: int
@@ -68,7 +78,7 @@ class FileError:
     """A file that could not be scanned (also reported as a TAG901 finding)."""
 
     path: str
-    kind: str
+    kind: ScanErrorKind
     message: str
     line: int = 1
 
@@ -78,7 +88,7 @@ class Exclusion:
     """Files an exclusion rule kept out of the scan: a directory tagaudit never enters, or a policy path rule."""
 
     rule: str  # "build/", "*.egg-info/", "virtualenv (pyvenv.cfg)", or "paths[0]"
-    kind: str  # directory | policy
+    kind: ExclusionKind
     files: int  # Python files and notebooks it kept out (a lower bound when `partial`)
     example: str  # one of them, relative to the root
     patterns: tuple[str, ...] = ()  # a policy rule's globs

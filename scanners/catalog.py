@@ -12,6 +12,7 @@ from typing import Any
 from scanners import wildcard, yamlload
 from scanners.errors import TagauditError
 from scanners.hosts import HOSTS_PATH
+from scanners.records import Grade
 
 CATALOG_DIR = Path(__file__).parent / "catalog"
 SCHEMA_PATH = Path(__file__).parent / "catalog.schema.json"
@@ -35,7 +36,7 @@ class CarrierSpec:
     kind: str
     index: int | None = None
     path: tuple[str, ...] = ()
-    grade: str | None = None
+    grade: Grade | None = None
     scope: str | None = None
     env: str | None = None
     mode: str | None = None
@@ -107,7 +108,7 @@ class TypeSpec:
 @dataclass(frozen=True, slots=True)
 class HeaderRule:
     kind: str
-    grade: str
+    grade: Grade
     name: str | None = None
     prefix: str | None = None
     scope: str | None = None

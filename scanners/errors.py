@@ -2,6 +2,10 @@
 
 from __future__ import annotations
 
+from typing import TypeVar
+
+_S = TypeVar("_S", bound=str)
+
 EXIT_CLEAN = 0
 EXIT_FINDINGS = 1
 EXIT_USAGE = 2
@@ -33,3 +37,12 @@ class PolicyError(TagauditError):
 def clip(text: str, limit: int = 200) -> str:
     """Input echoed in a message, cut to `limit` characters: a hostile file must not make a 25 MB error."""
     return text if len(text) <= limit else f"{text[:limit - 1]}… ({len(text):,} characters)"
+
+
+def one_of(value: object, allowed: tuple[_S, ...], *, what: str, where: str | None = None) -> _S:
+    """`value` as one of the `allowed` strings (a Literal's `get_args`), for values read from files and JSON."""
+    if type(value) is str:
+        for option in allowed:
+            if value == option:
+                return option
+    raise TagauditError(f"{what} {clip(repr(value))} is not one of {', '.join(allowed)}", where=where)

@@ -1,12 +1,21 @@
-"""What the scanners produce: plain data, frozen, slotted, picklable and comparable; imports nothing."""
+"""What the scanners produce: plain data, frozen, slotted, picklable and comparable; imports only typing."""
 
 from __future__ import annotations
 
 from dataclasses import dataclass
+from typing import Literal, get_args
 
 # Where an allocation tag lands, strongest first (sdk-tagging.md §1, §9.1). TRACE never counts.
-GRADES = ("BILL", "SCOPE", "GW", "LOG", "OBJ", "TRACE")
-GRADE_RANK = {grade: len(GRADES) - i for i, grade in enumerate(GRADES)}
+Grade = Literal["BILL", "SCOPE", "GW", "LOG", "OBJ", "TRACE"]
+# present: a literal value; dynamic: a computed value; unverifiable: a whole mapping that is dynamic;
+# implicit: a scope the SDK reads from the environment when the argument is not passed.
+EvidenceState = Literal["present", "dynamic", "unverifiable", "implicit"]
+Level = Literal["call", "client", "annotation"]  # where the evidence was written
+SiteKind = Literal["call", "reference", "construction"]
+ScanErrorKind = Literal["read", "decode", "syntax", "notebook", "size", "internal"]
+
+GRADES: tuple[Grade, ...] = get_args(Grade)
+GRADE_RANK: dict[Grade, int] = {grade: len(GRADES) - i for i, grade in enumerate(GRADES)}
 GRADE_RANK["TRACE"] = 0
 
 
@@ -20,15 +29,15 @@ class Evidence:
     """
 
     via: str
-    grade: str
+    grade: Grade
     key: str | None = None
     value: str | None = None
-    state: str = "present"
+    state: EvidenceState = "present"
     scope_kind: str | None = None
     scope_id: str | None = None
     env: str | None = None
-    level: str = "call"
-    mode: str | None = None
+    level: Level = "call"
+    mode: str | None = None  # a client mode the catalog names (vertex, bedrock, ...): open-ended
 
 
 @dataclass(frozen=True, slots=True)
@@ -58,8 +67,8 @@ class CallSite:
     evidence: tuple[Evidence, ...] = ()
     issues: tuple[Issue, ...] = ()
     endpoint: str | None = None
-    mode: str | None = None
-    kind: str = "call"
+    mode: str | None = None  # the catalog's client mode, or `unknown:ENV` when an environment variable picks it
+    kind: SiteKind = "call"
     cell: int | None = None
     client_line: int | None = None
 
@@ -79,7 +88,7 @@ class Comment:
 class ScanError:
     """Why a candidate file produced no call sites: it could not be read, decoded or parsed."""
 
-    kind: str
+    kind: ScanErrorKind
     message: str
     line: int = 1
     column: int = 1

@@ -3,13 +3,9 @@
 from __future__ import annotations
 
 from collections.abc import Iterable
+from typing import Literal
 
 from auditor.records import Finding, Report, Suppression
-
-# Suppression kinds written by the engine ("inSource") or by the baseline ("baseline"); anything that is not a
-# comment in the source is an external suppression in SARIF terms.
-_IN_SOURCE = frozenset({"inSource", "inline", "comment"})
-BASELINE_STATES = frozenset({"new", "unchanged", "updated", "absent"})
 
 
 # -- helpers shared by the CI reporters ------------------------------------------------------------
@@ -44,41 +40,29 @@ def cell_prefix(f: Finding) -> str:
     return f"cell {f.cell}, line {f.line}: " if f.cell is not None else ""
 
 
-def suppression_kind(sup: Suppression) -> str:
-    return "inSource" if sup.kind in _IN_SOURCE else "external"
+def suppression_kind(sup: Suppression) -> Literal["inSource", "external"]:
+    """SARIF's terms: a comment in the source is `inSource`; a baseline entry is `external`."""
+    return "inSource" if sup.kind == "inSource" else "external"
 
 
 def suppression_label(sup: Suppression) -> str:
     """How a person would say it: `inline` for a source comment, else where it came from (`baseline`)."""
-    return "inline" if sup.kind in _IN_SOURCE else sup.kind
+    return "inline" if sup.kind == "inSource" else sup.kind
 
 
-def baseline_states(report: Report) -> dict[str, str]:
+def baseline_states(report: Report) -> dict[str, Literal["new", "unchanged"]]:
     """fingerprint -> SARIF baselineState, or {} when this run was not compared with a baseline.
 
-    An explicit `Finding.baseline_state` (when the record has it) wins. Otherwise, once any finding was
-    silenced by the baseline the run evidently used one: baseline-suppressed findings are `unchanged`
-    and every other finding is `new`.
+    Once any finding was silenced by the baseline the run evidently used one: baseline-suppressed findings
+    are `unchanged` and every other finding is `new`.
     """
-    explicit = {
-        f.fingerprint: s
+    baselined = {
+        f.fingerprint: f.suppressed is not None and suppression_kind(f.suppressed) == "external"
         for f in report.findings
-        if (s := getattr(f, "baseline_state", None)) in BASELINE_STATES
     }
-    used = explicit or any(
-        f.suppressed is not None and suppression_kind(f.suppressed) == "external" for f in report.findings
-    )
-    if not used:
+    if not any(baselined.values()):
         return {}
-    out = {}
-    for f in report.findings:
-        inferred = (
-            "unchanged"
-            if f.suppressed is not None and suppression_kind(f.suppressed) == "external"
-            else "new"
-        )
-        out[f.fingerprint] = explicit.get(f.fingerprint, inferred)
-    return out
+    return {fp: "unchanged" if hit else "new" for fp, hit in baselined.items()}
 
 
 def unique_ids(findings: list[Finding]) -> list[str]:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from auditor.records import Severity
 from auditor.rules.rule import Example, Rule
 
 _UNTAGGED = """
@@ -24,7 +25,7 @@ def _baseline(*entries: str) -> str:
     return '{"version": 1, "entries": [\n' + ",\n".join(entries) + "\n]}\n"
 
 
-def _rule(rule_id: str, name: str, severity: str, summary: str, marks: str, *, what: str, why: str,
+def _rule(rule_id: str, name: str, severity: Severity, summary: str, marks: str, *, what: str, why: str,
           example: Example, use_instead: Example) -> Rule:
     return Rule(rule_id, name, severity, summary, category="baseline", suppressible=False, fail_closed=True,
                 precision="very-high", marks=marks,

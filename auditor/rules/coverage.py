@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from auditor.records import AuditedCall
+from auditor.records import AuditedCall, TagState
 from auditor.rules.rule import Example, Messages, Rule, what_call
 
 # A policy whose keys have value rules, and a scope map for the `proj_payments` project.
@@ -20,7 +20,7 @@ scope_map:
 """
 
 
-def _keys(call: AuditedCall, state: str) -> list[str]:
+def _keys(call: AuditedCall, state: TagState) -> list[str]:
     return [t.key for t in call.tags if t.state == state]
 
 

@@ -8,7 +8,7 @@ from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from typing import Literal
 
-from auditor.records import AuditedCall
+from auditor.records import AuditedCall, Severity
 
 # A check yields a message, or (identity part, message) when one call can have several findings of it.
 Messages = Iterator[str | tuple[str, str]]
@@ -56,7 +56,7 @@ class Example:
 class Rule:
     id: str
     name: str  # kebab-case, states the bad thing
-    severity: str  # default severity: error | warning
+    severity: Severity  # default severity: error | warning
     summary: str  # the one-line message shown in indexes and SARIF shortDescription
     what: str  # docs: "What it does"
     why: str  # docs: "Why is this bad?"

@@ -6,10 +6,11 @@ checks in scanners/python/checks.py that the catalog runs on a call's (or its cl
 
 from __future__ import annotations
 
+from auditor.records import Severity
 from auditor.rules.rule import Example, Rule, detected
 
 
-def _sdk(rule_id: str, name: str, severity: str, summary: str, *detectors: str, what: str, why: str,
+def _sdk(rule_id: str, name: str, severity: Severity, summary: str, *detectors: str, what: str, why: str,
          example: Example, use_instead: Example) -> Rule:
     return Rule(rule_id, name, severity, summary, what, why, example, use_instead, category="sdk",
                 check=detected(*detectors), detectors=detectors)

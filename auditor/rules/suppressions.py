@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from auditor.records import Severity
 from auditor.rules.rule import Example, Rule
 
 _TAGGED = """
@@ -23,7 +24,7 @@ suppressions:
 """
 
 
-def _rule(rule_id: str, name: str, severity: str, summary: str, marks: str, *, what: str, why: str,
+def _rule(rule_id: str, name: str, severity: Severity, summary: str, marks: str, *, what: str, why: str,
           example: Example, use_instead: Example) -> Rule:
     return Rule(rule_id, name, severity, summary, category="suppression", suppressible=False, fail_closed=True,
                 precision="very-high", marks=marks,

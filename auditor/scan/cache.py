@@ -20,7 +20,8 @@ import stat
 import tempfile
 from functools import lru_cache
 from pathlib import Path
-from typing import Any
+from types import UnionType
+from typing import Any, Literal, Union, get_args, get_origin, get_type_hints
 
 from auditor import __version__
 from scanners.records import CallSite, Comment, Evidence, FileScan, Issue, ScanError
@@ -193,16 +194,28 @@ class BadEntry(Exception):
     """An entry whose shape is not exactly what this version writes."""
 
 
-_SCALARS: dict[str, type] = {"str": str, "int": int, "bool": bool, "None": type(None)}
+_SCALARS = (str, int, bool, type(None))
+_Check = tuple[tuple[type, ...], frozenset[str]]  # exact JSON types, or one of these strings (a Literal)
 
 
-def _scalar_types(cls: type) -> dict[str, tuple[type, ...]]:
-    """Field -> exact JSON types allowed, from the record's annotations; an unknown type matches nothing."""
-    out = {}
+def _scalar_types(cls: type) -> dict[str, _Check]:
+    """Field -> what a stored value may be, from the record's resolved type hints (a Literal field takes
+    only its values); a field of any other type matches nothing."""
+    hints = get_type_hints(cls)
+    out: dict[str, _Check] = {}
     for f in dataclasses.fields(cls):
-        parts = [p.strip() for p in str(f.type).split("|")]
-        out[f.name] = tuple(_SCALARS[p] for p in parts) if all(p in _SCALARS for p in parts) else ()
+        hint = hints[f.name]
+        parts = get_args(hint) if get_origin(hint) in (Union, UnionType) else (hint,)
+        literals = [p for p in parts if get_origin(p) is Literal]
+        scalars = tuple(p for p in parts if p in _SCALARS)
+        if len(literals) + len(scalars) != len(parts):
+            scalars, literals = (), []
+        out[f.name] = scalars, frozenset(v for lit in literals for v in get_args(lit))
     return out
+
+
+def _fits(value: object, check: _Check) -> bool:
+    return type(value) in check[0] or (type(value) is str and value in check[1])
 
 
 _SITE = {k: v for k, v in _scalar_types(CallSite).items() if k not in ("evidence", "issues")}
@@ -215,8 +228,8 @@ def _row(cls: type, raw: object) -> Any:
     types = _ROWS[cls]
     if type(raw) is not list or len(raw) != len(types):
         raise BadEntry(cls.__name__)
-    for value, allowed in zip(raw, types.values()):
-        if type(value) not in allowed:
+    for value, check in zip(raw, types.values()):
+        if not _fits(value, check):
             raise BadEntry(cls.__name__)
     return cls(*raw)
 
@@ -230,8 +243,8 @@ def _rows(cls: type, raw: object) -> tuple[Any, ...]:
 def _site(raw: object, path: str) -> CallSite:
     if type(raw) is not dict or set(raw) != {*_SITE, "evidence", "issues"}:
         raise BadEntry("call site")
-    for name, allowed in _SITE.items():
-        if type(raw[name]) not in allowed:
+    for name, check in _SITE.items():
+        if not _fits(raw[name], check):
             raise BadEntry(name)
     fields = {k: raw[k] for k in _SITE}
     fields["path"] = path

@@ -12,7 +12,7 @@ from dataclasses import dataclass, replace
 from functools import lru_cache
 from pathlib import Path
 
-from auditor.policy import Policy, Settings
+from auditor.policy import Action, Policy, Settings, SeverityOverride
 from auditor.records import AuditedCall, FileError, Finding, Report, Suppression
 from auditor.rules import RULES
 from auditor.scan.discover import apply_policy, discover_files
@@ -22,7 +22,7 @@ from scanners.catalog import load_catalog
 from scanners.records import FileScan, ScanError
 
 _PARALLEL_MIN_FILES = 400
-_ACTIONS = {"error": "error", "warn": "warning", "ignore": "off"}
+_ACTIONS: dict[Action, SeverityOverride] = {"error": "error", "warn": "warning", "ignore": "off"}
 
 
 @dataclass(frozen=True, slots=True)
@@ -302,11 +302,11 @@ def scan_jobs(jobs: Sequence[ScanJob], workers: int | None = None) -> list[FileS
     return out
 
 
-def severity_for(rule_id: str, policy: Policy, settings: Settings) -> str:
+def severity_for(rule_id: str, policy: Policy, settings: Settings) -> SeverityOverride:
     if rule_id in policy.severity:
         return policy.severity[rule_id]
     rule = RULES[rule_id]
-    sev = rule.severity
+    sev: SeverityOverride = rule.severity
     if rule.category == "unverifiable":
         sev = _ACTIONS[settings.unverifiable]
     if settings.mode == "showback" and sev == "error" and not rule.fail_closed:

@@ -5,13 +5,14 @@ from __future__ import annotations
 import hashlib
 import re
 from dataclasses import dataclass
+from typing import Literal
 
 from auditor.policy import Policy, ScopeEntry, Settings, grade_ok
-from auditor.records import AuditedCall, TagStatus
+from auditor.records import AuditedCall, CallStatus, TagStatus
 from auditor.regex import full_match
 from scanners import wildcard
 from scanners.python.carriers import CREDENTIAL_SCOPES
-from scanners.records import GRADE_RANK, CallSite, Evidence
+from scanners.records import GRADE_RANK, CallSite, Evidence, Grade
 
 _TRUTHY = frozenset({"1", "true", "yes", "on"})
 LOCAL_HOSTS = frozenset({"localhost", "127.0.0.1", "0.0.0.0", "::1", "host.docker.internal"})
@@ -19,8 +20,8 @@ LOCAL_HOSTS = frozenset({"localhost", "127.0.0.1", "0.0.0.0", "::1", "host.docke
 
 @dataclass(frozen=True, slots=True)
 class _Candidate:
-    state: str  # present | dynamic | unverifiable
-    grade: str
+    state: Literal["present", "dynamic", "unverifiable"]
+    grade: Grade
     via: str
     value: str | None = None
 
@@ -80,7 +81,7 @@ def _candidates(site: CallSite, policy: Policy) -> tuple[dict[str, list[_Candida
             continue
         if ev.state == "unverifiable" and ev.scope_kind is None:
             wildcard.append(_Candidate("unverifiable", ev.grade, ev.via))
-        elif ev.key is not None:
+        elif ev.key is not None and ev.state != "implicit":  # implicit evidence is a scope, never a key
             key = policy.canonical(ev.key)
             if key is not None:
                 per_key.setdefault(key, []).append(_Candidate(ev.state, ev.grade, ev.via, ev.value))
@@ -131,7 +132,7 @@ def _best(cands: list[_Candidate]) -> _Candidate | None:
     tagged = [c for c in cands if c.state in ("present", "dynamic")]
     if not tagged:
         return None
-    return max(tagged, key=lambda c: (GRADE_RANK.get(c.grade, 0), c.state == "present"))
+    return max(tagged, key=lambda c: (GRADE_RANK[c.grade], c.state == "present"))
 
 
 def _check_value(policy: Policy, key: str, value: str) -> str | None:
@@ -153,7 +154,7 @@ def _tag_status(key: str, cands: list[_Candidate], wildcard: list[_Candidate], p
                          "not_allowed" if problem else None, problem)
     unverifiable = [c for c in cands + wildcard if c.state == "unverifiable" and grade_ok(c.grade, minimum)]
     if unverifiable:
-        top = max(unverifiable, key=lambda c: GRADE_RANK.get(c.grade, 0))
+        top = max(unverifiable, key=lambda c: GRADE_RANK[c.grade])
         return TagStatus(key, "unverifiable", top.grade, None, top.via)
     if best is not None and best.grade != "TRACE":
         return TagStatus(key, best.state, best.grade, best.value, best.via, "too_weak",
@@ -176,6 +177,7 @@ def evaluate_call(site: CallSite, policy: Policy, settings: Settings) -> Audited
         return AuditedCall(site, "exempt", (), fp)
     per_key, wildcard = _candidates(site, policy)
     tags = tuple(_tag_status(key, per_key.get(key, []), wildcard, policy, settings) for key in settings.required)
+    status: CallStatus
     if any(t.state == "missing" or t.problem == "too_weak" for t in tags):
         status = "untagged"
     elif any(t.state == "unverifiable" for t in tags):

@@ -13,7 +13,7 @@ from scanners.python.comments import is_directive, parse_annotation
 from scanners.python.index import ArgRef, CallRef, ModuleIndex, Scope, index_module, relevant_lines
 from scanners.python.resolve import BOUND_REASON, Resolver
 from scanners.python.values import Kwargs, ModuleRef, Obj, Value
-from scanners.records import CallSite, Comment, Evidence
+from scanners.records import CallSite, Comment, Evidence, SiteKind
 
 Locate = Callable[[int], tuple[int | None, int]]
 LAZY_MIN_LINES = 150  # below this, indexing every body costs less than deciding which to skip
@@ -132,7 +132,7 @@ class _Finder:
 
     # -- building call sites --------------------------------------------------------------
     def _site(self, obj: Obj, spec: TypeSpec, call: CallSpec, kw: Kwargs, *, target: ast.expr, whole: ast.expr,
-              scope: Scope, stmt_line: int, kind: str) -> CallSite:
+              scope: Scope, stmt_line: int, kind: SiteKind) -> CallSite:
         r = self.resolver
         evidence = list(obj.carriers)
         evidence += r._carrier_list(call.carriers, kw, level="call", mode=obj.mode)

@@ -8,10 +8,10 @@ from urllib.parse import urlsplit
 
 from scanners.catalog import CarrierSpec, Catalog
 from scanners.python.values import DictV, Dyn, Env, FStr, JsonV, Kwargs, ListV, Lit, Value, describe
-from scanners.records import Evidence
+from scanners.records import Evidence, Grade, Level
 
 INFERENCE_PROFILE_ARN = re.compile(r"^arn:aws[-a-z]*:bedrock:[a-z0-9-]+:\d{12}:application-inference-profile/.+")
-_SCOPE_GRADE = {"inference_profile": "BILL"}
+_SCOPE_GRADE: dict[str, Grade] = {"inference_profile": "BILL"}
 # Every client needs a key or an organization: such a scope carries tags only when the policy's scope map
 # names scopes of that kind (evaluate), and never makes a client a scope carrier on its own.
 CREDENTIAL_SCOPES = frozenset({"api_key", "openai_organization"})
@@ -23,7 +23,7 @@ def literal_text(value: Value | None) -> str | None:
     return None
 
 
-def _tag(key: str, value: Value | None, *, via: str, grade: str, level: str, mode: str | None) -> Evidence:
+def _tag(key: str, value: Value | None, *, via: str, grade: Grade, level: Level, mode: str | None) -> Evidence:
     if isinstance(value, Lit) and value.value is not None and not isinstance(value.value, (dict, list)):
         text = value.value if isinstance(value.value, str) else json.dumps(value.value)
         return Evidence(via=via, grade=grade, key=key, value=text, state="present", level=level, mode=mode)
@@ -31,11 +31,11 @@ def _tag(key: str, value: Value | None, *, via: str, grade: str, level: str, mod
     return Evidence(via=via + note, grade=grade, key=key, state="dynamic", level=level, mode=mode)
 
 
-def _unverifiable(via: str, grade: str, level: str, mode: str | None = None) -> Evidence:
+def _unverifiable(via: str, grade: Grade, level: Level, mode: str | None = None) -> Evidence:
     return Evidence(via=via, grade=grade, state="unverifiable", level=level, mode=mode)
 
 
-def _mapping(value: Value, *, label: str, grade: str, level: str, mode: str | None) -> list[Evidence]:
+def _mapping(value: Value, *, label: str, grade: Grade, level: Level, mode: str | None) -> list[Evidence]:
     if isinstance(value, JsonV):
         value = value.inner
     if isinstance(value, Lit) and isinstance(value.value, str):
@@ -70,7 +70,7 @@ def _split_tag(text: str) -> tuple[str, str] | None:
     return None
 
 
-def _tag_items(items: list[Value], *, label: str, grade: str, level: str, mode: str | None) -> list[Evidence]:
+def _tag_items(items: list[Value], *, label: str, grade: Grade, level: Level, mode: str | None) -> list[Evidence]:
     out: list[Evidence] = []
     for item in items:
         if isinstance(item, Lit) and isinstance(item.value, str):
@@ -90,7 +90,7 @@ def _tag_items(items: list[Value], *, label: str, grade: str, level: str, mode: 
     return out
 
 
-def _tag_list(value: Value, *, label: str, grade: str, level: str, mode: str | None) -> list[Evidence]:
+def _tag_list(value: Value, *, label: str, grade: Grade, level: Level, mode: str | None) -> list[Evidence]:
     if isinstance(value, ListV):
         out = _tag_items(list(value.items), label=label, grade=grade, level=level, mode=mode)
         out += [_unverifiable(f"{label} ({u})", grade, level, mode) for u in value.unresolved]
@@ -101,7 +101,7 @@ def _tag_list(value: Value, *, label: str, grade: str, level: str, mode: str | N
     return [_unverifiable(f"{label} ({describe(value)})", grade, level, mode)]
 
 
-def _kv_list(value: Value, *, label: str, grade: str, level: str, mode: str | None) -> list[Evidence]:
+def _kv_list(value: Value, *, label: str, grade: Grade, level: Level, mode: str | None) -> list[Evidence]:
     """AWS resource tags: [{"key": "team", "value": "x"}] (any capitalisation of key/value)."""
     if not isinstance(value, ListV):
         return [_unverifiable(f"{label} ({describe(value)})", grade, level, mode)]
@@ -120,7 +120,7 @@ def _kv_list(value: Value, *, label: str, grade: str, level: str, mode: str | No
     return out
 
 
-def scope_evidence(kind: str, value: Value, *, label: str, level: str, grade: str | None = None) -> list[Evidence]:
+def scope_evidence(kind: str, value: Value, *, label: str, level: Level, grade: Grade | None = None) -> list[Evidence]:
     grade = grade or _SCOPE_GRADE.get(kind, "SCOPE")
     text = literal_text(value)
     if text is not None:
@@ -134,7 +134,7 @@ def scope_evidence(kind: str, value: Value, *, label: str, level: str, grade: st
                      level=level)]
 
 
-def header_evidence(value: Value, catalog: Catalog, *, label: str, level: str, mode: str | None = None) -> list[Evidence]:
+def header_evidence(value: Value, catalog: Catalog, *, label: str, level: Level, mode: str | None = None) -> list[Evidence]:
     if isinstance(value, Lit) and value.value is None:
         return []
     if not isinstance(value, DictV):
@@ -177,7 +177,7 @@ def endpoint_host(value: Value | None) -> str | None:
     return host
 
 
-def _follow(value: Value, path: tuple[str, ...], label: str, grade: str, level: str,
+def _follow(value: Value, path: tuple[str, ...], label: str, grade: Grade, level: Level,
             mode: str | None) -> tuple[Value | None, list[Evidence]]:
     for i, key in enumerate(path):
         if not isinstance(value, DictV):
@@ -194,7 +194,7 @@ def _follow(value: Value, path: tuple[str, ...], label: str, grade: str, level: 
     return value, []
 
 
-def carrier_evidence(spec: CarrierSpec, kwargs: Kwargs, catalog: Catalog, *, level: str,
+def carrier_evidence(spec: CarrierSpec, kwargs: Kwargs, catalog: Catalog, *, level: Level,
                      mode: str | None = None) -> list[Evidence]:
     """Evidence from one carrier of one call (or constructor)."""
     prefix = "client " if level == "client" else ""

@@ -28,7 +28,7 @@ from scanners.python.values import (
     Value,
     describe,
 )
-from scanners.records import Evidence, Issue
+from scanners.records import Evidence, Grade, Issue, Level
 
 _BUILTINS = frozenset({"dict", "list", "tuple", "str", "int", "bool", "partial", "__import__"})
 _IMPORTERS = frozenset({"importlib.import_module", "builtins.__import__", "__import__"})
@@ -202,8 +202,8 @@ class Resolver:
         if isinstance(target, ModuleRef) and target.qualname in self.catalog.constructors:
             spec = self.catalog.constructors[target.qualname][0]
             tspec = self.catalog.types[spec.type_id]
-            grade = "SCOPE" if any(c.kind == "scope" and c.scope not in CREDENTIAL_SCOPES
-                                   for c in tspec.carriers) else "GW"
+            grade: Grade = "SCOPE" if any(c.kind == "scope" and c.scope not in CREDENTIAL_SCOPES
+                                          for c in tspec.carriers) else "GW"
             ev = Evidence(via=f"client passed in as {target.qualname.rsplit('.', 1)[-1]} (constructed elsewhere)",
                           grade=grade, state="unverifiable", level="client")
             return Obj(spec.type_id, spec.provider, carriers=(ev,), mode=spec.mode,
@@ -577,7 +577,7 @@ class Resolver:
                 return text
         return None
 
-    def _carrier_list(self, specs: tuple[CarrierSpec, ...], kw: Kwargs, *, level: str,
+    def _carrier_list(self, specs: tuple[CarrierSpec, ...], kw: Kwargs, *, level: Level,
                       mode: str | None) -> list[Evidence]:
         out: list[Evidence] = []
         for spec in specs:
