@@ -20,7 +20,7 @@ class Binding:
     qualname: str | None = None
     scope: Scope | None = None  # where `node` is evaluated
     # The branch arms the binding lies in, from the module root: ((branch node id, arm index), ...).
-    # Filled on first use from the index's arm spans (ModuleIndex.arms_at), None until then.
+    # Filled on first use from the index's arm spans (Resolver._arms), None until then.
     arms: Arms | None = None
 
 
@@ -97,11 +97,6 @@ class ModuleIndex:
             return
         body, scope.pending = scope.pending, None
         self.indexer.index_body(scope, body, self.classes.get(scope.owner) if scope.owner else None)
-
-    def arms_at(self, line: int) -> Arms:
-        """The exclusive branch arms a line lies in (if/elif/else, except/else, case), outermost first."""
-        spans = self.indexer.spans if self.indexer is not None else []
-        return tuple((bid, arm) for first, last, bid, arm in spans if first <= line <= last)
 
     def ensure_class(self, qualname: str) -> None:
         info = self.classes.get(qualname)

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import ast
+import bisect
 from collections.abc import Callable
 
 from scanners.catalog import CarrierSpec, Catalog, CtorSpec, Select, TypeSpec
@@ -41,6 +42,30 @@ _FILE_ROUNDS = 400  # resumptions per file, so that a hostile file cannot make r
 AnnotationLookup = Callable[[int, int], list[Evidence]]
 
 
+
+
+_ArmTree = tuple[list[int], list[tuple[int, int, int, int]], list[int]]
+
+
+def _arm_tree(spans: list[tuple[int, int, int, int]]) -> _ArmTree:
+    """Arm spans sorted by first line (outer first on a tie), each with the index of its enclosing span."""
+    ordered = sorted(spans, key=lambda s: (s[0], -s[1]))
+    parents: list[int] = []
+    stack: list[int] = []
+    for i, (first, last, _, _) in enumerate(ordered):
+        while stack and ordered[stack[-1]][1] < first:
+            stack.pop()
+        parents.append(stack[-1] if stack and ordered[stack[-1]][1] >= last else -1)
+        stack.append(i)
+    return [s[0] for s in ordered], ordered, parents
+
+
+def _exclusive(a: Arms, b: Arms) -> bool:
+    """Can code in arms `a` never run in the same pass as code in arms `b`? (Both are paths from the root.)"""
+    for x, y in zip(a, b):
+        if x != y:
+            return x[0] == y[0]  # another arm of the same branch; past a different statement nothing is shared
+    return False
 
 
 def _is_property(node: ast.FunctionDef | ast.AsyncFunctionDef) -> bool:
@@ -89,6 +114,7 @@ class Resolver:
         self.rounds_left = _FILE_ROUNDS
         self._arm_memo: dict[int, Arms] = {}
         self._arm_spans = 0
+        self._arm_tree: _ArmTree = ([], [], [])
 
     # -- names ----------------------------------------------------------------------------
     def lookup(self, name: str, scope: Scope, line: int) -> list[Binding]:
@@ -114,25 +140,35 @@ class Resolver:
 
     def _visible(self, found: list[Binding], line: int) -> list[Binding]:
         """Drop bindings in an arm exclusive with the use's (a sibling elif, another except); keep all if none is left."""
-        here = dict(self._arms(line))
+        here = self._arms(line)
         if not here:
             return found
         visible = []
         for b in found:
             if b.arms is None:
                 b.arms = self._arms(b.line)
-            if all(here.get(bid, arm) == arm for bid, arm in b.arms):
+            if not _exclusive(here, b.arms):
                 visible.append(b)
         return visible or found
 
     def _arms(self, line: int) -> Arms:
-        spans = len(self.index.indexer.spans) if self.index.indexer is not None else 0
-        if spans != self._arm_spans:  # a function body indexed late brings its own arms
+        """The exclusive arms (if/elif/else, except/else, case) a line lies in, outermost first."""
+        spans = self.index.indexer.spans if self.index.indexer is not None else []
+        if len(spans) != self._arm_spans:  # a function body indexed late brings its own arms
             self._arm_memo.clear()
-            self._arm_spans = spans
+            self._arm_spans = len(spans)
+            self._arm_tree = _arm_tree(spans)
         arms = self._arm_memo.get(line)
         if arms is None:
-            arms = self._arm_memo[line] = self.index.arms_at(line)
+            firsts, ordered, parents = self._arm_tree
+            i = bisect.bisect_right(firsts, line) - 1
+            while i >= 0 and ordered[i][1] < line:  # arms nest: what contains `line` encloses span i
+                i = parents[i]
+            chain: list[tuple[int, int]] = []
+            while i >= 0:
+                chain.append((ordered[i][2], ordered[i][3]))
+                i = parents[i]
+            arms = self._arm_memo[line] = tuple(reversed(chain))
         return arms
 
     def eval_name(self, name: str, scope: Scope, line: int) -> Value:
@@ -179,9 +215,9 @@ class Resolver:
 
     def _apply_mutations(self, value: DictV, name: str, b: Binding, line: int) -> DictV:
         assert b.scope is not None
-        here = dict(self._arms(line))
+        here = self._arms(line)
         muts = [m for m in b.scope.mutations.get(name, ()) if b.line < m.line <= line
-                and all(here.get(bid, arm) == arm for bid, arm in self._arms(m.line))]
+                and not _exclusive(here, self._arms(m.line))]
         if not muts and b.scope.kind != "module":
             return value
         items = list(value.items)
