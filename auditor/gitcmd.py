@@ -169,6 +169,20 @@ def maybe_repository(cwd: Path) -> bool:
         here = parent
 
 
+def nearest_dot_git(cwd: Path) -> Path | None:
+    """The nearest directory at or above `cwd` holding a `.git`, without starting git; None when there is none
+    or a GIT_DIR-style variable decides instead. A cached top level is trusted only while it is this one."""
+    if any(os.environ.get(name) for name in _REPO_ENV):
+        return None
+    here = os.path.abspath(cwd)
+    while not os.path.lexists(os.path.join(here, ".git")):
+        parent = os.path.dirname(here)
+        if parent == here:
+            return None
+        here = parent
+    return Path(here)
+
+
 def run(args: Sequence[str], cwd: Path, *, stdin: bytes | None = None, timeout: float = 300
         ) -> tuple[int, bytes, bytes]:
     """(exit code, stdout, stderr) of the hardened `git ARGS` in `cwd`; (127, b"", why) when git cannot run

@@ -155,3 +155,20 @@ def test_inventory_bad_input_exits_2(tmp_path: Path) -> None:
     bad.write_text("not sqlite at all" * 100)
     proc = tagaudit("score", "--history", "--history-file", str(bad))
     assert proc.returncode == 2 and "not a usable SQLite database" in proc.stderr
+
+
+def test_inventory_formats_come_from_the_one_registry(tmp_path: Path) -> None:
+    """--format and --output take exactly the registry's keys; each renderer has the one signature."""
+    from auditor.cli.inventory import InvFormat
+    from auditor.inventory.registry import INVENTORY_RENDERERS
+    from tests.helpers import run_cli
+
+    assert [f.value for f in InvFormat] == list(INVENTORY_RENDERERS) == ["markdown", "json", "html"]
+    bad = run_cli(["inventory", str(tmp_path), "--output", f"pdf={tmp_path / 'x.pdf'}"])
+    assert bad.exit_code == 2 and "formats: markdown, json, html" in bad.stderr
+    (tmp_path / "app.py").write_text("x = 1\n")
+    out = tmp_path / "inv.json"
+    common = ["inventory", str(tmp_path), "--no-cache", "--billing", str(REPO / "examples/billing/gcp-focus-1.2.csv")]
+    done = run_cli([*common, "--format", "markdown", "--output", f"json={out}"])
+    assert done.exit_code == 0 and done.stdout.startswith("#")
+    assert out.read_text() == run_cli([*common, "--format", "json"]).stdout != ""

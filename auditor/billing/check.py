@@ -42,7 +42,7 @@ class CheckReport:
 def check_files(paths: list[Path], *, currency: str | None = None, max_listed: int = 1000) -> CheckReport:
     from auditor.billing.ingest.load import connect, load_billing
 
-    files = expand_paths(paths)
+    files, skipped = expand_paths(paths)
     con = connect()
     unusable, usable = [], []
     for i, path in enumerate(files):
@@ -53,7 +53,7 @@ def check_files(paths: list[Path], *, currency: str | None = None, max_listed: i
             unusable.append(str(exc))
     if not usable:
         return CheckReport(tuple(unusable), None, (), ())
-    data = load_billing(usable, currency=currency, max_listed=max_listed)
+    data = load_billing(usable, currency=currency, max_listed=max_listed, notes=tuple(skipped))
     return CheckReport(tuple(unusable), data, _ai_spend(data), tuple(
         (str(r["currency"]), str(r["service"]), int(r["rows"]), Decimal(r["cost"]))
         for r in classify.unrecognised_ai_category(data.con, data.rollup)))

@@ -10,16 +10,8 @@ from typing import Annotated, Any
 
 import typer
 
-from auditor.cli.options import (
-    BaselineOpt,
-    CacheDirOpt,
-    NoCacheOpt,
-    Paths,
-    PolicyOpt,
-    RootOpt,
-    default_root,
-    targets_of,
-)
+from auditor.cli import options
+from auditor.cli.options import BaselineOpt, CacheDirOpt, NoCacheOpt, Paths, PolicyOpt, RootOpt
 from scanners.errors import EXIT_CLEAN, TagauditError
 
 baseline_app = typer.Typer(help="Record existing findings as debt with a reason, an owner and an expiry.",
@@ -47,8 +39,7 @@ def _raw_findings(paths: list[Path] | None, root: Path | None, policy: Path | No
     from auditor.policy import discover_policy
     from auditor.scan.cache import cache_dir_for
 
-    targets = targets_of(paths)
-    root = root or default_root(targets)
+    targets, root = options.resolve_targets(paths, root)
     pol = discover_policy(root, policy)
     opts = GateOptions(use_baseline=False, owners=owners, cache_dir=cache_dir_for(root, cache_dir, no_cache))
     return root, run_gate(targets, root, pol, opts).report
@@ -120,8 +111,7 @@ def suppressions(
     from auditor.policy import discover_policy
     from auditor.scan.cache import cache_dir_for
 
-    targets = targets_of(paths)
-    root_dir = root or default_root(targets)
+    targets, root_dir = options.resolve_targets(paths, root)
     pol = discover_policy(root_dir, policy)
     opts = GateOptions(baseline=baseline, owners=False, cache_dir=cache_dir_for(root_dir, cache_dir, no_cache))
     report = run_gate(targets, root_dir, pol, opts).report

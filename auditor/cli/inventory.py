@@ -7,12 +7,13 @@ import sys
 from decimal import Decimal
 from enum import Enum
 from pathlib import Path
-from typing import Annotated, Any
+from typing import Annotated
 
 import typer
 
 from auditor.cli.extras import require_audit_extra
 from auditor.cli.options import CacheDirOpt, NoCacheOpt, PolicyOpt
+from auditor.inventory.registry import INVENTORY_RENDERERS
 from scanners.errors import EXIT_CLEAN, EXIT_FINDINGS, TagauditError
 
 Repos = Annotated[list[Path] | None, typer.Argument(help="Repositories (directories) to scan.")]
@@ -24,35 +25,21 @@ AccountOpt = Annotated[str | None, typer.Option("--account", help="Billing accou
                                                                   "Anthropic exports.")]
 
 
-class InvFormat(str, Enum):
-    markdown = "markdown"
-    json = "json"
-    html = "html"
+# The choices are the registry's keys: a new inventory format needs no change here.
+InvFormat = Enum("InvFormat", {name: name for name in INVENTORY_RENDERERS}, type=str)  # type: ignore[misc]
+_FORMATS = ", ".join(INVENTORY_RENDERERS)
 
 
 def _note(text: str) -> None:
     sys.stderr.write(f"tagaudit: note: {text}\n")
 
 
-def _render(fmt: str, inv: Any) -> str:
-    if fmt == "json":
-        from auditor.inventory.render import render_inventory_json
-
-        return render_inventory_json(inv)
-    if fmt == "html":
-        from auditor.inventory.render_html import render_inventory_html
-
-        return render_inventory_html(inv)
-    from auditor.inventory.render_md import render_inventory_markdown
-
-    return render_inventory_markdown(inv)
-
-
 def inventory(
     repos: Repos = None, billing: BillingOpt = None, invoices: InvoicesOpt = None, policy: PolicyOpt = None,
-    fmt: Annotated[InvFormat, typer.Option("--format", "-f", help="Written to standard output.")] = InvFormat.markdown,
+    fmt: Annotated[InvFormat, typer.Option("--format", "-f", help="Written to standard output.")]
+    = InvFormat["markdown"],
     output: Annotated[list[str] | None, typer.Option("--output", "-o", metavar="FORMAT=PATH",
-                                                     help="Also write markdown, json or html to PATH.")] = None,
+                                                     help=f"Also write FORMAT ({_FORMATS}) to PATH.")] = None,
     currency: CurrencyOpt = None, account: AccountOpt = None, cache_dir: CacheDirOpt = None,
     no_cache: NoCacheOpt = False,
 ) -> None:
@@ -63,15 +50,15 @@ def inventory(
     targets = []
     for spec in output or []:
         kind, sep, where = spec.partition("=")
-        if not sep or not where or kind not in InvFormat.__members__:
-            raise TagauditError(f"--output {spec!r} is not FORMAT=PATH", hint="formats: markdown, json, html")
+        if not sep or not where or kind not in INVENTORY_RENDERERS:
+            raise TagauditError(f"--output {spec!r} is not FORMAT=PATH", hint=f"formats: {_FORMATS}")
         targets.append((kind, Path(where)))
     inv, _ = run_audit(AuditInputs(list(repos or []), list(billing or []), invoices, policy, currency, account,
                                    cache_dir, no_cache), _note)
     for kind, target in targets:
         target.parent.mkdir(parents=True, exist_ok=True)
-        target.write_text(_render(kind, inv), encoding="utf-8")
-    sys.stdout.write(_render(fmt.value, inv))
+        target.write_text(INVENTORY_RENDERERS[kind](inv), encoding="utf-8")
+    sys.stdout.write(INVENTORY_RENDERERS[fmt.value](inv))
     raise typer.Exit(EXIT_CLEAN)
 
 

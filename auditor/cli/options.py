@@ -17,9 +17,9 @@ BaselineOpt = Annotated[Path | None, typer.Option("--baseline", help="Baseline f
                                                                      "(default: ROOT/.tagaudit-baseline.json if present).")]
 
 
-def targets_of(paths: list[Path] | None) -> list[Path]:
-    return list(paths) if paths else [Path(".")]
-
-
-def default_root(paths: list[Path]) -> Path:
-    return paths[0] if len(paths) == 1 and paths[0].is_dir() else Path(".")
+def resolve_targets(paths: list[Path] | None, root: Path | None) -> tuple[list[Path], Path]:
+    """What to scan (default: .) and the scan root: `--root`, else the one directory given, else ."""
+    targets = list(paths) if paths else [Path(".")]
+    if root is None:
+        root = targets[0] if len(targets) == 1 and targets[0].is_dir() else Path(".")
+    return targets, root

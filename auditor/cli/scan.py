@@ -8,17 +8,9 @@ from typing import Annotated
 
 import typer
 
-from auditor.cli.options import (
-    BaselineOpt,
-    CacheDirOpt,
-    NoCacheOpt,
-    Paths,
-    PolicyOpt,
-    RootOpt,
-    default_root,
-    targets_of,
-)
-from auditor.report.registry import REPORTERS
+from auditor.cli import options
+from auditor.cli.options import BaselineOpt, CacheDirOpt, NoCacheOpt, Paths, PolicyOpt, RootOpt
+from auditor.report.registry import REPORTERS, shows_owners
 from scanners.errors import EXIT_CLEAN, EXIT_FINDINGS, TagauditError
 
 # The choices are the registry's keys: a new reporter needs no change here.
@@ -60,15 +52,16 @@ def scan(
     from auditor.report.outputs import OutputSpec, parse_outputs, write_outputs
     from auditor.scan.cache import cache_dir_for
 
-    targets = targets_of(paths)
-    root = root or default_root(targets)
+    targets, root = options.resolve_targets(paths, root)
     if changed_lines and diff_base is None:
         raise TagauditError("--changed-lines needs --diff-base REF")
     specs = parse_outputs(output or []) + [OutputSpec(fmt.value, "-")] * (fmt.value != "console")
     cache = cache_dir_for(root, cache_dir, no_cache)
     pol = discover_policy(root, policy, cache_dir=cache)
+    shown = [s.fmt for s in specs] + ["console"] * (fmt.value == "console")
     opts = GateOptions(diff_base=diff_base, changed_lines=changed_lines, baseline=baseline,
-                       use_baseline=not no_baseline, owners=owners, workers=jobs, cache_dir=cache)
+                       use_baseline=not no_baseline, owners=owners, workers=jobs, cache_dir=cache,
+                       blame=any(shows_owners(name, group_by.value) for name in shown))
     result = run_gate(targets, root, pol, opts)
     write_outputs(specs, result, root, group_by=group_by.value, show_calls=show_calls)
     if fmt.value == "console":

@@ -28,6 +28,7 @@ class GateOptions:
     baseline: Path | None = None
     use_baseline: bool = True
     owners: bool = True
+    blame: bool = True  # False when no output shows owners: CODEOWNERS is still checked (exit 2), git blame skipped
     cache_dir: Path | None = None
     workers: int | None = None
     today: dt.date = field(default_factory=dt.date.today)
@@ -144,18 +145,18 @@ def run_gate(paths: list[Path], root: Path, policy: Policy, opts: GateOptions) -
     findings.sort(key=lambda f: (f.path, f.line, f.column, f.rule))
     report = replace(report, findings=tuple(findings), notes=tuple(notes))
     if opts.owners:
-        report = _with_owners(report, root, opts.cache_dir)
+        report = _with_owners(report, root, opts.cache_dir, blame=opts.blame)
     return GateResult(report, changed)
 
 
-def _with_owners(report: Report, root: Path, cache_dir: Path | None) -> Report:
+def _with_owners(report: Report, root: Path, cache_dir: Path | None, *, blame: bool) -> Report:
     if not report.findings:
         return report
     from auditor.owners.assign import assign_owners, repo_root_of
     from auditor.owners.blame import BlameCache
 
     cache = BlameCache(cache_dir / "blame.json") if cache_dir is not None else None
-    result = assign_owners(report, repo_root_of(root), cache=cache)
+    result = assign_owners(report, repo_root_of(root, cache=cache), cache=cache, blame=blame)
     if cache is not None:
         cache.save()
     return result

@@ -2,5 +2,5 @@
 
     prepare_billing(paths, workdir) -> (FOCUS paths, notes)      native exports are converted on the way
     build_inventory(repos, data, allocation, reconciliation, policy) -> Inventory
-Renderers: auditor.inventory.render (markdown, json, html).
+Renderers: INVENTORY_RENDERERS in auditor.inventory.registry (markdown, json, html).
 """

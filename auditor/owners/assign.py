@@ -13,6 +13,7 @@ from auditor.owners.blame import (
     BlameCache,
     Runner,
     blame_lines,
+    cached_lines,
     head_blobs,
     last_author,
     run_git,
@@ -23,11 +24,19 @@ from auditor.records import Finding, Report
 OWNER_SOURCE = "owner_source"  # key in Finding.extra saying where the owner came from
 
 
-def repo_root_of(path: Path, *, runner: Runner = run_git) -> Path:
-    """The git top level containing `path` (where CODEOWNERS lives), or `path` itself outside git."""
+def repo_root_of(path: Path, *, runner: Runner = run_git, cache: BlameCache | None = None) -> Path:
+    """The git top level containing `path` (where CODEOWNERS lives), or `path` itself outside git. With a
+    cache, a top level found before is reused without starting git (a warm one-file scan loads no GitPython)."""
+    known = cache.toplevel(path) if cache is not None else None
+    if known is not None:
+        return known
     code, out = runner(["rev-parse", "--show-toplevel"], path)
     top = os.fsdecode(out[:-1] if out.endswith(b"\n") else out)  # a directory name may end in a space
-    return Path(top) if code == 0 and top else path
+    if code != 0 or not top:
+        return path
+    if cache is not None:
+        cache.put_toplevel(path, Path(top))
+    return Path(top)
 
 
 def assign_owners(
@@ -80,7 +89,10 @@ def _from_git(
     Files are blamed concurrently: each is a separate git process, so threads overlap their waits (a
     full scan of a repository without CODEOWNERS blames hundreds of files on a cold cache).
     """
-    heads = head_blobs(root, [p for p in pending if not p.endswith(".ipynb")], runner=runner)
+    # Blob ids at HEAD only for the files the cache cannot answer: a warm run starts no git at all.
+    heads = head_blobs(root, [p for p, indexes in pending.items() if not p.endswith(".ipynb")
+                              and not cached_lines(root, p, (findings[i].line for i in indexes), cache)],
+                       runner=runner)
 
     def one(item: tuple[str, list[int]]) -> dict[int, tuple[str | None, str]]:
         path, indexes = item

@@ -14,6 +14,7 @@ from auditor import gitcmd
 
 Runner = Callable[[Sequence[str], Path], tuple[int, bytes]]
 
+_TOPLEVEL = "\0toplevel"  # the path part of the entry holding a scan root's git top level (no path has a NUL)
 UNCOMMITTED = "(uncommitted)"  # blame_lines' value for a line that is not in any commit yet
 _HEADER = re.compile(rb"^([0-9a-f]{40}|[0-9a-f]{64}) \d+ (\d+)(?: \d+)?$")
 _NOREPLY = re.compile(r"^(?:\d+\+)?([A-Za-z0-9][A-Za-z0-9-]*)@users\.noreply\.github\.com$", re.IGNORECASE)
@@ -75,6 +76,17 @@ class BlameCache:
                     del self._data[stale]
             self._data.setdefault(key, {})[str(line)] = who
 
+    def toplevel(self, root: Path) -> Path | None:
+        """The git top level recorded for scan root `root`, while it is still the nearest directory holding a
+        `.git` (none nearer was created since, no GIT_DIR-style variable redirects git)."""
+        hit = self._data.get(f"{_TOPLEVEL}\x1f{os.path.abspath(root)}", {}).get("0")
+        near = gitcmd.nearest_dot_git(root) if hit is not None else None
+        return Path(hit) if hit is not None and near is not None and os.path.realpath(near) == os.path.realpath(hit) \
+            else None
+
+    def put_toplevel(self, root: Path, top: Path) -> None:
+        self.put(_TOPLEVEL, os.path.abspath(root), 0, str(top))
+
     def save(self) -> None:
         """Atomic and safe when several runs save at once (the last writer wins; all entries are valid)."""
         from auditor.scan.cache import safe_dir, write_sealed
@@ -110,6 +122,16 @@ def _load_entries(file: Path) -> dict[str, dict[str, str]]:
                 type(n) is str and n.isdigit() and type(who) is str for n, who in lines.items()):
             return {}
     return entries
+
+
+def cached_lines(root: Path, path: str, lines: Iterable[int], cache: BlameCache) -> bool:
+    """Whether the cache already names the author of every one of `lines` in the file as it is now."""
+    try:
+        data = _read_bounded(root / path)
+    except OSError:
+        return False
+    blob = blob_sha(data)
+    return all(cache.get(path, blob, n) is not None for n in lines)
 
 
 def blame_lines(

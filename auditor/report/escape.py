@@ -1,8 +1,9 @@
 """Untrusted text (paths, tag values, model names, owners, notes) made inert for Markdown, terminals and CI.
 
 Every value a reporter prints can come from the repository or billing data being audited, and the
-Markdown is posted as a PR comment: a tag value must not become a link, an image, HTML or a new table
-row, and a file name must not recolour or rewrite a terminal or a CI log.
+Markdown is posted as a PR comment: a tag value must not become a link, an image, HTML, a new table
+row or an @mention that notifies someone, and a file name must not recolour or rewrite a terminal or a
+CI log.
 """
 
 from __future__ import annotations
@@ -15,6 +16,10 @@ _CONTROL = re.compile("[\x00-\x1f\x7f-\x9f\u202a-\u202e\u2066-\u2069]")
 _SURROGATE = re.compile("[\ud800-\udfff]")
 _MD_SPECIAL = re.compile(r"([\\`*_\[\]|#~])")
 _TICKS = re.compile("`+")
+# `@name` or `@org/team` where GitHub (and GitLab) would notify someone: after no word character. A zero-width
+# space after the `@` (as Renovate writes them) leaves the text readable and pings nobody.
+_MENTION = re.compile(r"(?<!\w)@(?=[A-Za-z0-9_])")
+ZWSP = "\u200b"
 
 
 def scrub(text: str) -> str:
@@ -39,10 +44,10 @@ def _line(text: object, cap: int) -> str:
 
 
 def md_escape(text: object, cap: int = 600) -> str:
-    """Text safe anywhere in Markdown, table cells included: no HTML, emphasis, links, headings or cell
-    breaks, on one line, at most `cap` characters."""
+    """Text safe anywhere in Markdown, table cells included: no HTML, emphasis, links, headings, cell
+    breaks or @mentions, on one line, at most `cap` characters."""
     one = _line(text, cap).replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;")
-    return _MD_SPECIAL.sub(r"\\\1", one)
+    return _MENTION.sub("@" + ZWSP, _MD_SPECIAL.sub(r"\\\1", one))
 
 
 def md_code(text: object, *, cap: int = 300, in_table: bool = True) -> str:

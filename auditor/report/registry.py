@@ -79,3 +79,10 @@ REPORTERS: dict[str, Reporter] = {
     "github": _github,
     "markdown": _markdown,
 }
+
+
+def shows_owners(fmt: str, group_by: str) -> bool:
+    """Whether format `fmt` prints finding owners. Only the console can leave them out (grouped by file, the
+    pre-commit hook's output): git blame starts git (and loads GitPython), which a one-file scan should not
+    pay for when nothing shows the answer."""
+    return fmt != "console" or group_by == "owner"

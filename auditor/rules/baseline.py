@@ -2,8 +2,9 @@
 
 from __future__ import annotations
 
-from auditor.records import Severity
-from auditor.rules.rule import Example, Rule
+import functools
+
+from auditor.rules.rule import Example, governance_rule
 
 _UNTAGGED = """
 from openai import OpenAI
@@ -25,11 +26,7 @@ def _baseline(*entries: str) -> str:
     return '{"version": 1, "entries": [\n' + ",\n".join(entries) + "\n]}\n"
 
 
-def _rule(rule_id: str, name: str, severity: Severity, summary: str, marks: str, *, what: str, why: str,
-          example: Example, use_instead: Example) -> Rule:
-    return Rule(rule_id, name, severity, summary, category="baseline", suppressible=False, fail_closed=True,
-                precision="very-high", marks=marks,
-                what=what, why=why, example=example, use_instead=use_instead)
+_rule = functools.partial(governance_rule, "baseline")
 
 
 TAG907 = _rule(

@@ -94,3 +94,11 @@ def detected(*checks: str) -> CallCheck:
 
 def what_call(call: AuditedCall) -> str:
     return f"{call.site.operation} ({call.site.provider})"
+
+
+def governance_rule(category: Literal["suppression", "baseline"], rule_id: str, name: str, severity: Severity,
+                    summary: str, marks: str, *, what: str, why: str, example: Example, use_instead: Example) -> Rule:
+    """A rule about an exception someone recorded (an inline suppression, a baseline entry): it cannot itself
+    be suppressed, keeps its severity in showback mode, and `marks` is the status it gives the entry."""
+    return Rule(rule_id, name, severity, summary, category=category, suppressible=False, fail_closed=True,
+                precision="very-high", marks=marks, what=what, why=why, example=example, use_instead=use_instead)

@@ -2,8 +2,9 @@
 
 from __future__ import annotations
 
-from auditor.records import Severity
-from auditor.rules.rule import Example, Rule
+import functools
+
+from auditor.rules.rule import Example, governance_rule
 
 _TAGGED = """
 from openai import OpenAI
@@ -24,11 +25,7 @@ suppressions:
 """
 
 
-def _rule(rule_id: str, name: str, severity: Severity, summary: str, marks: str, *, what: str, why: str,
-          example: Example, use_instead: Example) -> Rule:
-    return Rule(rule_id, name, severity, summary, category="suppression", suppressible=False, fail_closed=True,
-                precision="very-high", marks=marks,
-                what=what, why=why, example=example, use_instead=use_instead)
+_rule = functools.partial(governance_rule, "suppression")
 
 
 TAG902 = _rule(

@@ -69,34 +69,34 @@ def _mode_applies(ev: Evidence, site: CallSite, policy: Policy) -> bool | None:
 def _candidates(site: CallSite, policy: Policy) -> tuple[dict[str, list[_Candidate]], list[_Candidate]]:
     """Per policy key: what might set it. Plus candidates that could set any key (unverifiable)."""
     per_key: dict[str, list[_Candidate]] = {}
-    wildcard: list[_Candidate] = []
+    any_key: list[_Candidate] = []
     for ev in site.evidence:
         applies = _mode_applies(ev, site, policy)
         if applies is False:
             continue
         if applies is None:
-            wildcard.append(_Candidate("unverifiable", ev.grade,
+            any_key.append(_Candidate("unverifiable", ev.grade,
                                        f"{ev.via} (counts only in {ev.mode} mode; declare {site.mode.partition(':')[2]} "
                                        "in assume_env or set the mode on the client)" if site.mode else ev.via))
             continue
         if ev.state == "unverifiable" and ev.scope_kind is None:
-            wildcard.append(_Candidate("unverifiable", ev.grade, ev.via))
+            any_key.append(_Candidate("unverifiable", ev.grade, ev.via))
         elif ev.key is not None and ev.state != "implicit":  # implicit evidence is a scope, never a key
             key = policy.canonical(ev.key)
             if key is not None:
                 per_key.setdefault(key, []).append(_Candidate(ev.state, ev.grade, ev.via, ev.value))
         elif ev.scope_kind is not None:
-            _scope_candidates(ev, policy, per_key, wildcard)
-    return per_key, wildcard
+            _scope_candidates(ev, policy, per_key, any_key)
+    return per_key, any_key
 
 
 def _scope_candidates(ev: Evidence, policy: Policy, per_key: dict[str, list[_Candidate]],
-                      wildcard: list[_Candidate]) -> None:
+                      any_key: list[_Candidate]) -> None:
     if ev.state == "unverifiable":
         # A scope computed at run time (api_key=settings.key): unknown, so it matters only where scopes
         # of its kind can carry tags: always for a project or workspace, for a credential only if mapped.
         if ev.scope_kind not in CREDENTIAL_SCOPES or any(e.kind == ev.scope_kind for e in policy.scope_map):
-            wildcard.append(_Candidate("unverifiable", ev.grade, ev.via))
+            any_key.append(_Candidate("unverifiable", ev.grade, ev.via))
         return
     implicit = ev.state == "implicit"
     resolved = ev.scope_id
@@ -116,14 +116,14 @@ def _scope_candidates(ev: Evidence, policy: Policy, per_key: dict[str, list[_Can
         # A key read from an undeclared variable may still be one the scope map names by id.
         if resolved is None and ev.env is not None and any(
                 e.kind == ev.scope_kind and e.id is not None for e in policy.scope_map):
-            wildcard.append(_Candidate("unverifiable", ev.grade,
-                                       f"{ev.via} (declare {ev.env} in the policy's assume_env or map it in scope_map)"))
+            any_key.append(_Candidate("unverifiable", ev.grade,
+                                      f"{ev.via} (declare {ev.env} in the policy's assume_env or map it in scope_map)"))
         return
     if resolved is None and ev.env is not None:
-        wildcard.append(_Candidate("unverifiable", ev.grade,
+        any_key.append(_Candidate("unverifiable", ev.grade,
                                    f"{ev.via} (declare {ev.env} in the policy's assume_env or scope_map)"))
     elif ev.scope_kind == "inference_profile":
-        wildcard.append(_Candidate("unverifiable", ev.grade,
+        any_key.append(_Candidate("unverifiable", ev.grade,
                                    f"{ev.via} (its AWS cost-allocation tags are not visible in code; "
                                    "map the ARN in scope_map)"))
 
@@ -144,7 +144,7 @@ def _check_value(policy: Policy, key: str, value: str) -> str | None:
     return None
 
 
-def _tag_status(key: str, cands: list[_Candidate], wildcard: list[_Candidate], policy: Policy,
+def _tag_status(key: str, cands: list[_Candidate], any_key: list[_Candidate], policy: Policy,
                 settings: Settings) -> TagStatus:
     minimum = policy.key(key).min_grade or settings.min_grade
     best = _best(cands)
@@ -152,7 +152,7 @@ def _tag_status(key: str, cands: list[_Candidate], wildcard: list[_Candidate], p
         problem = _check_value(policy, key, best.value) if best.state == "present" and best.value is not None else None
         return TagStatus(key, best.state, best.grade, best.value, best.via,
                          "not_allowed" if problem else None, problem)
-    unverifiable = [c for c in cands + wildcard if c.state == "unverifiable" and grade_ok(c.grade, minimum)]
+    unverifiable = [c for c in cands + any_key if c.state == "unverifiable" and grade_ok(c.grade, minimum)]
     if unverifiable:
         top = max(unverifiable, key=lambda c: GRADE_RANK[c.grade])
         return TagStatus(key, "unverifiable", top.grade, None, top.via)
@@ -175,8 +175,8 @@ def evaluate_call(site: CallSite, policy: Policy, settings: Settings) -> Audited
     fp = call_fingerprint(site)
     if is_exempt(site, policy):
         return AuditedCall(site, "exempt", (), fp)
-    per_key, wildcard = _candidates(site, policy)
-    tags = tuple(_tag_status(key, per_key.get(key, []), wildcard, policy, settings) for key in settings.required)
+    per_key, any_key = _candidates(site, policy)
+    tags = tuple(_tag_status(key, per_key.get(key, []), any_key, policy, settings) for key in settings.required)
     status: CallStatus
     if any(t.state == "missing" or t.problem == "too_weak" for t in tags):
         status = "untagged"

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from dataclasses import replace
 
 from auditor.records import Report
@@ -53,3 +54,17 @@ def test_owner_column_appears_only_when_someone_owns_a_finding(report: Report) -
     assert "| Owner |" in render_markdown(report)
     unowned = replace(report, findings=tuple(replace(f, owner=None) for f in report.findings))
     assert "Owner" not in render_markdown(unowned)
+
+
+def test_mentions_from_scanned_values_ping_nobody(report: Report) -> None:
+    """A tag value, a message or an owner a scanned repository controls must not notify people or teams in a
+    PR comment or job summary; an email address is not a mention and stays as written."""
+    hostile = replace(report.findings[0], message="team='@everyone' cc @acme/security,@bob (@carol)",
+                      owner="@acme/payments")
+    text = render_markdown(replace(report, findings=(hostile, *report.findings[1:])))
+    zw = "@\u200b"
+    for name in ("everyone", "acme/security", "bob", "carol", "acme/payments"):
+        assert f"{zw}{name}" in text
+    assert re.search(r"(?<!\w)@[A-Za-z0-9]", text) is None, "no live mention left anywhere"
+    assert md("zoe@example.com") == "zoe@example.com"
+    assert md("@@x") == "@@\u200bx"

@@ -54,12 +54,7 @@ def usage_tokens(res: dict[str, Any], where: str = "") -> dict[str, int]:
 
 
 def _times(bucket: dict[str, Any], where: str) -> tuple[Any, Any]:
-    start = common.from_rfc3339(bucket.get("starting_at"), f"{where}: starting_at")
-    end = common.from_rfc3339(bucket.get("ending_at"), f"{where}: ending_at")
-    if end < start:
-        raise TagauditError(f"ending_at {bucket.get('ending_at')} is before starting_at {bucket.get('starting_at')}",
-                            where=where, hint="check the export")
-    return start, end
+    return common.bucket_times(bucket, where, ("starting_at", "ending_at"), common.from_rfc3339)
 
 
 def _key(bucket: dict[str, Any], res: dict[str, Any], where: str) -> tuple[Any, ...]:

@@ -11,7 +11,7 @@ from __future__ import annotations
 import csv
 import json
 import tempfile
-from collections.abc import Iterable, Iterator
+from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass
 from datetime import datetime, timezone
 from decimal import Decimal
@@ -152,6 +152,19 @@ def from_rfc3339(text: Any, where: str = "") -> datetime:
         raise TagauditError(f"time {_short(text)} is not an RFC 3339 date/time", where=where or None,
                             hint="check the export")
     return value
+
+
+def bucket_times(bucket: dict[str, Any], where: str, keys: tuple[str, str],
+                 parse: Callable[[Any, str], datetime]) -> tuple[datetime, datetime]:
+    """A usage bucket's (start, end) from its two `keys`, each read with `parse`; an end before the start is
+    an export error."""
+    start_key, end_key = keys
+    start = parse(bucket.get(start_key), f"{where}: {start_key}")
+    end = parse(bucket.get(end_key), f"{where}: {end_key}")
+    if end < start:
+        raise TagauditError(f"{end_key} {bucket.get(end_key)} is before {start_key} {bucket.get(start_key)}",
+                            where=where, hint="check the export")
+    return start, end
 
 
 def month_bounds(ts: datetime) -> tuple[str, str]:

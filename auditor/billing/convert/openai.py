@@ -143,12 +143,7 @@ def _usage_rows(usage: list[Path], account: str) -> Iterator[Row]:
 
 
 def _times(bucket: dict[str, Any], where: str) -> tuple[Any, Any]:
-    start = common.from_unix(bucket.get("start_time"), f"{where}: start_time")
-    end = common.from_unix(bucket.get("end_time"), f"{where}: end_time")
-    if end < start:
-        raise TagauditError(f"end_time {bucket.get('end_time')} is before start_time {bucket.get('start_time')}",
-                            where=where, hint="check the export")
-    return start, end
+    return common.bucket_times(bucket, where, ("start_time", "end_time"), common.from_unix)
 
 
 def _day(bucket: dict[str, Any], where: str) -> int:

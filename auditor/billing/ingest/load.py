@@ -38,24 +38,29 @@ def connect() -> duckdb.DuckDBPyConnection:
     return con
 
 
-def open_sources(con: duckdb.DuckDBPyConnection, paths: list[Path]) -> list[Source]:
-    """Describe every file; all unusable files are reported together in one error."""
+def open_sources(con: duckdb.DuckDBPyConnection, paths: list[Path]) -> tuple[list[Source], list[Note]]:
+    """Describe every file; all unusable files are reported together in one error. The notes say what the
+    folders held that was skipped."""
     sources, errors = [], []
-    for i, path in enumerate(expand_paths(paths)):
+    files, notes = expand_paths(paths)
+    for i, path in enumerate(files):
         try:
             sources.append(describe(con, path, i))
         except TagauditError as exc:
             errors.append(str(exc))
     if errors:
         raise TagauditError("\n".join(errors))
-    return sources
+    return sources, notes
 
 
-def load_billing(paths: list[Path], *, currency: str | None = None, max_listed: int = 1000) -> BillingData:
+def load_billing(paths: list[Path], *, currency: str | None = None, max_listed: int = 1000,
+                 notes: tuple[Note, ...] = ()) -> BillingData:
+    """The billing data in `paths` (files or folders); `notes` found earlier (folders a caller expanded
+    itself) are reported with the data's own."""
     import duckdb
 
     con = connect()
-    sources = open_sources(con, paths)
+    sources, skipped = open_sources(con, paths)
     try:
         validate.build_rollup(con, sources)
     except duckdb.Error as exc:  # e.g. a corrupt .gz or Parquet page: unusable, never a traceback
@@ -76,7 +81,7 @@ def load_billing(paths: list[Path], *, currency: str | None = None, max_listed: 
         unreadable_cost_rows=found.unreadable_cost_rows, unlisted_rows=found.unlisted_rows,
         currencies=_money(con, ok), excluded=_money(con, f"{ok} AND BillingCurrency <> "
                                                      f"{focus.quote_str(currency)}") if currency else (),
-        period=_period(con), notes=found.notes, currency=currency,
+        period=_period(con), notes=(*notes, *skipped, *found.notes), currency=currency,
     )
 
 

@@ -27,6 +27,7 @@ HINTS = {
     "currency": "use an upper-case ISO 4217 code like USD",
     "tags": 'Tags must be a JSON object with scalar values, e.g. {"team": "search"}',
     "parse": "the file looks truncated or badly quoted; export it again",
+    "period_order": "a charge period ends at or after its start; fix the export",
 }
 
 
@@ -84,8 +85,13 @@ def _row_rejections(bad: _BadValues, src: Source, row: dict[str, Any], data_row:
     for check in checks_for(src):
         if not row["x_Mask"] & (1 << check.bit):
             continue
-        what, hint = ((f"{check.column} is empty", HINTS["missing"]) if check.kind == "missing" else
-                      _unreadable(check.kind, row["raw:" + check.column]))
+        if check.kind == "period_order":
+            what = f"ChargePeriodStart {row['ChargePeriodStart']} is after ChargePeriodEnd {row['ChargePeriodEnd']}"
+            hint = HINTS["period_order"]
+        elif check.kind == "missing":
+            what, hint = f"{check.column} is empty", HINTS["missing"]
+        else:
+            what, hint = _unreadable(check.kind, row["raw:" + check.column])
         out.append(Rejection(src.path, data_row, check.column, what, hint, cost, currency))
     if bad_cur:
         what = ("BillingCurrency is empty" if row["BillingCurrency"] is None

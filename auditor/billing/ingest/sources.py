@@ -63,27 +63,37 @@ def too_many(where: str, count: int) -> TagauditError:
     return TagauditError(f"{count:,} billing files, over the limit of {MAX_FILES}", where=where, hint=_COMBINE)
 
 
-def walk_billing(folder: Path, room: int, accept: Callable[[Path], object] = file_format) -> list[Path]:
-    """Billing files below `folder`, sorted; stops collecting (and refuses) past `room` files."""
+def walk_billing(folder: Path, room: int, accept: Callable[[Path], object] = file_format,
+                 skipped: list[Note] | None = None) -> list[Path]:
+    """Billing files below `folder`, sorted; stops collecting (and refuses) past `room` files. FIFOs, sockets
+    and devices are never opened (a FIFO would block the run); with `skipped`, one note there says how many."""
     found: list[Path] = []
+    special: list[str] = []
     for p in folder.rglob("*"):
-        if p.is_file() and accept(p):
-            found.append(p)
-            if len(found) > room:
-                raise too_many(str(folder), sum(1 for q in folder.rglob("*") if q.is_file() and accept(q)))
+        if p.is_file():
+            if accept(p):
+                found.append(p)
+                if len(found) > room:
+                    raise too_many(str(folder), sum(1 for q in folder.rglob("*") if q.is_file() and accept(q)))
+        elif p.exists() and not p.is_dir():
+            special.append(p.relative_to(folder).as_posix())
+    if special and skipped is not None:
+        skipped.append(Note(str(folder), None, f"skipped {len(special)} non-regular file(s) (FIFO, socket or device)",
+                            "only regular .csv, .csv.gz and .parquet files are read", example=min(special)))
     return sorted(found)
 
 
-def expand_paths(paths: list[Path]) -> list[Path]:
-    """Files as given; folders recursively (CSV, CSV.gz, Parquet), sorted. Missing paths, or more than
-    MAX_FILES files in all, are an error."""
+def expand_paths(paths: list[Path]) -> tuple[list[Path], list[Note]]:
+    """Files as given; folders recursively (CSV, CSV.gz, Parquet), sorted; and notes on what folders held
+    that is not a regular file. Missing paths, or more than MAX_FILES files in all, are an error."""
     out: list[Path] = []
+    notes: list[Note] = []
     missing = [str(p) for p in paths if not p.exists()]
     if missing:
         raise TagauditError(f"no such file or folder: {', '.join(missing)}", hint="check the billing paths")
     for path in paths:
         if path.is_dir():
-            found = walk_billing(path, MAX_FILES - len(out))
+            found = walk_billing(path, MAX_FILES - len(out), skipped=notes)
             if not found:
                 raise TagauditError("folder holds no .csv, .csv.gz or .parquet files", where=str(path),
                                     hint="point at the export folder or at the files")
@@ -93,7 +103,7 @@ def expand_paths(paths: list[Path]) -> list[Path]:
         if len(out) > MAX_FILES:
             shown = ", ".join(str(p) for p in paths[:3]) + (" ..." if len(paths) > 3 else "")
             raise too_many(shown, len(out))
-    return out
+    return out, notes
 
 
 def read_header(path: Path) -> tuple[str, ...]:

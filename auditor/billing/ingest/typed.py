@@ -48,7 +48,7 @@ class Check:
 
     bit: int
     column: str
-    kind: str  # missing | not_decimal | not_date
+    kind: str  # missing | not_decimal | not_date | period_order (ChargePeriodStart after ChargePeriodEnd)
 
 
 def checks_for(src: Source) -> tuple[Check, ...]:
@@ -65,6 +65,8 @@ def checks_for(src: Source) -> tuple[Check, ...]:
             out.append(Check(len(out), name, "missing"))
         if src.type_of(col) == "VARCHAR" or focus.may_not_convert(name, src.type_of(col)):
             out.append(Check(len(out), name, "not_decimal" if name in focus.DECIMAL_COLUMNS else "not_date"))
+    if src.column("ChargePeriodStart") is not None and src.column("ChargePeriodEnd") is not None:
+        out.append(Check(len(out), "ChargePeriodEnd", "period_order"))  # a period that ends before it starts
     return tuple(out)
 
 
@@ -103,7 +105,13 @@ def _mask(src: Source, checks: tuple[Check, ...], raw: dict[str, str]) -> str:
     parts = []
     for c in checks:
         r = raw[c.column]
-        cond = f"{r} IS NULL" if c.kind == "missing" else f"({r} IS NOT NULL AND {_typed(src, c.column, r)} IS NULL)"
+        if c.kind == "period_order":  # NULL when either end is missing or unreadable: their own checks reject
+            start, end = (_typed(src, name, raw[name]) for name in ("ChargePeriodStart", "ChargePeriodEnd"))
+            cond = f"{start} > {end}"
+        elif c.kind == "missing":
+            cond = f"{r} IS NULL"
+        else:
+            cond = f"({r} IS NOT NULL AND {_typed(src, c.column, r)} IS NULL)"
         parts.append(f"CASE WHEN {cond} THEN {1 << c.bit} ELSE 0 END")
     return " + ".join(parts) or "0"
 
@@ -156,5 +164,6 @@ def typed_sql(src: Source, *, rejects: bool = False, listing: bool = False) -> s
     outer.append(f"{quote_str(src.path)} AS x_SourceFile")
     if listing:
         outer.append("file_row_number + 1 AS x_Row")
-        outer.extend(f"{raw[c.column]} AS {qi('raw:' + c.column)}" for c in checks if c.kind != "missing")
+        outer.extend(f"{raw[c.column]} AS {qi('raw:' + c.column)}" for c in checks
+                     if c.kind in ("not_decimal", "not_date"))
     return f"SELECT {', '.join(outer)} FROM ({inner})"
