@@ -12,6 +12,7 @@ TagProblem = Literal["too_weak", "not_allowed"]  # below the minimum grade | a v
 CallStatus = Literal["tagged", "untagged", "unverifiable", "exempt"]
 Severity = Literal["error", "warning", "info"]
 SuppressionKind = Literal["inSource", "baseline"]  # a `# tagaudit: ignore[...]` comment | a baseline entry
+ExclusionKind = Literal["directory", "policy"]  # a directory tagaudit never enters | a policy path rule
 CALL_STATUSES: tuple[CallStatus, ...] = get_args(CallStatus)
 SEVERITIES: tuple[Severity, ...] = get_args(Severity)
 
@@ -83,6 +84,18 @@ class FileError:
 
 
 @dataclass(frozen=True, slots=True)
+class Exclusion:
+    """Files an exclusion rule kept out of the scan: a directory tagaudit never enters, or a policy path rule."""
+
+    rule: str  # "build/", "*.egg-info/", "virtualenv (pyvenv.cfg)", or "paths[0]"
+    kind: ExclusionKind
+    files: int  # Python files and notebooks it kept out (a lower bound when `partial`)
+    example: str  # one of them, relative to the root
+    patterns: tuple[str, ...] = ()  # a policy rule's globs
+    partial: bool = False  # counting stopped early (a huge directory outside git)
+
+
+@dataclass(frozen=True, slots=True)
 class Report:
     root: str
     files_scanned: int
@@ -92,3 +105,4 @@ class Report:
     policy: str = "default"
     paths: tuple[str, ...] = ()  # every file scanned (relative to root)
     notes: tuple[str, ...] = ()  # how the run was scoped (diff base, baseline), for humans
+    exclusions: tuple[Exclusion, ...] = ()  # per exclusion rule, the files it kept out of the scan

@@ -11,6 +11,7 @@ from typing import Any
 
 from scanners import wildcard, yamlload
 from scanners.errors import TagauditError
+from scanners.hosts import HOSTS_PATH
 from scanners.records import Grade
 
 CATALOG_DIR = Path(__file__).parent / "catalog"
@@ -244,10 +245,10 @@ def read_family_files(directory: Path = CATALOG_DIR) -> list[tuple[Path, dict[st
 
 
 def catalog_digest(directory: Path = CATALOG_DIR) -> str:
-    """Changes whenever any catalog or gateway data changes (part of the result-cache key)."""
+    """Changes whenever any catalog, gateway or host data changes (part of the result-cache key)."""
     h = hashlib.blake2b(digest_size=12)
     # This module's own source too: the compiled form changes when the compiler does.
-    for path in [*sorted(directory.glob("*.yaml")), GATEWAYS_PATH, Path(__file__)]:
+    for path in [*sorted(directory.glob("*.yaml")), GATEWAYS_PATH, HOSTS_PATH, Path(__file__)]:
         h.update(path.name.encode() + b"\0" + path.read_bytes())
     return h.hexdigest()
 

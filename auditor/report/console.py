@@ -9,7 +9,7 @@ from rich.console import Console
 from rich.markup import escape as _escape
 from rich.table import Table
 
-from auditor.records import AuditedCall, Finding, Report
+from auditor.records import AuditedCall, Exclusion, Finding, Report
 from auditor.report.escape import plain
 from auditor.report.summary import summarize
 from scanners.errors import clip
@@ -62,9 +62,22 @@ def render_console(report: Report, stream: IO[str] | None = None, *, show_calls:
                           f"[dim]({escape(f.name)})[/dim]")
     if keys:
         console.print()
-    for note in report.notes:
+    for note in [*report.notes, *(exclusion_note(e) for e in report.exclusions)]:
         console.print(f"[dim]{escape(note)}[/dim]")
     _summary(console, report)
+
+
+def exclusion_note(ex: Exclusion) -> str:
+    """One line per exclusion rule: how many files it kept out, and one of them."""
+    files = f"{'at least ' if ex.partial else ''}{ex.files} file{'s' if ex.files != 1 else ''}"
+    if ex.kind == "policy":
+        globs = ", ".join(ex.patterns[:3]) + (", ..." if len(ex.patterns) > 3 else "")
+        why = f"excluded by the policy's {ex.rule}" + (f" ({globs})" if globs else "")
+    else:
+        what = "virtualenvs" if ex.rule.startswith("virtualenv") else f"{ex.rule} directories"
+        why = (f"under {what}, which tagaudit never enters (build output, environments, caches); "
+               "name the directory itself to scan it")
+    return f"not scanned: {files} {why}, e.g. {ex.example}"
 
 
 def _summary(console: Console, report: Report) -> None:

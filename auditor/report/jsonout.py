@@ -50,6 +50,9 @@ def report_dict(report: Report) -> dict[str, Any]:
         "findings": [finding_dict(f) for f in report.findings],
         "errors": [{"path": e.path, "line": e.line, "kind": e.kind, "message": e.message} for e in report.errors],
         "notes": list(report.notes),  # how the run was scoped, and paths it refused to open (links out, FIFOs)
+        # per exclusion rule (a directory tagaudit never enters, a policy path rule), the files it kept out
+        "excluded": [{"rule": e.rule, "kind": e.kind, "files": e.files, "partial": e.partial, "example": e.example,
+                      "patterns": list(e.patterns)} for e in report.exclusions],
     }
 
 

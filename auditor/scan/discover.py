@@ -5,10 +5,14 @@ from __future__ import annotations
 import errno
 import os
 import stat
-from dataclasses import dataclass
+from collections.abc import Callable
+from dataclasses import dataclass, replace
 from pathlib import Path
 
 from auditor import gitcmd  # the one git module: the scanned repo's config must not run code
+from auditor.globs import compile_globs
+from auditor.policy import Policy
+from auditor.records import Exclusion
 from scanners.errors import TagauditError
 
 SUFFIXES = (".py", ".ipynb")
@@ -37,10 +41,62 @@ class Skipped:
 class Discovery:
     targets: tuple[Target, ...]
     skipped: tuple[Skipped, ...] = ()
+    excluded: tuple[Exclusion, ...] = ()  # per directory rule, the source files it kept out
 
 
-def _pruned(parts: tuple[str, ...]) -> bool:
-    return any(p in PRUNE_DIRS or p.endswith(".egg-info") for p in parts)
+_VENV = "virtualenv (pyvenv.cfg)"
+_COUNT_BUDGET = 200_000  # directory entries read to count pruned directories outside git, per run
+
+
+def _prune_rule(parts: list[str] | tuple[str, ...]) -> str | None:
+    """The directory rule that keeps a path with these parent directories out, if any."""
+    for p in parts:
+        if p in PRUNE_DIRS:
+            return p + "/"
+        if p.endswith(".egg-info"):
+            return "*.egg-info/"
+    return None
+
+
+@dataclass(slots=True)
+class _Kept:
+    files: int = 0
+    example: str = ""
+    partial: bool = False
+
+
+class _Tally:
+    """Files kept out per directory rule: build/ may hold real source, and a scan must say it skipped it."""
+
+    def __init__(self) -> None:
+        self.rules: dict[str, _Kept] = {}
+        self.budget = _COUNT_BUDGET
+
+    def add(self, rule: str, example: str, count: int = 1, partial: bool = False) -> None:
+        kept = self.rules.setdefault(rule, _Kept(example=example))
+        kept.files += count
+        kept.partial = kept.partial or partial
+
+    def count_below(self, rule: str, full: str, rel: str) -> None:
+        """Count the Python files and notebooks under a directory that is not entered (links not followed)."""
+        count, example, partial = 0, "", False
+        for current, dirs, files in os.walk(full, followlinks=False):
+            self.budget -= len(dirs) + len(files)
+            if self.budget < 0:
+                partial = True  # a huge tree (node_modules outside git): say "at least"
+                break
+            dirs.sort()
+            sources = sorted(f for f in files if f.endswith(SUFFIXES))
+            if sources and not example:
+                sub = os.path.relpath(current, full)
+                example = f"{rel}/{sources[0]}" if sub == "." else f"{rel}/{Path(sub).as_posix()}/{sources[0]}"
+            count += len(sources)
+        if count or partial:
+            self.add(rule, example or rel + "/", count, partial)
+
+    def exclusions(self, prefix: str = "") -> tuple[Exclusion, ...]:
+        return tuple(Exclusion(rule, "directory", kept.files, prefix + kept.example, partial=kept.partial)
+                     for rule, kept in sorted(self.rules.items()))
 
 
 def _git_files(directory: Path) -> list[str] | None:
@@ -52,7 +108,7 @@ def _git_files(directory: Path) -> list[str] | None:
     return [p for p in listed if p not in deleted] if deleted else listed
 
 
-def _walk(directory: Path, skipped: list[Skipped], allowed: tuple[str, ...]) -> list[str]:
+def _walk(directory: Path, skipped: list[Skipped], allowed: tuple[str, ...], tally: _Tally) -> list[str]:
     """Files below `directory` honouring .gitignore files, for trees that are not git work trees."""
     import pathspec
 
@@ -88,8 +144,12 @@ def _walk(directory: Path, skipped: list[Skipped], allowed: tuple[str, ...]) -> 
         for d in sorted(dirs):
             rel = f"{rel_dir}/{d}" if rel_dir else d
             full = os.path.join(current, d)
-            if d in PRUNE_DIRS or d.endswith(".egg-info") or os.path.exists(os.path.join(full, "pyvenv.cfg")) \
-                    or ignored(rel, True):
+            if ignored(rel, True):
+                continue  # git would not list it either
+            rule = _prune_rule((d,)) or (_VENV if os.path.exists(os.path.join(full, "pyvenv.cfg")) else None)
+            if rule is not None:
+                if not os.path.islink(full):
+                    tally.count_below(rule, full, rel)
                 continue
             if os.path.islink(full):
                 # Never followed (os.walk does not); one that leaves the root is worth a word.
@@ -194,6 +254,18 @@ def discover(paths: list[Path], root: Path) -> list[Target]:
     return list(discover_files(paths, root).targets)
 
 
+def _names(path: Path, where: str, allowed: tuple[str, ...], tally: _Tally, skipped: list[Skipped]) -> list[str]:
+    """Candidate files below a directory named on the command line: what git lists, else a walk."""
+    listed = _git_files(path)
+    if listed is not None:
+        return [n for n in listed if n.endswith(SUFFIXES)]
+    walked: list[Skipped] = []
+    names = _walk(path, walked, allowed, tally)
+    skipped += [Skipped(where if s.rel == "." else f"{'' if where == '.' else where + '/'}{s.rel}", s.reason)
+                for s in walked]
+    return names
+
+
 def discover_files(paths: list[Path], root: Path) -> Discovery:
     """Targets for the given files and directories, relative to `root`, sorted and unique, and what was refused.
 
@@ -205,6 +277,7 @@ def discover_files(paths: list[Path], root: Path) -> Discovery:
     root_real = os.path.realpath(root)
     found: dict[str, Target] = {}
     skipped: list[Skipped] = []
+    excluded: tuple[Exclusion, ...] = ()
     for raw in paths:
         path = raw.absolute()
         _check_exists(path)
@@ -217,14 +290,14 @@ def discover_files(paths: list[Path], root: Path) -> Discovery:
             allowed = (root_real, os.path.realpath(path))
             # String joins, not pathlib: a monorepo lists tens of thousands of files.
             base, prefix = str(path), "" if where == "." else where + "/"
-            listed = _git_files(path)
-            walked: list[Skipped] = []
-            names = [n for n in listed if n.endswith(SUFFIXES)] if listed is not None else _walk(path, walked, allowed)
-            skipped += [Skipped(where if s.rel == "." else prefix + s.rel, s.reason) for s in walked]
+            tally = _Tally()
+            names = _names(path, where, allowed, tally, skipped)
             dirs = _RealDirs(base, allowed)
             for name in names:
                 parent = name.rpartition("/")[0]
-                if parent and _pruned(tuple(parent.split("/"))):
+                rule = _prune_rule(parent.split("/")) if parent else None
+                if rule is not None:
+                    tally.add(rule, name)
                     continue
                 rel = prefix + name
                 if rel in found:
@@ -236,6 +309,7 @@ def discover_files(paths: list[Path], root: Path) -> Discovery:
                     skipped.append(Skipped(rel, why))
                     continue
                 found[rel] = Target(rel, f"{base}/{name}")
+            excluded += tally.exclusions(prefix)
         elif path.suffix in SUFFIXES:
             rel = _rel(path, root)
             if rel in found:
@@ -249,4 +323,35 @@ def discover_files(paths: list[Path], root: Path) -> Discovery:
                 continue
             found[rel] = Target(rel, str(path))
     unique = {s.rel: s for s in skipped if s.rel not in found}
-    return Discovery(tuple(found[k] for k in sorted(found)), tuple(unique[k] for k in sorted(unique)))
+    return Discovery(tuple(found[k] for k in sorted(found)), tuple(unique[k] for k in sorted(unique)),
+                     _merge(excluded))
+
+
+def _merge(excluded: tuple[Exclusion, ...]) -> tuple[Exclusion, ...]:
+    """One entry per rule over all the paths given (the first example kept)."""
+    merged: dict[tuple[str, str], Exclusion] = {}
+    for ex in excluded:
+        seen = merged.get((ex.kind, ex.rule))
+        merged[(ex.kind, ex.rule)] = ex if seen is None else replace(
+            seen, files=seen.files + ex.files, partial=seen.partial or ex.partial)
+    return tuple(merged[k] for k in sorted(merged))
+
+
+def apply_policy(found: Discovery, policy: Policy) -> tuple[list[Target], tuple[Exclusion, ...]]:
+    """The targets the policy scans, and every exclusion (directory rules, then the policy's path rules)."""
+    kept: list[Target] = []
+    hits: dict[int, list[str]] = {}
+    matchers: list[Callable[[str], bool]] | None = None
+    for t in found.targets:
+        if policy.settings_for(t.rel).mode != "exclude":
+            kept.append(t)
+            continue
+        if matchers is None:
+            matchers = [compile_globs(rule.patterns) for rule in policy.paths]
+        index = next((i for i, match in enumerate(matchers) if match(t.rel)), -1)
+        hits.setdefault(index, []).append(t.rel)
+    policy_rules = tuple(
+        Exclusion(f"paths[{i}]" if i >= 0 else "mode: exclude", "policy", len(rels), rels[0],
+                  policy.paths[i].patterns if i >= 0 else ())
+        for i, rels in sorted(hits.items()))
+    return kept, found.excluded + policy_rules

@@ -15,7 +15,7 @@ from pathlib import Path
 from auditor.policy import Action, Policy, Settings, SeverityOverride
 from auditor.records import AuditedCall, FileError, Finding, Report, Suppression
 from auditor.rules import RULES
-from auditor.scan.discover import Target, discover_files
+from auditor.scan.discover import apply_policy, discover_files
 from auditor.scan.evaluate import evaluate_call, fingerprint
 from auditor.scan.suppress import parse_suppressions
 from scanners.catalog import load_catalog
@@ -398,7 +398,7 @@ def _apply_suppressions(fs: FileScan, findings: list[Finding], policy: Policy, s
 def run_scan(paths: list[Path], root: Path, policy: Policy, *, workers: int | None = None,
              cache_dir: Path | None = None, today: dt.date | None = None) -> Report:
     found = discover_files(paths, root)
-    targets: list[Target] = [t for t in found.targets if policy.settings_for(t.rel).mode != "exclude"]
+    targets, exclusions = apply_policy(found, policy)
     notes = tuple(f"{s.rel}: not scanned: {s.reason}" for s in found.skipped
                   if policy.settings_for(s.rel).mode != "exclude")
     if cache_dir is not None:
@@ -419,4 +419,4 @@ def run_scan(paths: list[Path], root: Path, policy: Policy, *, workers: int | No
             errors.append(FileError(fs.path, fs.error.kind, fs.error.message, fs.error.line))
     findings.sort(key=lambda f: (f.path, f.line, f.column, f.rule))
     return Report(str(root), len(targets), tuple(calls), tuple(findings), tuple(errors), policy.source,
-                  tuple(t.rel for t in targets), notes)
+                  tuple(t.rel for t in targets), notes, exclusions)

@@ -11,10 +11,9 @@ from auditor.policy import Policy, ScopeEntry, Settings, grade_ok
 from auditor.records import AuditedCall, CallStatus, TagStatus
 from auditor.regex import full_match
 from scanners import wildcard
+from scanners.python.carriers import CREDENTIAL_SCOPES
 from scanners.records import GRADE_RANK, CallSite, Evidence, Grade
 
-# Every client needs a key or an organization; unless the scope map names one, it says nothing about tags.
-_NOT_ATTRIBUTION = frozenset({"api_key", "openai_organization"})
 _TRUTHY = frozenset({"1", "true", "yes", "on"})
 LOCAL_HOSTS = frozenset({"localhost", "127.0.0.1", "0.0.0.0", "::1", "host.docker.internal"})
 
@@ -80,7 +79,7 @@ def _candidates(site: CallSite, policy: Policy) -> tuple[dict[str, list[_Candida
                                        f"{ev.via} (counts only in {ev.mode} mode; declare {site.mode.partition(':')[2]} "
                                        "in assume_env or set the mode on the client)" if site.mode else ev.via))
             continue
-        if ev.state == "unverifiable":
+        if ev.state == "unverifiable" and ev.scope_kind is None:
             any_key.append(_Candidate("unverifiable", ev.grade, ev.via))
         elif ev.key is not None and ev.state != "implicit":  # implicit evidence is a scope, never a key
             key = policy.canonical(ev.key)
@@ -93,6 +92,12 @@ def _candidates(site: CallSite, policy: Policy) -> tuple[dict[str, list[_Candida
 
 def _scope_candidates(ev: Evidence, policy: Policy, per_key: dict[str, list[_Candidate]],
                       any_key: list[_Candidate]) -> None:
+    if ev.state == "unverifiable":
+        # A scope computed at run time (api_key=settings.key): unknown, so it matters only where scopes
+        # of its kind can carry tags: always for a project or workspace, for a credential only if mapped.
+        if ev.scope_kind not in CREDENTIAL_SCOPES or any(e.kind == ev.scope_kind for e in policy.scope_map):
+            any_key.append(_Candidate("unverifiable", ev.grade, ev.via))
+        return
     implicit = ev.state == "implicit"
     resolved = ev.scope_id
     if resolved is None and ev.env is not None:
@@ -105,7 +110,14 @@ def _scope_candidates(ev: Evidence, policy: Policy, per_key: dict[str, list[_Can
             for key, value in entry.tags:
                 per_key.setdefault(key, []).append(
                     _Candidate("present", ev.grade, f"scope map: {ev.scope_kind} {ident}", value))
-    if matched or implicit or ev.scope_kind in _NOT_ATTRIBUTION:
+    if matched or implicit:
+        return
+    if ev.scope_kind in CREDENTIAL_SCOPES:
+        # A key read from an undeclared variable may still be one the scope map names by id.
+        if resolved is None and ev.env is not None and any(
+                e.kind == ev.scope_kind and e.id is not None for e in policy.scope_map):
+            any_key.append(_Candidate("unverifiable", ev.grade,
+                                      f"{ev.via} (declare {ev.env} in the policy's assume_env or map it in scope_map)"))
         return
     if resolved is None and ev.env is not None:
         any_key.append(_Candidate("unverifiable", ev.grade,

@@ -143,7 +143,7 @@ class _Finder:
         model = r._model(call.model_args, kw) or obj.model
         endpoint = r._endpoint(call.carriers, kw) or obj.endpoint
         provider = r._provider_for(obj.provider, endpoint)
-        if spec.provider_from_model:
+        if spec.provider_from_model and provider == obj.provider:  # a known endpoint host outranks a model prefix
             provider = self._provider_from_model(model, provider)
         issues = obj.issues + tuple(run_checks(call.checks, kw, obj))
         line, col, end_line, end_col = self._position(target, whole)

@@ -12,6 +12,9 @@ from scanners.records import Evidence, Grade, Level
 
 INFERENCE_PROFILE_ARN = re.compile(r"^arn:aws[-a-z]*:bedrock:[a-z0-9-]+:\d{12}:application-inference-profile/.+")
 _SCOPE_GRADE: dict[str, Grade] = {"inference_profile": "BILL"}
+# Every client needs a key or an organization: such a scope carries tags only when the policy's scope map
+# names scopes of that kind (evaluate), and never makes a client a scope carrier on its own.
+CREDENTIAL_SCOPES = frozenset({"api_key", "openai_organization"})
 
 
 def literal_text(value: Value | None) -> str | None:
@@ -126,7 +129,9 @@ def scope_evidence(kind: str, value: Value, *, label: str, level: Level, grade: 
         return [Evidence(via=f"{label}: ${value.name}", grade=grade, scope_kind=kind, env=value.name, level=level)]
     if isinstance(value, Lit) and value.value is None:
         return []
-    return [_unverifiable(f"{label} ({describe(value)})", grade, level)]
+    # Which scope is unknown, but it is a scope of this kind: the policy decides whether that kind carries tags.
+    return [Evidence(via=f"{label} ({describe(value)})", grade=grade, state="unverifiable", scope_kind=kind,
+                     level=level)]
 
 
 def header_evidence(value: Value, catalog: Catalog, *, label: str, level: Level, mode: str | None = None) -> list[Evidence]:

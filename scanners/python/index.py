@@ -9,6 +9,7 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 
 FuncNode = ast.FunctionDef | ast.AsyncFunctionDef
+Arms = tuple[tuple[int, int], ...]
 
 
 @dataclass(slots=True)
@@ -18,6 +19,9 @@ class Binding:
     node: ast.AST | None = None
     qualname: str | None = None
     scope: Scope | None = None  # where `node` is evaluated
+    # The branch arms the binding lies in, from the module root: ((branch node id, arm index), ...).
+    # Filled on first use from the index's arm spans (Resolver._arms), None until then.
+    arms: Arms | None = None
 
 
 @dataclass(slots=True)
@@ -142,6 +146,9 @@ class _Indexer(ast.NodeVisitor):
         self.scopes: dict[int, Scope] = {}
         self.stmt_line = 1
         self.outer_of: dict[int, ast.Call] = {}
+        # (first line, last line, branch node id, arm index) of every exclusive arm outside a loop.
+        self.spans: list[tuple[int, int, int, int]] = []
+        self.loops = 0  # loop bodies entered in the current function: an arm there may see a sibling's binding
 
     # -- traversal ------------------------------------------------------------------------
     def visit(self, node: ast.AST) -> None:
@@ -278,11 +285,61 @@ class _Indexer(ast.NodeVisitor):
         self.stmt_line = node.lineno
         self.visit(node.iter)
         self._bind_target(node.target, None, node.lineno)
-        for stmt in node.body + node.orelse:
-            self.visit(stmt)
+        self._visit_loop(node.body, node.orelse)
 
     visit_For = _visit_for
     visit_AsyncFor = _visit_for
+
+    def visit_While(self, node: ast.While) -> None:
+        self.stmt_line = node.lineno
+        self.visit(node.test)
+        self._visit_loop(node.body, node.orelse)
+
+    def _visit_loop(self, body: list[ast.stmt], orelse: list[ast.stmt]) -> None:
+        self.loops += 1
+        for stmt in body:
+            self.visit(stmt)
+        self.loops -= 1
+        for stmt in orelse:
+            self.visit(stmt)
+
+    # -- exclusive arms: a binding in one is invisible in its siblings (Resolver.lookup) ----
+    def _visit_arm(self, branch: ast.stmt, arm: int, body: list[ast.AST]) -> None:
+        if body and not self.loops:
+            first, last = body[0], body[-1]
+            self.spans.append((getattr(first, "lineno", branch.lineno),
+                               getattr(last, "end_lineno", None) or branch.lineno, id(branch), arm))
+        for stmt in body:
+            self.visit(stmt)
+
+    def visit_If(self, node: ast.If) -> None:
+        self.stmt_line = node.lineno
+        self.visit(node.test)
+        self._visit_arm(node, 0, list(node.body))
+        self._visit_arm(node, 1, list(node.orelse))  # an elif is an If inside this arm
+
+    def visit_Try(self, node: ast.Try | ast.TryStar) -> None:
+        # The body may run partly before any handler, and finally after all: neither is exclusive.
+        # The handlers exclude each other and the else arm (which runs only when nothing was raised).
+        self.stmt_line = node.lineno
+        for stmt in node.body:
+            self.visit(stmt)
+        self._visit_arm(node, 0, list(node.orelse))
+        for i, handler in enumerate(node.handlers, 1):
+            self._visit_arm(node, i, [handler])
+        for stmt in node.finalbody:
+            self.visit(stmt)
+
+    visit_TryStar = visit_Try
+
+    def visit_Match(self, node: ast.Match) -> None:
+        self.stmt_line = node.lineno
+        self.visit(node.subject)
+        for i, case in enumerate(node.cases):
+            self.visit(case.pattern)
+            if case.guard is not None:
+                self.visit(case.guard)
+            self._visit_arm(node, i, list(case.body))
 
     def visit_Return(self, node: ast.Return) -> None:
         self.stmt_line = node.lineno
@@ -326,19 +383,20 @@ class _Indexer(ast.NodeVisitor):
         if self.relevant is not None and not self.relevant(node.lineno, node.end_lineno or node.lineno):
             scope.pending = list(node.body)  # no catalog name inside: index only if the resolver asks
             return
-        self.scope = scope
+        self.scope, loops, self.loops = scope, self.loops, 0
         for stmt in node.body:
             self.visit(stmt)
-        self.scope = parent
+        self.scope, self.loops = parent, loops
 
     def index_body(self, scope: Scope, body: list[ast.stmt], owner: ClassInfo | None) -> None:
-        saved = (self.scope, self.class_stack, self.relevant)
+        saved = (self.scope, self.class_stack, self.relevant, self.loops)
         self.scope, self.class_stack, self.relevant = scope, [owner] if owner is not None else [], None
+        self.loops = 0
         try:
             for stmt in body:
                 self.visit(stmt)
         finally:
-            self.scope, self.class_stack, self.relevant = saved
+            self.scope, self.class_stack, self.relevant, self.loops = saved
 
     visit_FunctionDef = _visit_function
     visit_AsyncFunctionDef = _visit_function

@@ -3,12 +3,14 @@
 from __future__ import annotations
 
 import ast
+import bisect
 from collections.abc import Callable
 
 from scanners.catalog import CarrierSpec, Catalog, CtorSpec, Select, TypeSpec
-from scanners.python.carriers import carrier_evidence, endpoint_host, literal_text
+from scanners.hosts import vendor_for
+from scanners.python.carriers import CREDENTIAL_SCOPES, carrier_evidence, endpoint_host, literal_text
 from scanners.python.checks import run_checks
-from scanners.python.index import Binding, ModuleIndex, Scope
+from scanners.python.index import Arms, Binding, ModuleIndex, Scope
 from scanners.python.values import (
     Builtin,
     ClassRef,
@@ -40,6 +42,30 @@ _FILE_ROUNDS = 400  # resumptions per file, so that a hostile file cannot make r
 AnnotationLookup = Callable[[int, int], list[Evidence]]
 
 
+
+
+_ArmTree = tuple[list[int], list[tuple[int, int, int, int]], list[int]]
+
+
+def _arm_tree(spans: list[tuple[int, int, int, int]]) -> _ArmTree:
+    """Arm spans sorted by first line (outer first on a tie), each with the index of its enclosing span."""
+    ordered = sorted(spans, key=lambda s: (s[0], -s[1]))
+    parents: list[int] = []
+    stack: list[int] = []
+    for i, (first, last, _, _) in enumerate(ordered):
+        while stack and ordered[stack[-1]][1] < first:
+            stack.pop()
+        parents.append(stack[-1] if stack and ordered[stack[-1]][1] >= last else -1)
+        stack.append(i)
+    return [s[0] for s in ordered], ordered, parents
+
+
+def _exclusive(a: Arms, b: Arms) -> bool:
+    """Can code in arms `a` never run in the same pass as code in arms `b`? (Both are paths from the root.)"""
+    for x, y in zip(a, b):
+        if x != y:
+            return x[0] == y[0]  # another arm of the same branch; past a different statement nothing is shared
+    return False
 
 
 def _is_property(node: ast.FunctionDef | ast.AsyncFunctionDef) -> bool:
@@ -86,6 +112,9 @@ class Resolver:
         self.hits = 0  # times _MAX_DEPTH was reached; a value computed meanwhile is not memoised
         self.frontier: tuple[ast.expr, Scope, int, str | None] | None = None
         self.rounds_left = _FILE_ROUNDS
+        self._arm_memo: dict[int, Arms] = {}
+        self._arm_spans = 0
+        self._arm_tree: _ArmTree = ([], [], [])
 
     # -- names ----------------------------------------------------------------------------
     def lookup(self, name: str, scope: Scope, line: int) -> list[Binding]:
@@ -97,6 +126,8 @@ class Resolver:
                 continue
             self.index.ensure(s)
             found = s.bindings.get(name)
+            if found and len(found) > 1:
+                found = self._visible(found, line)
             if found:
                 if s is scope or scope.kind == "module" or s.kind != "module":
                     before = [b for b in found if b.line <= line]
@@ -106,6 +137,39 @@ class Resolver:
                 return sorted(found, key=lambda b: -b.line)
             s = s.parent
         return []
+
+    def _visible(self, found: list[Binding], line: int) -> list[Binding]:
+        """Drop bindings in an arm exclusive with the use's (a sibling elif, another except); keep all if none is left."""
+        here = self._arms(line)
+        if not here:
+            return found
+        visible = []
+        for b in found:
+            if b.arms is None:
+                b.arms = self._arms(b.line)
+            if not _exclusive(here, b.arms):
+                visible.append(b)
+        return visible or found
+
+    def _arms(self, line: int) -> Arms:
+        """The exclusive arms (if/elif/else, except/else, case) a line lies in, outermost first."""
+        spans = self.index.indexer.spans if self.index.indexer is not None else []
+        if len(spans) != self._arm_spans:  # a function body indexed late brings its own arms
+            self._arm_memo.clear()
+            self._arm_spans = len(spans)
+            self._arm_tree = _arm_tree(spans)
+        arms = self._arm_memo.get(line)
+        if arms is None:
+            firsts, ordered, parents = self._arm_tree
+            i = bisect.bisect_right(firsts, line) - 1
+            while i >= 0 and ordered[i][1] < line:  # arms nest: what contains `line` encloses span i
+                i = parents[i]
+            chain: list[tuple[int, int]] = []
+            while i >= 0:
+                chain.append((ordered[i][2], ordered[i][3]))
+                i = parents[i]
+            arms = self._arm_memo[line] = tuple(reversed(chain))
+        return arms
 
     def eval_name(self, name: str, scope: Scope, line: int) -> Value:
         if scope.self_name == name and scope.owner is not None:
@@ -151,7 +215,9 @@ class Resolver:
 
     def _apply_mutations(self, value: DictV, name: str, b: Binding, line: int) -> DictV:
         assert b.scope is not None
-        muts = [m for m in b.scope.mutations.get(name, ()) if b.line < m.line <= line]
+        here = self._arms(line)
+        muts = [m for m in b.scope.mutations.get(name, ()) if b.line < m.line <= line
+                and not _exclusive(here, self._arms(m.line))]
         if not muts and b.scope.kind != "module":
             return value
         items = list(value.items)
@@ -172,7 +238,8 @@ class Resolver:
         if isinstance(target, ModuleRef) and target.qualname in self.catalog.constructors:
             spec = self.catalog.constructors[target.qualname][0]
             tspec = self.catalog.types[spec.type_id]
-            grade: Grade = "SCOPE" if any(c.kind == "scope" for c in tspec.carriers) else "GW"
+            grade: Grade = "SCOPE" if any(c.kind == "scope" and c.scope not in CREDENTIAL_SCOPES
+                                          for c in tspec.carriers) else "GW"
             ev = Evidence(via=f"client passed in as {target.qualname.rsplit('.', 1)[-1]} (constructed elsewhere)",
                           grade=grade, state="unverifiable", level="client")
             return Obj(spec.type_id, spec.provider, carriers=(ev,), mode=spec.mode,
@@ -566,10 +633,13 @@ class Resolver:
         return None
 
     def _provider_for(self, provider: str, endpoint: str | None) -> str:
+        """The vendor billed for requests to `endpoint`: a gateway's own rule first (one that only relays
+        keeps the SDK's vendor), then the host table; unknown hosts keep the SDK's vendor."""
         if endpoint and not endpoint.startswith("$"):
             rule = self.catalog.endpoint_rule(endpoint)
-            if rule is not None and rule.provider:
-                return rule.provider
+            if rule is not None and (rule.provider or rule.gateway):
+                return rule.provider or provider
+            return vendor_for(endpoint) or provider
         return provider
 
     def _mode(self, spec: TypeSpec, ctor: CtorSpec, kw: Kwargs) -> tuple[str | None, str | None]:
