@@ -12,7 +12,7 @@ TagProblem = Literal["too_weak", "not_allowed"]  # below the minimum grade | a v
 CallStatus = Literal["tagged", "untagged", "unverifiable", "exempt"]
 Severity = Literal["error", "warning", "info"]
 SuppressionKind = Literal["inSource", "baseline"]  # a `# tagaudit: ignore[...]` comment | a baseline entry
-ExclusionKind = Literal["directory", "policy"]  # a directory tagaudit never enters | a policy path rule
+ExclusionKind = Literal["directory", "policy", "gitignore"]  # never entered | a policy path rule | ignored by git
 CALL_STATUSES: tuple[CallStatus, ...] = get_args(CallStatus)
 SEVERITIES: tuple[Severity, ...] = get_args(Severity)
 
@@ -87,7 +87,7 @@ class FileError:
 class Exclusion:
     """Files an exclusion rule kept out of the scan: a directory tagaudit never enters, or a policy path rule."""
 
-    rule: str  # "build/", "*.egg-info/", "virtualenv (pyvenv.cfg)", or "paths[0]"
+    rule: str  # "build/", "*.egg-info/", "virtualenv (pyvenv.cfg)", "paths[0]", or ".gitignore"
     kind: ExclusionKind
     files: int  # Python files and notebooks it kept out (a lower bound when `partial`)
     example: str  # one of them, relative to the root

@@ -74,3 +74,20 @@ def test_nothing_excluded_means_no_note(tmp_path: Path) -> None:
     make_tree(tmp_path, {"app.py": CALL, "pkg/mod.py": CALL}, git=True)
     data, console = scan(tmp_path)
     assert data["excluded"] == [] and "not scanned" not in console
+
+
+def test_a_git_ignored_directory_says_why_it_found_nothing(tmp_path: Path) -> None:
+    """Scanning a folder git ignores (a vendored app, an unpacked wheel) used to report a silent 0 files."""
+    make_tree(tmp_path, {".gitignore": "vendor/\n", "vendor/app/a.py": CALL, "vendor/app/b.py": "x = 1\n"}, git=True)
+    for target, example in (("vendor", "vendor/app/a.py"), ("vendor/app", "vendor/app/a.py")):
+        data, console = scan(tmp_path, str(tmp_path / target))
+        assert data["files_scanned"] == 0
+        assert data["excluded"] == [{"rule": ".gitignore", "kind": "gitignore", "files": 2, "partial": False,
+                                     "example": example, "patterns": []}], target
+        assert "not scanned: 2 files in a directory where git lists no source" in console
+
+
+def test_git_ignored_files_beside_listed_source_stay_silent(tmp_path: Path) -> None:
+    make_tree(tmp_path, {".gitignore": "vendor/\n", "app.py": CALL, "vendor/a.py": CALL}, git=True)
+    data, console = scan(tmp_path)
+    assert data["files_scanned"] == 1 and data["excluded"] == [] and "not scanned" not in console

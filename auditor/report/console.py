@@ -73,6 +73,9 @@ def exclusion_note(ex: Exclusion) -> str:
     if ex.kind == "policy":
         globs = ", ".join(ex.patterns[:3]) + (", ..." if len(ex.patterns) > 3 else "")
         why = f"excluded by the policy's {ex.rule}" + (f" ({globs})" if globs else "")
+    elif ex.kind == "gitignore":
+        why = ("in a directory where git lists no source (ignored by .gitignore or .git/info/exclude, or a nested "
+               "repository); tagaudit scans what git would commit: scan an ignored copy from outside the repository")
     else:
         what = "virtualenvs" if ex.rule.startswith("virtualenv") else f"{ex.rule} directories"
         why = (f"under {what}, which tagaudit never enters (build output, environments, caches); "

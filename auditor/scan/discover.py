@@ -89,14 +89,26 @@ class _Tally:
             sources = sorted(f for f in files if f.endswith(SUFFIXES))
             if sources and not example:
                 sub = os.path.relpath(current, full)
-                example = f"{rel}/{sources[0]}" if sub == "." else f"{rel}/{Path(sub).as_posix()}/{sources[0]}"
+                parts = [p for p in (rel, "" if sub == "." else Path(sub).as_posix(), sources[0]) if p not in ("", ".")]
+                example = "/".join(parts)
             count += len(sources)
         if count or partial:
             self.add(rule, example or rel + "/", count, partial)
 
     def exclusions(self, prefix: str = "") -> tuple[Exclusion, ...]:
-        return tuple(Exclusion(rule, "directory", kept.files, prefix + kept.example, partial=kept.partial)
+        return tuple(Exclusion(rule, "gitignore" if rule == GITIGNORE else "directory", kept.files,
+                               prefix + kept.example, partial=kept.partial)
                      for rule, kept in sorted(self.rules.items()))
+
+
+GITIGNORE = ".gitignore"
+
+
+def _count_unlisted(directory: Path, tally: _Tally) -> None:
+    """A directory where git lists no source at all: count the files it holds (bounded walk, links not followed),
+    so a scan of a git-ignored folder (a vendored app, an unpacked wheel) says why it found nothing instead of
+    reporting a silent 0. Git lists untracked files too, so what it leaves out is ignored or in a nested repo."""
+    tally.count_below(GITIGNORE, str(directory), ".")
 
 
 def _git_files(directory: Path) -> list[str] | None:
@@ -258,7 +270,10 @@ def _names(path: Path, where: str, allowed: tuple[str, ...], tally: _Tally, skip
     """Candidate files below a directory named on the command line: what git lists, else a walk."""
     listed = _git_files(path)
     if listed is not None:
-        return [n for n in listed if n.endswith(SUFFIXES)]
+        names = [n for n in listed if n.endswith(SUFFIXES)]
+        if not names:
+            _count_unlisted(path, tally)
+        return names
     walked: list[Skipped] = []
     names = _walk(path, walked, allowed, tally)
     skipped += [Skipped(where if s.rel == "." else f"{'' if where == '.' else where + '/'}{s.rel}", s.reason)
