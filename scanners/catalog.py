@@ -244,11 +244,16 @@ def read_family_files(directory: Path = CATALOG_DIR) -> list[tuple[Path, dict[st
     return out
 
 
-def catalog_digest(directory: Path = CATALOG_DIR) -> str:
-    """Changes whenever any catalog, gateway or host data changes (part of the result-cache key)."""
+SCANNER_CODE_DIR = Path(__file__).parent / "python"
+
+
+def catalog_digest(directory: Path = CATALOG_DIR, code_dir: Path = SCANNER_CODE_DIR) -> str:
+    """Changes whenever any catalog, gateway or host data, or the scanner's code, changes (part of the
+    result-cache key): a release bumps the version, but an editable tree or a patched install does not, and a
+    resolver change must not be answered from entries the old resolver wrote."""
     h = hashlib.blake2b(digest_size=12)
-    # This module's own source too: the compiled form changes when the compiler does.
-    for path in [*sorted(directory.glob("*.yaml")), GATEWAYS_PATH, HOSTS_PATH, Path(__file__)]:
+    code = sorted(code_dir.glob("*.py"))
+    for path in [*sorted(directory.glob("*.yaml")), GATEWAYS_PATH, HOSTS_PATH, Path(__file__), *code]:
         h.update(path.name.encode() + b"\0" + path.read_bytes())
     return h.hexdigest()
 

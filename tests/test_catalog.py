@@ -97,3 +97,17 @@ def test_the_catalog_is_compiled_afresh_and_never_cached_as_a_pickle(tmp_path: P
     cat_mod.load_catalog.cache_clear()
     assert cat_mod.load_catalog().digest == first.digest == cat_mod.catalog_digest()
     cat_mod.load_catalog.cache_clear()
+
+
+def test_the_cache_key_digest_changes_with_the_scanner_code(tmp_path: Path) -> None:
+    """An editable tree keeps its version number: a resolver change must still invalidate cached results."""
+    import shutil
+
+    from scanners import catalog as cat_mod
+
+    code = tmp_path / "python"
+    shutil.copytree(cat_mod.SCANNER_CODE_DIR, code, ignore=shutil.ignore_patterns("__pycache__"))
+    before = cat_mod.catalog_digest(code_dir=code)
+    assert before == cat_mod.catalog_digest()
+    (code / "resolve.py").write_text((code / "resolve.py").read_text() + "\n# a resolver change\n")
+    assert cat_mod.catalog_digest(code_dir=code) != before
