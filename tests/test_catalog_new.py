@@ -32,7 +32,8 @@ FIRES = [
         client = ChatCompletionsClient(endpoint="https://models.inference.ai.azure.com", credential=AzureKeyCredential("k"))
         for update in client.complete(model="gpt-4o", messages=[], stream=True):
             pass
-        """, [(4, "complete", "azure_ai", "azure-ai-inference", "untagged")], id="azure-ai-inference sync stream"),
+        """, [(4, "complete", "github_models", "azure-ai-inference", "untagged")],
+        id="azure-ai-inference sync stream (GitHub Models host: scanners/hosts.yaml names the vendor)"),
     pytest.param("""\
         from azure.ai.inference.aio import ChatCompletionsClient, EmbeddingsClient
         async def go(cred):
