@@ -20,6 +20,7 @@ from scanners.python.values import (
     Instance,
     JsonV,
     Kwargs,
+    Linked,
     ListV,
     Lit,
     ModuleRef,
@@ -38,6 +39,10 @@ MAX_HOPS = 1000
 BOUND_REASON = f"resolution bound of {MAX_HOPS} hops reached"
 _FILE_ROUNDS = 400  # resumptions per file, so that a hostile file cannot make resolution quadratic
 AnnotationLookup = Callable[[int, int], list[Evidence]]
+# What another module of the repository exports under a dotted import name (link.py), or None.
+LinkHook = Callable[[str], "Value | None"]
+# `stack.enter_async_context(cm)` returns what entering `cm` gives: the client itself for SDK clients.
+_CONTEXT_ENTERS = frozenset({"enter_context", "enter_async_context"})
 
 
 
@@ -66,12 +71,18 @@ def _unwrap_optional(node: ast.expr) -> ast.expr:
         name = node.value.id if isinstance(node.value, ast.Name) else node.value.attr
         if name == "Optional" and isinstance(node.slice, ast.expr):
             return _unwrap_optional(node.slice)
+        if name == "Union" and isinstance(node.slice, ast.Tuple):
+            for side in node.slice.elts:
+                if not (isinstance(side, ast.Constant) and side.value is None):
+                    return _unwrap_optional(side)
     return node
 
 
 class Resolver:
-    def __init__(self, index: ModuleIndex, catalog: Catalog, annotations: AnnotationLookup) -> None:
+    def __init__(self, index: ModuleIndex, catalog: Catalog, annotations: AnnotationLookup,
+                 link: LinkHook | None = None) -> None:
         self.index = index
+        self.link = link
         self.catalog = catalog
         self.annotations = annotations
         self.memo: dict[tuple[int, int, str | None], Value] = {}
@@ -130,7 +141,8 @@ class Resolver:
 
     def _eval_binding(self, b: Binding, name: str) -> Value:
         if b.kind == "import":
-            return ModuleRef(b.qualname or name)
+            linked = self.link(b.qualname) if self.link is not None and b.qualname else None
+            return linked if linked is not None else ModuleRef(b.qualname or name)
         if b.kind in ("assign", "with") and isinstance(b.node, ast.expr) and b.scope is not None:
             return self.eval(b.node, b.scope, b.line)
         if b.kind == "def" and isinstance(b.node, (ast.FunctionDef, ast.AsyncFunctionDef)):
@@ -313,6 +325,11 @@ class Resolver:
         left, right = self.eval(node.left, scope, line), self.eval(node.right, scope, line)
         if isinstance(node.op, ast.BitOr) and isinstance(left, DictV) and isinstance(right, DictV):
             return DictV(left.items + right.items, left.unresolved + right.unresolved)
+        if isinstance(node.op, ast.BitOr):
+            # An LCEL chain (`prompt | llm | parser`): invoking the chain invokes the model in it.
+            for side in (right, left):
+                if isinstance(side, Obj) and not side.path and ("invoke",) in self.catalog.types[side.type_id].calls:
+                    return side
         if isinstance(node.op, ast.Add):
             if isinstance(left, Lit) and isinstance(right, Lit) and isinstance(left.value, str) \
                     and isinstance(right.value, str):
@@ -329,7 +346,12 @@ class Resolver:
         base = self.eval(node.value, scope, line)
         attr = node.attr
         if isinstance(base, ModuleRef):
-            return ModuleRef(f"{base.qualname}.{attr}")
+            dotted = f"{base.qualname}.{attr}"
+            linked = self.link(dotted) if self.link is not None else None
+            return linked if linked is not None else ModuleRef(dotted)
+        if isinstance(base, Linked):
+            found = base.attr(attr) if base.kind != "func" else None
+            return found if found is not None else Dyn(f"attribute .{attr} of {base.name}")
         if isinstance(base, Obj):
             spec = self.catalog.types[base.type_id]
             if attr in spec.transparent or (attr == "aio" and not base.path):
@@ -381,7 +403,21 @@ class Resolver:
                 if _is_property(method):
                     return self._call_function(ref)
                 return ref
+        inherited = self._linked_member(cls, attr) if self.link is not None else None
+        if inherited is not None:
+            return inherited
         return first if first is not None else Dyn(f"attribute .{attr}")
+
+    def _linked_member(self, cls: str, attr: str) -> Value | None:
+        """`self.client` set by a base class defined in another module of the repository."""
+        for owner in self.mro(cls):
+            info = self.index.classes.get(owner)
+            for base in info.bases if info is not None else ():
+                ref = self.eval(base, info.scope.parent or info.scope, base.lineno) if info is not None else None
+                found = ref.attr(attr) if isinstance(ref, Linked) and ref.kind == "class" else None
+                if found is not None:
+                    return found
+        return None
 
     def _eval_subscript(self, node: ast.Subscript, scope: Scope, line: int) -> Value:
         base = self.eval(node.value, scope, line)
@@ -422,6 +458,8 @@ class Resolver:
         return out
 
     def eval_call(self, node: ast.Call, scope: Scope, line: int) -> Value:
+        if isinstance(node.func, ast.Attribute) and node.func.attr in _CONTEXT_ENTERS and len(node.args) == 1:
+            return self.eval(node.args[0], scope, line)
         func = self.eval(node.func, scope, line)
         if isinstance(func, ModuleRef):
             return self._call_module(func.qualname, node, scope, line)
@@ -450,6 +488,11 @@ class Resolver:
             return self._call_function(func)
         if isinstance(func, ClassRef):
             return Instance(func.qualname)
+        if isinstance(func, Linked):
+            if func.kind == "class":
+                return Linked("instance", func.name, None, func.attrs)
+            if func.kind == "func" and func.returns is not None:
+                return func.returns
         return Dyn(f"the result of {ast.unparse(node.func)}()")
 
     def _call_module(self, qualname: str, node: ast.Call, scope: Scope, line: int) -> Value:

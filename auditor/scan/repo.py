@@ -1,0 +1,201 @@
+"""Whole-repo resolution in the scan pipeline: link the phase-1 summaries, rescan the modules that use facts of
+other modules, and keep the repo index the one-file (pre-commit) run needs.
+
+A module's linked scan is cached under its bytes and a digest of the facts it imports, so editing helpers.py
+re-checks helpers.py and its importers, nothing else. The repo index is the list of the repository's module
+paths (sealed like the cache); summaries themselves live in the result cache, keyed by content. A missing,
+forged or stale index only costs speed: files are read and summarised from disk (inside the scan root only),
+and a module the index does not list is found by probing the importer's parent directories.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+from collections.abc import Callable, Iterable
+from dataclasses import dataclass, field, replace
+from pathlib import Path
+
+from scanners.catalog import load_catalog
+from scanners.python.link import Linker, RepoMap, facts_digest, repo_imports
+from scanners.python.summary import Summary, catalog_roots
+from scanners.python.values import Value
+from scanners.records import FileScan
+
+INDEX_NAME = "repo-index.json"
+_INDEX_CONTEXT = "repo-index:1"
+_MAX_INDEX_BYTES = 64 * 1024 * 1024
+
+Uses = tuple[tuple[str, int, int], ...]
+ReadFn = Callable[[str], "bytes | None"]  # a module's bytes by path (inside the root), None if unreadable
+SdkFn = Callable[[str, bytes], bool]  # the prefilter: may it import an SDK?
+ScanFn = Callable[[str, bytes, object, str], "tuple[FileScan, Summary | None, Uses]"]  # rel, data, link, digest
+
+
+@dataclass(frozen=True, slots=True)
+class Scanned:
+    """Phase 1 of a file: its own scan (None when it imports no SDK, so was not parsed) and its summary
+    (what it exports to other modules and what it imports; only the imports for a file not parsed)."""
+
+    rel: str
+    scan: FileScan | None
+    summary: Summary | None
+
+
+@dataclass(slots=True)
+class _Deep:
+    scan: FileScan
+    summary: Summary | None
+    uses: tuple[tuple[str, int, int], ...]
+
+
+@dataclass(slots=True)
+class RepoLink:
+    """The link stage of one run."""
+
+    read: ReadFn
+    is_sdk: SdkFn
+    scan: ScanFn
+    records: dict[str, Scanned]
+    repo: RepoMap
+    linker: Linker = field(init=False)
+    deep: dict[str, _Deep] = field(default_factory=dict)
+    disk: dict[str, Summary | None] = field(default_factory=dict)
+
+    def __post_init__(self) -> None:
+        self.linker = Linker(self.repo, self.load, self.resummarise)
+
+    # -- what the linker asks for ---------------------------------------------------------------------
+    def load(self, rel: str) -> Summary | None:
+        record = self.records.get(rel)
+        if record is not None:
+            return record.summary
+        if rel not in self.disk:
+            self.disk[rel] = self._from_disk(rel)
+        return self.disk[rel]
+
+    def _from_disk(self, rel: str) -> Summary | None:
+        """A module this run was not given (the one-file run's imports): read inside the root, never beyond."""
+        data = self.read(rel)
+        if data is None:
+            return None
+        if not self.is_sdk(rel, data):
+            return Summary((), repo_imports(data, load_catalog()))
+        return self.scan(rel, data, None, "")[1]
+
+    def resummarise(self, rel: str, hook: object) -> Summary | None:
+        deep = self._deep(rel)
+        return deep.summary if deep is not None else None
+
+    def _deep(self, rel: str) -> _Deep | None:
+        """The module scanned again with the facts it imports in view (cached under their digest)."""
+        if rel in self.deep:
+            return self.deep[rel]
+        data = self.read(rel)
+        summary = self.load(rel)
+        if data is None or summary is None:
+            return None
+        facts = self.linker.import_facts(rel, summary.imports)
+        scan, own, uses = self.scan(rel, data, _Hook(self.linker, rel), facts_digest(facts))
+        self.deep[rel] = _Deep(scan, own, uses)
+        return self.deep[rel]
+
+    # -- the stage --------------------------------------------------------------------------------------
+    def run(self) -> list[FileScan]:
+        out: list[FileScan] = []
+        for rel, record in sorted(self.records.items()):
+            facts: list[tuple[str, Value]] = []
+            if record.summary is not None and (record.scan is None or record.scan.error is None):
+                facts = self.linker.import_facts(rel, record.summary.imports)
+            if not facts:
+                if record.scan is not None:
+                    out.append(record.scan)
+                continue
+            deep = self._deep(rel)
+            if deep is not None:
+                out.append(deep.scan)
+            elif record.scan is not None:
+                out.append(record.scan)
+        return _drop_used_constructions(out, [u for d in self.deep.values() for u in d.uses])
+
+
+@dataclass(frozen=True, slots=True)
+class _Hook:
+    """The link as one importer sees it (import names are relative to its path)."""
+
+    linker: Linker
+    importer: str
+
+    def __call__(self, dotted: str) -> Value | None:
+        return self.linker.lookup(dotted, self.importer)
+
+    @property
+    def origins(self) -> dict[tuple[int, int], tuple[str, int, int]]:
+        return self.linker.origins
+
+
+def _drop_used_constructions(scans: list[FileScan], uses: list[tuple[str, int, int]]) -> list[FileScan]:
+    """A framework model built in one module and invoked in another is reported at the request, not twice."""
+    if not uses:
+        return scans
+    by_path: dict[str, set[int]] = {}
+    for path, line, _ in uses:
+        by_path.setdefault(path, set()).add(line)
+    out = []
+    for fs in scans:
+        lines = by_path.get(fs.path)
+        if lines:
+            kept = tuple(s for s in fs.call_sites if not (s.kind == "construction" and s.client_line in lines))
+            fs = replace(fs, call_sites=kept) if len(kept) != len(fs.call_sites) else fs
+        out.append(fs)
+    return out
+
+
+def inside_root(root: Path, rel: str) -> bool:
+    """Is root/rel a .py path whose real location is below the root (no `..`, no link out)?"""
+    if not rel.endswith(".py") or rel.startswith("/") or ".." in rel.split("/"):
+        return False
+    real_root = os.path.realpath(root)
+    return os.path.realpath(root / rel).startswith(real_root.rstrip(os.sep) + os.sep)
+
+
+def link_records(records: list[Scanned], paths: Iterable[str], read: ReadFn, is_sdk: SdkFn, scan: ScanFn,
+                 probe_root: Path | None = None) -> list[FileScan]:
+    """Phase 2 over phase-1 records: linked rescans where a module uses another's facts, constructions
+    another module invokes dropped; every other scan as it was. With `probe_root`, modules the path list
+    lacks are looked for on disk."""
+    repo = RepoMap(paths, catalog_roots(load_catalog()))
+    if probe_root is not None:
+        root = probe_root
+        repo.exists = lambda rel: inside_root(root, rel) and os.path.isfile(root / rel)
+    return RepoLink(read, is_sdk, scan, {r.rel: r for r in records}, repo).run()
+
+
+# -- the repo index -----------------------------------------------------------------------------------------
+
+def load_index(cache_dir: Path | None) -> list[str] | None:
+    """The module paths of the last whole-repo run, if the index is ours and intact."""
+    from auditor.scan.cache import read_private, safe_dir, unseal
+
+    folder = safe_dir(cache_dir, create=False) if cache_dir is not None else None
+    if folder is None:
+        return None
+    body = unseal(_INDEX_CONTEXT, read_private(folder / INDEX_NAME, _MAX_INDEX_BYTES))
+    if body is None:
+        return None
+    try:
+        raw = json.loads(body)
+    except (ValueError, RecursionError):
+        return None
+    if type(raw) is not dict or type(raw.get("paths")) is not list or not all(type(p) is str for p in raw["paths"]):
+        return None
+    return list(raw["paths"])
+
+
+def save_index(cache_dir: Path | None, paths: Iterable[str]) -> None:
+    from auditor.scan.cache import safe_dir, write_sealed
+
+    folder = safe_dir(cache_dir, create=True) if cache_dir is not None else None
+    if folder is not None:
+        body = json.dumps({"paths": sorted({p for p in paths if p.endswith(".py")})}, separators=(",", ":"))
+        write_sealed(folder, INDEX_NAME, _INDEX_CONTEXT, body.encode())
