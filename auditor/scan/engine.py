@@ -62,8 +62,9 @@ def summarise_file(job: ScanJob) -> Scanned | None:
     if not prefilter(job.rel, read):
         imports = repo_imports(read, load_catalog()) if len(read) <= job.max_bytes and job.rel.endswith(".py") else ()
         return Scanned(job.rel, None, Summary((), imports)) if imports else None
-    scan, summary = scan_with_summary(job, read)
-    return Scanned(job.rel, scan, summary)
+    scan = scan_linked(job, read)[0]
+    imports = repo_imports(read, load_catalog()) if job.rel.endswith(".py") and scan.error is None else ()
+    return Scanned(job.rel, scan, Summary((), imports))
 
 
 def read_job(job: ScanJob) -> bytes | FileScan | None:
@@ -270,21 +271,14 @@ def scan_data(job: ScanJob, data: bytes) -> FileScan | None:
     """Prefilter and scan file contents (from disk or from a git blob)."""
     if not prefilter(job.rel, data):
         return None
-    return scan_with_summary(job, data)[0]
+    return scan_linked(job, data)[0]
 
 
-def scan_with_summary(job: ScanJob, data: bytes, *, link: object = None, digest: str = "",
-                      ) -> tuple[FileScan, Summary | None]:
-    """Scan contents that passed the prefilter (or take them from the cache), and summarise the module.
-
-    With `link` (a link.Linker hook) other modules' facts are in view; `digest` names them in the cache key.
-    """
-    full = scan_linked(job, data, link=link, digest=digest)
-    return full[0], full[1]
-
-
-def scan_linked(job: ScanJob, data: bytes, *, link: object = None, digest: str = "",
+def scan_linked(job: ScanJob, data: bytes, *, link: object = None, digest: str = "", summarise: bool = False,
                 ) -> tuple[FileScan, Summary | None, Uses]:
+    """Scan contents that passed the prefilter (or take them from the cache); with `summarise`, summarise the
+    module too. With `link` (a repo.py hook) other modules' facts are in view; `digest` names them in the
+    cache key, so that an edit to a module re-checks the modules that use what it exports."""
     catalog = load_catalog()
     if len(data) > job.max_bytes:
         return _size_error(job, len(data)), None, ()
@@ -295,9 +289,10 @@ def scan_linked(job: ScanJob, data: bytes, *, link: object = None, digest: str =
         cache = ResultCache(Path(job.cache_dir))
         key = entry_key(data, job.policy_digest, tool_key(catalog.digest) + (":" + digest if digest else ""))
         hit = cache.get_entry(key, job.rel)
-        if hit is not None and (hit[1] is not None or not job.rel.endswith(".py") or hit[0].error is not None):
+        if hit is not None and (not summarise or hit[1] is not None or not job.rel.endswith(".py")
+                                or hit[0].error is not None):
             return hit
-    result, summary, used = _scan_bytes(job.rel, data, link)
+    result, summary, used = _scan_bytes(job.rel, data, link, summarise)
     uses = _resolve_uses(link, used)
     # Internal errors are not cached: the next version may fix them.
     if cache is not None and key is not None and (result.error is None or result.error.kind != "internal"):
@@ -312,13 +307,15 @@ def _resolve_uses(link: object, used: set[tuple[int, int]]) -> Uses:
     return tuple(sorted(origins[o] for o in used if o in origins))
 
 
-def _scan_bytes(rel: str, data: bytes, link: object = None) -> tuple[FileScan, Summary | None, set[tuple[int, int]]]:
+def _scan_bytes(rel: str, data: bytes, link: object = None, summarise: bool = False,
+                ) -> tuple[FileScan, Summary | None, set[tuple[int, int]]]:
     from scanners.python import scan_module
 
     catalog = load_catalog()
     try:
         scan, analysis = scan_module(rel, data, catalog, link=link,  # type: ignore[arg-type]
-                                     imports=repo_imports(data, catalog) if rel.endswith(".py") else None)
+                                     imports=repo_imports(data, catalog) if summarise and rel.endswith(".py")
+                                     else None)
         return scan, analysis.summary if analysis else None, analysis.used if analysis else set()
     except RecursionError:
         return FileScan(rel, error=ScanError("syntax", "expressions nest too deeply to analyse")), None, set()
@@ -396,9 +393,9 @@ def _scan_repo(paths: list[Path], root: Path, jobs: list[ScanJob], cache_dir: Pa
         got = read_job(job or ScanJob(rel, str(root / rel), template.max_bytes))
         return got if isinstance(got, bytes) else None
 
-    def scan(rel: str, data: bytes, hook: object, digest: str) -> tuple[FileScan, Summary | None, Uses]:
+    def scan(rel: str, data: bytes, hook: object, digest: str, summarise: bool) -> tuple[FileScan, Summary | None, Uses]:
         job = by_rel.get(rel) or replace(template, rel=rel, path=str(root / rel))
-        return scan_linked(job, data, link=hook, digest=digest)
+        return scan_linked(job, data, link=hook, digest=digest, summarise=summarise)
 
     return repo.link_records(records, known, read, prefilter, scan, probe_root=None if whole else root)
 

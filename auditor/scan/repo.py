@@ -29,7 +29,8 @@ _MAX_INDEX_BYTES = 64 * 1024 * 1024
 Uses = tuple[tuple[str, int, int], ...]
 ReadFn = Callable[[str], "bytes | None"]  # a module's bytes by path (inside the root), None if unreadable
 SdkFn = Callable[[str, bytes], bool]  # the prefilter: may it import an SDK?
-ScanFn = Callable[[str, bytes, object, str], "tuple[FileScan, Summary | None, Uses]"]  # rel, data, link, digest
+# rel, data, link, digest of the linked facts, summarise? -> the scan, the summary (if asked), the linked uses
+ScanFn = Callable[[str, bytes, object, str, bool], "tuple[FileScan, Summary | None, Uses]"]
 
 
 @dataclass(frozen=True, slots=True)
@@ -60,43 +61,41 @@ class RepoLink:
     repo: RepoMap
     linker: Linker = field(init=False)
     deep: dict[str, _Deep] = field(default_factory=dict)
-    disk: dict[str, Summary | None] = field(default_factory=dict)
+    disk: dict[str, tuple[Summary, bool] | None] = field(default_factory=dict)
 
     def __post_init__(self) -> None:
-        self.linker = Linker(self.repo, self.load, self.resummarise)
+        self.linker = Linker(self.repo, self.load, self.summarise)
 
     # -- what the linker asks for ---------------------------------------------------------------------
-    def load(self, rel: str) -> Summary | None:
+    def load(self, rel: str) -> tuple[Summary, bool] | None:
         record = self.records.get(rel)
         if record is not None:
-            return record.summary
+            return record.summary or Summary(), record.scan is not None
         if rel not in self.disk:
             self.disk[rel] = self._from_disk(rel)
         return self.disk[rel]
 
-    def _from_disk(self, rel: str) -> Summary | None:
+    def _from_disk(self, rel: str) -> tuple[Summary, bool] | None:
         """A module this run was not given (the one-file run's imports): read inside the root, never beyond."""
         data = self.read(rel)
         if data is None:
             return None
-        if not self.is_sdk(rel, data):
-            return Summary((), repo_imports(data, load_catalog()))
-        return self.scan(rel, data, None, "")[1]
+        return Summary((), repo_imports(data, load_catalog())), self.is_sdk(rel, data)
 
-    def resummarise(self, rel: str, hook: object) -> Summary | None:
+    def summarise(self, rel: str) -> Summary | None:
         deep = self._deep(rel)
         return deep.summary if deep is not None else None
 
     def _deep(self, rel: str) -> _Deep | None:
-        """The module scanned again with the facts it imports in view (cached under their digest)."""
+        """The module scanned with the facts it imports in view, and summarised (cached under their digest)."""
         if rel in self.deep:
             return self.deep[rel]
         data = self.read(rel)
-        summary = self.load(rel)
-        if data is None or summary is None:
+        loaded = self.load(rel)
+        if data is None or loaded is None:
             return None
-        facts = self.linker.import_facts(rel, summary.imports)
-        scan, own, uses = self.scan(rel, data, _Hook(self.linker, rel), facts_digest(facts))
+        facts = self.linker.import_facts(rel, loaded[0].imports)
+        scan, own, uses = self.scan(rel, data, _Hook(self.linker, rel), facts_digest(facts) if facts else "", True)
         self.deep[rel] = _Deep(scan, own, uses)
         return self.deep[rel]
 

@@ -32,11 +32,7 @@ def repo_imports(data: bytes, catalog: Catalog) -> tuple[str, ...]:
     skip = _SKIP.get(id(catalog))
     if skip is None:
         skip = _SKIP[id(catalog)] = _STDLIB | catalog_roots(catalog)
-    names = scan_imports(data, skip)
-    known = REPO_NAMES
-    if known is None:
-        return names
-    return tuple(n for n in names if n.startswith(".") or n.split(".")[0] in known)
+    return scan_imports(data, skip, REPO_NAMES)
 
 
 def repo_names(paths: Iterable[str]) -> frozenset[str]:
@@ -138,8 +134,9 @@ def _common(a: tuple[str, ...], b: tuple[str, ...]) -> int:
     return n
 
 
-Load = Callable[[str], Summary | None]  # a module's own summary (or its imports only), None if unreadable
-Resummarise = Callable[[str, Callable[[str], Value | None]], Summary | None]
+# A module's imports (as a Summary without exports) and whether it imports an SDK; None if unreadable.
+Load = Callable[[str], "tuple[Summary, bool] | None"]
+Summarise = Callable[[str], Summary | None]  # the module's summary, with what its imports bring in view
 
 
 @dataclass(slots=True)
@@ -148,10 +145,9 @@ class Linker:
 
     repo: RepoMap
     load: Load
-    resummarise: Resummarise
+    summarise: Summarise
     memo: dict[str, dict[str, Value]] = field(default_factory=dict)
     active: set[str] = field(default_factory=set)
-    resummarised: set[str] = field(default_factory=set)
     origins: dict[tuple[int, int], tuple[str, int, int]] = field(default_factory=dict)
 
     def exports(self, rel: str) -> dict[str, Value]:
@@ -161,12 +157,12 @@ class Linker:
             return {}
         self.active.add(rel)
         try:
-            summary = self.load(rel)
-            if summary is not None and any(self.import_facts(rel, summary.imports)):
-                again = self.resummarise(rel, self.hook(rel))
-                if again is not None:
-                    summary = again
-                    self.resummarised.add(rel)
+            loaded = self.load(rel)
+            summary: Summary | None = None
+            # Only a module that imports an SDK, or imports what another module exports, can export anything:
+            # the others are never parsed here.
+            if loaded is not None and (loaded[1] or self.import_facts(rel, loaded[0].imports)):
+                summary = self.summarise(rel)
             out: dict[str, Value] = {}
             for name, value in summary.exports if summary is not None else ():
                 final = self._final(value, rel)
@@ -208,9 +204,6 @@ class Linker:
         for attr in rest[1:]:
             value = attribute(value, attr) if value is not None else None
         return value
-
-    def hook(self, importer: str) -> Callable[[str], Value | None]:
-        return lambda dotted: self.lookup(dotted, importer)
 
     def import_facts(self, importer: str, imports: Iterable[str]) -> list[tuple[str, Value]]:
         """The facts a module's imports bring in: (import name, value), a whole module's exports included."""

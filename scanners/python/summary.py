@@ -95,27 +95,36 @@ _STMT = re.compile(rb"[ \t]*(?:from[ \t]+(\.*[\w.]*)[ \t]+import\b|import[ \t])"
 _NAME = re.compile(r"[\w.]+|\*")
 
 
-def scan_imports(data: bytes, skip: frozenset[str] = frozenset()) -> tuple[str, ...]:
-    """Dotted names the file's import statements bind, as the module index records them (`skip`: roots
-    not worth listing, such as the standard library). Over-approximate: an import in a string counts."""
+def scan_imports(data: bytes, skip: frozenset[str] = frozenset(), known: frozenset[str] | None = None,
+                 ) -> tuple[str, ...]:
+    """Dotted names the file's import statements bind, as the module index records them. `skip`: first names
+    not worth listing (the standard library); `known`: if given, the only first names worth listing (besides
+    relative imports). Over-approximate: an import statement inside a string counts."""
     out: list[str] = []
-    pos = data.find(b"import")
+    find, match_at = data.find, _STMT.match
+    pos = find(b"import")
     while pos != -1:
         start = data.rfind(b"\n", 0, pos) + 1
-        end = data.find(b"\n", pos)
+        end = find(b"\n", pos)
         end = len(data) if end == -1 else end
-        match = _STMT.match(data, start, end)
+        match = match_at(data, start, end)
         if match is not None:
+            module = match.group(1)
+            if module is not None and not module.startswith(b"."):
+                root = module.split(b".", 1)[0].decode("ascii", "replace")
+                if root in skip or (known is not None and root not in known):
+                    pos = find(b"import", end)
+                    continue
             if data.rfind(b"(", match.end(), end) != -1 and data.rfind(b")", match.end(), end) == -1:
-                close = data.find(b")", end)
+                close = find(b")", end)
                 end = len(data) if close == -1 else close
             text = data[match.end():end].split(b"#", 1)[0].split(b";", 1)[0].decode("utf-8", "replace")
-            out += _bound(match.group(1), text, skip)
-        pos = data.find(b"import", end)
+            out += _bound(module, text, skip, known)
+        pos = find(b"import", end)
     return tuple(dict.fromkeys(out))
 
 
-def _bound(module: bytes | None, text: str, skip: frozenset[str]) -> list[str]:
+def _bound(module: bytes | None, text: str, skip: frozenset[str], known: frozenset[str] | None) -> list[str]:
     out = []
     for item in text.replace("\\\n", " ").replace("(", " ").replace(")", " ").split(","):
         words = item.split()
@@ -123,7 +132,8 @@ def _bound(module: bytes | None, text: str, skip: frozenset[str]) -> list[str]:
             continue
         name = words[0]
         dotted = name if module is None else f"{module.decode('ascii', 'replace')}.{name}"
-        if dotted.split(".")[0] not in skip:
+        root = dotted.split(".", 1)[0]
+        if root not in skip and (known is None or root in known or not root):
             out.append(dotted)
     return out
 
