@@ -375,7 +375,11 @@ def _scan_repo(paths: list[Path], root: Path, jobs: list[ScanJob], cache_dir: Pa
     whole = any(p.is_dir() and p.absolute() == root.absolute() for p in paths)
     known = [j.rel for j in jobs]
     if not whole:
-        known += repo.load_index(cache_dir) or []
+        index = repo.load_index(cache_dir)
+        if index is None:  # missing, forged or unreadable: list the root again (and keep that as the index)
+            index = [t.rel for t in discover_files([root], root).targets]
+            repo.save_index(cache_dir, index)
+        known += index
     link.REPO_NAMES = None if not whole and not known else link.repo_names(known)
     try:
         records = summarise_jobs(jobs, workers)
