@@ -28,11 +28,11 @@ def scan(root: Path, *targets: str, cache: bool = True) -> dict[str, object]:
 
 def sites(report: dict[str, object]) -> list[tuple[str, int, str, str]]:
     """(path, line, operation, kind) of every call site."""
-    return sorted((c["path"], c["line"], c["operation"], c["kind"]) for c in report["call_sites"])  # type: ignore[attr-defined, index]
+    return sorted((c["path"], c["line"], c["operation"], c["kind"]) for c in report["call_sites"])  # type: ignore[attr-defined]
 
 
 def statuses(report: dict[str, object]) -> dict[tuple[str, int], str]:
-    return {(c["path"], c["line"]): c["status"] for c in report["call_sites"]}  # type: ignore[attr-defined, index]
+    return {(c["path"], c["line"]): c["status"] for c in report["call_sites"]}  # type: ignore[attr-defined]
 
 
 TAGGED = '{"Helicone-Property-Team": "search", "Helicone-Property-Cost-Center": "cc1", ' \
