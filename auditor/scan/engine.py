@@ -373,20 +373,23 @@ def _scan_repo(paths: list[Path], root: Path, jobs: list[ScanJob], cache_dir: Pa
     from scanners.python import link
 
     whole = any(p.is_dir() and p.absolute() == root.absolute() for p in paths)
-    known = [j.rel for j in jobs]
-    if not whole:
-        index = repo.load_index(cache_dir)
-        if index is None:  # missing, forged or unreadable: list the root again (and keep that as the index)
-            index = [t.rel for t in discover_files([root], root).targets]
-            repo.save_index(cache_dir, index)
-        known += index
-    link.REPO_NAMES = None if not whole and not known else link.repo_names(known)
+    known: list[str] | dict[str, list[str]] = [j.rel for j in jobs]
+    index = repo.load_index(cache_dir) if not whole else None
+    if not whole and index is None and cache_dir is not None:
+        # Missing, forged or unreadable: list the root again and keep that. (Without a cache there is no
+        # index: imports are looked for in the given files' parent directories only.)
+        index = repo.RepoIndex(link.group_paths(t.rel for t in discover_files([root], root).targets))
+        repo.save_index(cache_dir, index)
+    if index is not None:  # a partial run: the index's modules, and the given files (they may be new)
+        modules = {k: list(v) for k, v in index.modules.items()}
+        for rel in known:
+            modules.setdefault(link.last_name(rel), []).append(rel)
+        known = modules
+    link.REPO_NAMES = link.repo_names(known) if whole else None  # a few files: keep every import
     try:
         records = summarise_jobs(jobs, workers)
     finally:
         link.REPO_NAMES = None
-    if whole:
-        repo.save_index(cache_dir, known)
     template = jobs[0] if jobs else ScanJob("", "", 0)
     by_rel = {j.rel: j for j in jobs}
 
@@ -401,7 +404,12 @@ def _scan_repo(paths: list[Path], root: Path, jobs: list[ScanJob], cache_dir: Pa
         job = by_rel.get(rel) or replace(template, rel=rel, path=str(root / rel))
         return scan_linked(job, data, link=hook, digest=digest, summarise=summarise)
 
-    return repo.link_records(records, known, read, prefilter, scan, probe_root=None if whole else root)
+    scans, cross = repo.link_records(records, known, read, prefilter, scan, probe_root=None if whole else root)
+    if whole:
+        repo.save_index(cache_dir, repo.index_of([j.rel for j in jobs], cross, read))
+    elif index is not None and index.uses:
+        scans = repo.drop_used_constructions(scans, repo.indexed_uses(index, scans, read))
+    return scans
 
 
 def severity_for(rule_id: str, policy: Policy, settings: Settings) -> str:

@@ -10,6 +10,7 @@ and a module the index does not list is found by probing the importer's parent d
 
 from __future__ import annotations
 
+import hashlib
 import json
 import os
 from collections.abc import Callable, Iterable
@@ -17,7 +18,7 @@ from dataclasses import dataclass, field, replace
 from pathlib import Path
 
 from scanners.catalog import load_catalog
-from scanners.python.link import Linker, RepoMap, facts_digest, repo_imports
+from scanners.python.link import Linker, RepoMap, facts_digest, group_paths, repo_imports
 from scanners.python.summary import Summary, catalog_roots
 from scanners.python.values import Value
 from scanners.records import FileScan
@@ -27,6 +28,7 @@ _INDEX_CONTEXT = "repo-index:1"
 _MAX_INDEX_BYTES = 64 * 1024 * 1024
 
 Uses = tuple[tuple[str, int, int], ...]
+CrossUse = tuple[str, str, int]  # (user module, module that built the client, line of the construction)
 ReadFn = Callable[[str], "bytes | None"]  # a module's bytes by path (inside the root), None if unreadable
 SdkFn = Callable[[str, bytes], bool]  # the prefilter: may it import an SDK?
 # rel, data, link, digest of the linked facts, summarise? -> the scan, the summary (if asked), the linked uses
@@ -100,7 +102,7 @@ class RepoLink:
         return self.deep[rel]
 
     # -- the stage --------------------------------------------------------------------------------------
-    def run(self) -> list[FileScan]:
+    def run(self) -> tuple[list[FileScan], list[CrossUse]]:
         out: list[FileScan] = []
         for rel, record in sorted(self.records.items()):
             facts: list[tuple[str, Value]] = []
@@ -115,7 +117,8 @@ class RepoLink:
                 out.append(deep.scan)
             elif record.scan is not None:
                 out.append(record.scan)
-        return _drop_used_constructions(out, [u for d in self.deep.values() for u in d.uses])
+        cross = sorted({(user, path, line) for user, d in self.deep.items() for path, line, _ in d.uses})
+        return drop_used_constructions(out, [(path, line) for _, path, line in cross]), cross
 
 
 @dataclass(frozen=True, slots=True)
@@ -133,12 +136,12 @@ class _Hook:
         return self.linker.origins
 
 
-def _drop_used_constructions(scans: list[FileScan], uses: list[tuple[str, int, int]]) -> list[FileScan]:
+def drop_used_constructions(scans: list[FileScan], uses: list[tuple[str, int]]) -> list[FileScan]:
     """A framework model built in one module and invoked in another is reported at the request, not twice."""
     if not uses:
         return scans
     by_path: dict[str, set[int]] = {}
-    for path, line, _ in uses:
+    for path, line in uses:
         by_path.setdefault(path, set()).add(line)
     out = []
     for fs in scans:
@@ -158,8 +161,9 @@ def inside_root(root: Path, rel: str) -> bool:
     return os.path.realpath(root / rel).startswith(real_root.rstrip(os.sep) + os.sep)
 
 
-def link_records(records: list[Scanned], paths: Iterable[str], read: ReadFn, is_sdk: SdkFn, scan: ScanFn,
-                 probe_root: Path | None = None) -> list[FileScan]:
+def link_records(records: list[Scanned], paths: Iterable[str] | dict[str, list[str]], read: ReadFn, is_sdk: SdkFn,
+                 scan: ScanFn,
+                 probe_root: Path | None = None) -> tuple[list[FileScan], list[CrossUse]]:
     """Phase 2 over phase-1 records: linked rescans where a module uses another's facts, constructions
     another module invokes dropped; every other scan as it was. With `probe_root`, modules the path list
     lacks are looked for on disk."""
@@ -172,8 +176,44 @@ def link_records(records: list[Scanned], paths: Iterable[str], read: ReadFn, is_
 
 # -- the repo index -----------------------------------------------------------------------------------------
 
-def load_index(cache_dir: Path | None) -> list[str] | None:
-    """The module paths of the last whole-repo run, if the index is ours and intact."""
+@dataclass(frozen=True, slots=True)
+class RepoIndex:
+    """What a one-file run needs of the last whole-repo run: the module paths, and which constructions other
+    modules invoke (each with the content hashes of both files, so an edit to either voids it)."""
+
+    modules: dict[str, list[str]] = field(default_factory=dict)  # link.group_paths: last name -> paths
+    uses: tuple[tuple[str, str, int, str, str], ...] = ()  # target, its hash, line, user, its hash
+
+
+def content_hash(data: bytes) -> str:
+    return hashlib.blake2b(data, digest_size=16).hexdigest()
+
+
+def index_of(paths: Iterable[str], cross: list[CrossUse], read: ReadFn) -> RepoIndex:
+    uses = []
+    for user, target, line in cross:
+        a, b = read(target), read(user)
+        if a is not None and b is not None:
+            uses.append((target, content_hash(a), line, user, content_hash(b)))
+    return RepoIndex(group_paths(sorted(set(paths))), tuple(uses))
+
+
+def indexed_uses(index: RepoIndex, scans: list[FileScan], read: ReadFn) -> list[tuple[str, int]]:
+    """Constructions in these scans that the index says another (unchanged) module invokes."""
+    here = {fs.path for fs in scans if any(s.kind == "construction" for s in fs.call_sites)}
+    hashes: dict[str, str | None] = {}
+
+    def current(rel: str) -> str | None:
+        if rel not in hashes:
+            data = read(rel)
+            hashes[rel] = content_hash(data) if data is not None else None
+        return hashes[rel]
+    return [(target, line) for target, t_hash, line, user, u_hash in index.uses
+            if target in here and current(target) == t_hash and current(user) == u_hash]
+
+
+def load_index(cache_dir: Path | None) -> RepoIndex | None:
+    """The index of the last whole-repo run, if it is ours and intact (else None: never trusted unverified)."""
     from auditor.scan.cache import read_private, safe_dir, unseal
 
     folder = safe_dir(cache_dir, create=False) if cache_dir is not None else None
@@ -186,15 +226,24 @@ def load_index(cache_dir: Path | None) -> list[str] | None:
         raw = json.loads(body)
     except (ValueError, RecursionError):
         return None
-    if type(raw) is not dict or type(raw.get("paths")) is not list or not all(type(p) is str for p in raw["paths"]):
+    if type(raw) is not dict or set(raw) != {"modules", "uses"} or type(raw["modules"]) is not dict \
+            or type(raw["uses"]) is not list:
         return None
-    return list(raw["paths"])
+    for group in raw["modules"].values():
+        if type(group) is not list or not all(type(p) is str for p in group):
+            return None
+    uses = []
+    for use in raw["uses"]:
+        if type(use) is not list or len(use) != 5 or [type(x) for x in use] != [str, str, int, str, str]:
+            return None
+        uses.append((use[0], use[1], use[2], use[3], use[4]))
+    return RepoIndex(raw["modules"], tuple(uses))
 
 
-def save_index(cache_dir: Path | None, paths: Iterable[str]) -> None:
+def save_index(cache_dir: Path | None, index: RepoIndex) -> None:
     from auditor.scan.cache import safe_dir, write_sealed
 
     folder = safe_dir(cache_dir, create=True) if cache_dir is not None else None
     if folder is not None:
-        body = json.dumps({"paths": sorted({p for p in paths if p.endswith(".py")})}, separators=(",", ":"))
+        body = json.dumps({"modules": index.modules, "uses": [list(u) for u in index.uses]}, separators=(",", ":"))
         write_sealed(folder, INDEX_NAME, _INDEX_CONTEXT, body.encode())

@@ -54,26 +54,50 @@ def module_parts(rel: str) -> tuple[str, ...] | None:
     return parts if parts and all(p.isidentifier() for p in parts[-1:]) else None
 
 
-class RepoMap:
-    """Import names -> files of the repository."""
+def last_name(rel: str) -> str:
+    """The name a module file is imported by last: `a/b/c.py` -> c, `a/b/__init__.py` -> b."""
+    head, _, name = rel.rpartition("/")
+    return head.rpartition("/")[2] if name == "__init__.py" else name[:-3]
 
-    def __init__(self, paths: Iterable[str], sdk_roots: frozenset[str] = frozenset()) -> None:
+
+def group_paths(paths: Iterable[str]) -> dict[str, list[str]]:
+    out: dict[str, list[str]] = {}
+    for rel in paths:
+        if rel.endswith(".py"):
+            out.setdefault(last_name(rel), []).append(rel)
+    return out
+
+
+class RepoMap:
+    """Import names -> files of the repository (paths grouped by last name, split into parts on first use)."""
+
+    def __init__(self, paths: Iterable[str] | dict[str, list[str]], sdk_roots: frozenset[str] = frozenset()) -> None:
         self.sdk_roots = sdk_roots
         # Does this file exist? For a path list that may be stale or partial (the one-file run's index):
         # the files an import may name are then looked for on disk too.
         self.exists: Callable[[str], bool] | None = None
         self._probed: set[tuple[str, ...]] = set()
-        self.by_last: dict[str, list[tuple[str, tuple[str, ...]]]] = {}
-        self.by_parts: dict[tuple[str, ...], list[str]] = {}
-        for rel in paths:
-            self.add(rel)
+        self._raw = paths if isinstance(paths, dict) else group_paths(paths)
+        self._entries: dict[str, list[tuple[str, tuple[str, ...]]]] = {}
+
+    def entries(self, last: str) -> list[tuple[str, tuple[str, ...]]]:
+        found = self._entries.get(last)
+        if found is None:
+            found = []
+            for rel in self._raw.get(last, ()):
+                parts = module_parts(rel)
+                if parts is not None and (rel, parts) not in found:
+                    found.append((rel, parts))
+            self._entries[last] = found
+        return found
 
     def add(self, rel: str) -> None:
         parts = module_parts(rel)
-        if parts is None or rel in self.by_parts.get(parts, ()):
-            return
-        self.by_last.setdefault(parts[-1], []).append((rel, parts))
-        self.by_parts.setdefault(parts, []).append(rel)
+        if parts is not None and (rel, parts) not in self.entries(parts[-1]):
+            self._entries[parts[-1]].append((rel, parts))
+
+    def _at(self, parts: tuple[str, ...]) -> list[str]:
+        return [rel for rel, p in self.entries(parts[-1]) if p == parts] if parts else []
 
     def resolve(self, dotted: str, importer: str) -> tuple[str, tuple[str, ...]] | None:
         """The file an import name (as the module index binds it) lives in, and the names inside it."""
@@ -88,7 +112,7 @@ class RepoMap:
                 self._probe(here[:depth] + names)
         for i in range(len(names), 0, -1):
             want = names[:i]
-            found = [rel for rel, parts in self.by_last.get(want[-1], ()) if parts[-i:] == want]
+            found = [rel for rel, parts in self.entries(want[-1]) if parts[-i:] == want]
             if found:
                 best = max(found, key=lambda rel: (_common(tuple(rel.split("/")), here), -len(rel), rel))
                 return best, names[i:]
@@ -107,11 +131,10 @@ class RepoMap:
         if self.exists is not None:
             self._probe(base + names)
         for i in range(len(names), -1, -1):
-            rels = self.by_parts.get(base + names[:i])
+            rels = self._at(base + names[:i])
             if rels:
                 return rels[0], names[i:]
         return None
-
 
     def _probe(self, parts: tuple[str, ...]) -> None:
         """Add the files for `parts` and its prefixes (a module, or a package's __init__) that exist."""
@@ -121,7 +144,7 @@ class RepoMap:
         for i in range(len(parts), 0, -1):
             stem = "/".join(parts[:i])
             for rel in (f"{stem}.py", f"{stem}/__init__.py"):
-                if rel not in self.by_parts.get(parts[:i], ()) and self.exists(rel):
+                if rel not in self._at(parts[:i]) and self.exists(rel):
                     self.add(rel)
 
 
