@@ -380,11 +380,8 @@ def _scan_repo(paths: list[Path], root: Path, jobs: list[ScanJob], cache_dir: Pa
         # index: imports are looked for in the given files' parent directories only.)
         index = repo.RepoIndex(link.group_paths(t.rel for t in discover_files([root], root).targets))
         repo.save_index(cache_dir, index)
-    if index is not None:  # a partial run: the index's modules, and the given files (they may be new)
-        modules = {k: list(v) for k, v in index.modules.items()}
-        for rel in known:
-            modules.setdefault(link.last_name(rel), []).append(rel)
-        known = modules
+    if index is not None:  # a partial run: the index's modules (link_records adds the given files)
+        known = index.modules
     link.REPO_NAMES = link.repo_names(known) if whole else None  # a few files: keep every import
     try:
         records = summarise_jobs(jobs, workers)

@@ -162,12 +162,13 @@ def inside_root(root: Path, rel: str) -> bool:
 
 
 def link_records(records: list[Scanned], paths: Iterable[str] | dict[str, list[str]], read: ReadFn, is_sdk: SdkFn,
-                 scan: ScanFn,
-                 probe_root: Path | None = None) -> tuple[list[FileScan], list[CrossUse]]:
+                 scan: ScanFn, probe_root: Path | None = None) -> tuple[list[FileScan], list[CrossUse]]:
     """Phase 2 over phase-1 records: linked rescans where a module uses another's facts, constructions
     another module invokes dropped; every other scan as it was. With `probe_root`, modules the path list
     lacks are looked for on disk."""
     repo = RepoMap(paths, catalog_roots(load_catalog()))
+    for record in records:
+        repo.add(record.rel)  # a given file the index does not list yet
     if probe_root is not None:
         root = probe_root
         repo.exists = lambda rel: inside_root(root, rel) and os.path.isfile(root / rel)
@@ -181,7 +182,8 @@ class RepoIndex:
     """What a one-file run needs of the last whole-repo run: the module paths, and which constructions other
     modules invoke (each with the content hashes of both files, so an edit to either voids it)."""
 
-    modules: dict[str, list[str]] = field(default_factory=dict)  # link.group_paths: last name -> paths
+    # link.group_paths: last name -> paths (RepoMap checks each group's shape when it first reads it)
+    modules: dict[str, list[str]] = field(default_factory=dict)
     uses: tuple[tuple[str, str, int, str, str], ...] = ()  # target, its hash, line, user, its hash
 
 
@@ -229,9 +231,6 @@ def load_index(cache_dir: Path | None) -> RepoIndex | None:
     if type(raw) is not dict or set(raw) != {"modules", "uses"} or type(raw["modules"]) is not dict \
             or type(raw["uses"]) is not list:
         return None
-    for group in raw["modules"].values():
-        if type(group) is not list or not all(type(p) is str for p in group):
-            return None
     uses = []
     for use in raw["uses"]:
         if type(use) is not list or len(use) != 5 or [type(x) for x in use] != [str, str, int, str, str]:

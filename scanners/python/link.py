@@ -84,8 +84,9 @@ class RepoMap:
         found = self._entries.get(last)
         if found is None:
             found = []
-            for rel in self._raw.get(last, ()):
-                parts = module_parts(rel)
+            group = self._raw.get(last, ())
+            for rel in group if type(group) is list else ():
+                parts = module_parts(rel) if type(rel) is str else None
                 if parts is not None and (rel, parts) not in found:
                     found.append((rel, parts))
             self._entries[last] = found
