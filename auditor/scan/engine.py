@@ -18,7 +18,7 @@ from auditor.records import AuditedCall, FileError, Finding, Report, Suppression
 from auditor.rules import RULES
 from auditor.scan.discover import Target, discover_files
 from auditor.scan.evaluate import evaluate_call, fingerprint
-from auditor.scan.repo import Scanned, Uses
+from auditor.scan.repo import Scanned, Uses, may_pass_clients
 from auditor.scan.suppress import parse_suppressions
 from scanners.catalog import load_catalog
 from scanners.python.link import repo_imports
@@ -60,8 +60,10 @@ def summarise_file(job: ScanJob) -> Scanned | None:
     if not isinstance(read, bytes):
         return Scanned(job.rel, read, None) if read is not None else None
     if not prefilter(job.rel, read):
-        imports = repo_imports(read, load_catalog()) if len(read) <= job.max_bytes and job.rel.endswith(".py") else ()
-        return Scanned(job.rel, None, Summary((), imports)) if imports else None
+        if len(read) > job.max_bytes or not job.rel.endswith(".py"):
+            return None
+        imports, helper = repo_imports(read, load_catalog()), may_pass_clients(read)
+        return Scanned(job.rel, None, Summary((), imports), helper) if imports or helper else None
     scan = scan_linked(job, read)[0]
     imports = repo_imports(read, load_catalog()) if job.rel.endswith(".py") and scan.error is None else ()
     return Scanned(job.rel, scan, Summary((), imports))

@@ -43,6 +43,12 @@ class Scanned:
     rel: str
     scan: FileScan | None
     summary: Summary | None
+    helper: bool = False  # names no SDK but may hand a client through (a context manager): summarise on demand
+
+
+def may_pass_clients(data: bytes) -> bool:
+    """A module without an SDK that may still export a function handing back the client it is given."""
+    return b"contextmanager" in data
 
 
 @dataclass(slots=True)
@@ -72,7 +78,7 @@ class RepoLink:
     def load(self, rel: str) -> tuple[Summary, bool] | None:
         record = self.records.get(rel)
         if record is not None:
-            return record.summary or Summary(), record.scan is not None
+            return record.summary or Summary(), record.scan is not None or record.helper
         if rel not in self.disk:
             self.disk[rel] = self._from_disk(rel)
         return self.disk[rel]
@@ -82,7 +88,7 @@ class RepoLink:
         data = self.read(rel)
         if data is None:
             return None
-        return Summary((), repo_imports(data, load_catalog())), self.is_sdk(rel, data)
+        return Summary((), repo_imports(data, load_catalog())), self.is_sdk(rel, data) or may_pass_clients(data)
 
     def summarise(self, rel: str) -> Summary | None:
         deep = self._deep(rel)

@@ -103,7 +103,7 @@ class _Finder:
     def _worth_resolving(self, ref: CallRef) -> bool:
         func = ref.node.func
         if isinstance(func, ast.Attribute):
-            return func.attr in self.catalog.names
+            return func.attr in self.catalog.names or self._holds_sdk_function(func, ref.scope)
         if isinstance(func, ast.Name):
             if func.id in self.catalog.names:
                 return True
@@ -112,6 +112,17 @@ class _Finder:
                     return True
                 if b.kind == "assign" and isinstance(b.node, ast.Attribute) and b.node.attr in self.catalog.names:
                     return True
+        return False
+
+    def _holds_sdk_function(self, func: ast.Attribute, scope: Scope) -> bool:
+        """`self.embed(...)` where `self.embed = aembedding` (an SDK function kept on the instance)."""
+        if not (isinstance(func.value, ast.Name) and func.value.id == scope.self_name and scope.owner):
+            return False
+        info = self.index.classes.get(scope.owner)
+        for b in info.attrs.get(func.attr, ()) if info is not None else ():
+            name = b.node.attr if isinstance(b.node, ast.Attribute) else getattr(b.node, "id", None)
+            if name in self.catalog.names:
+                return True
         return False
 
     # -- positions ------------------------------------------------------------------------
@@ -239,7 +250,10 @@ class _Finder:
                 continue
             obj, spec, call = found
             kw = self._forwarded(ref)
-            self.sites.append(self._site(obj, spec, call, kw, target=ref.node, whole=ref.node, scope=ref.scope,
+            # A local alias of the method (`create = client.messages.create`) is reported where it is handed on.
+            alias = isinstance(ref.node, ast.Name) and ref.node.id not in self.catalog.call_names
+            target, whole = (ref.wrapper.func, ref.wrapper) if alias else (ref.node, ref.node)
+            self.sites.append(self._site(obj, spec, call, kw, target=target, whole=whole, scope=ref.scope,
                                          stmt_line=ref.stmt_line, kind="reference"))
 
     def _forwarded(self, ref: ArgRef) -> Kwargs:

@@ -142,6 +142,9 @@ class _Indexer(ast.NodeVisitor):
         self.scopes: dict[int, Scope] = {}
         self.stmt_line = 1
         self.outer_of: dict[int, ast.Call] = {}
+        # Names bound to a method of a possible client (`create = self.client.messages.create`): handed to a
+        # wrapper later (`self._call(create, ...)`), they are references too.
+        self.method_aliases: set[str] = set()
 
     # -- traversal ------------------------------------------------------------------------
     def visit(self, node: ast.AST) -> None:
@@ -202,6 +205,8 @@ class _Indexer(ast.NodeVisitor):
     def visit_Assign(self, node: ast.Assign) -> None:
         self.stmt_line = node.lineno
         self.visit(node.value)
+        if isinstance(node.value, ast.Attribute) and node.value.attr in self.call_names:
+            self.method_aliases.update(t.id for t in node.targets if isinstance(t, ast.Name))
         for target in node.targets:
             self._bind_target(target, node.value, node.lineno)
             if not isinstance(target, ast.Name):
@@ -390,7 +395,7 @@ class _Indexer(ast.NodeVisitor):
             if isinstance(arg, ast.Starred):
                 arg = arg.value
             ref = _callee_name(arg) if isinstance(arg, (ast.Attribute, ast.Name)) else None
-            if ref is not None and ref in self.call_names:
+            if ref is not None and (ref in self.call_names or ref in self.method_aliases and isinstance(arg, ast.Name)):
                 self.args.append(ArgRef(arg, node, self.outer_of.get(id(node)), self.scope, self.stmt_line))
         self.generic_visit(node)
 

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import ast
 from collections.abc import Callable
+from dataclasses import replace
 
 from scanners.catalog import CarrierSpec, Catalog, CtorSpec, Select, TypeSpec
 from scanners.python.carriers import carrier_evidence, endpoint_host, literal_text
@@ -78,6 +79,41 @@ def _unwrap_optional(node: ast.expr) -> ast.expr:
     return node
 
 
+_PASSTHROUGH: dict[int, tuple[int, str] | None] = {}
+
+
+def passthrough(fn: ast.FunctionDef | ast.AsyncFunctionDef, method: bool) -> tuple[int, str] | None:
+    """The parameter (position, name) a function hands back as it got it: `return client`, or `yield client`
+    in a context manager (`with bounded(client) as c:`). Positions count from the first argument a caller
+    passes (a method's `self` is not counted)."""
+    key = id(fn)
+    if key not in _PASSTHROUGH:
+        params = [a.arg for a in fn.args.posonlyargs + fn.args.args]
+        static = any(isinstance(d, ast.Name) and d.id == "staticmethod" for d in fn.decorator_list)
+        if method and not static:
+            params = params[1:]
+        names = params + [a.arg for a in fn.args.kwonlyargs]
+        found = None
+        for node in ast.walk(fn):
+            if isinstance(node, (ast.Return, ast.Yield)) and isinstance(node.value, ast.Name) \
+                    and node.value.id in names:
+                name = node.value.id
+                found = (params.index(name) if name in params else -1, name)
+                break
+        _PASSTHROUGH[key] = found
+    return _PASSTHROUGH[key]
+
+
+def argument(call: ast.Call, param: tuple[int, str]) -> ast.expr | None:
+    index, name = param
+    for kw in call.keywords:
+        if kw.arg == name:
+            return kw.value
+    if 0 <= index < len(call.args) and not any(isinstance(a, ast.Starred) for a in call.args[:index + 1]):
+        return call.args[index]
+    return None
+
+
 class Resolver:
     def __init__(self, index: ModuleIndex, catalog: Catalog, annotations: AnnotationLookup,
                  link: LinkHook | None = None) -> None:
@@ -133,6 +169,9 @@ class Resolver:
                 value = self._apply_mutations(value, name, binding, line)
             if first is None:
                 first = value
+            if isinstance(value, ModuleRef) and binding.kind != "import" and \
+                    value.qualname.split(".")[0] not in self.roots:
+                continue  # `c = state.client` (a module of the repository): a client bound in another arm wins
             if isinstance(value, (Obj, ModuleRef, FuncRef, ClassRef, Instance)):
                 return value
             if not isinstance(value, Dyn) and not (isinstance(value, Lit) and value.value is None):
@@ -406,7 +445,32 @@ class Resolver:
         inherited = self._linked_member(cls, attr) if self.link is not None else None
         if inherited is not None:
             return inherited
+        if first is None and attr != "__getattr__":
+            proxied = self.delegate(cls)
+            if isinstance(proxied, ModuleRef):
+                return ModuleRef(f"{proxied.qualname}.{attr}")
+            if isinstance(proxied, Obj):
+                return replace(proxied, path=proxied.path + (attr,))
         return first if first is not None else Dyn(f"attribute .{attr}")
+
+    def delegate(self, cls: str) -> Value | None:
+        """What a proxy class hands attribute reads on to: `def __getattr__(self, name): return getattr(X, name)`."""
+        for owner in self.mro(cls):
+            info = self.index.classes.get(owner)
+            method = info.methods.get("__getattr__") if info is not None else None
+            scope = info.method_scopes.get("__getattr__") if info is not None else None
+            if method is None or scope is None or len(method.args.args) != 2:
+                continue
+            self.index.ensure(scope)
+            param = method.args.args[1].arg
+            for ret in scope.returns:
+                if isinstance(ret, ast.Call) and isinstance(ret.func, ast.Name) and ret.func.id == "getattr" \
+                        and len(ret.args) == 2 and isinstance(ret.args[1], ast.Name) and ret.args[1].id == param:
+                    target = ret.args[0]
+                    value = self._with_self(cls, lambda t=target: self.eval(t, scope, t.lineno))  # type: ignore[misc]
+                    if isinstance(value, (ModuleRef, Obj)):
+                        return value
+        return None
 
     def _linked_member(self, cls: str, attr: str) -> Value | None:
         """`self.client` set by a base class defined in another module of the repository."""
@@ -485,7 +549,10 @@ class Resolver:
         if isinstance(func, Obj):
             return self._call_obj(func, node, scope, line)
         if isinstance(func, FuncRef):
-            return self._call_function(func)
+            value = self._call_function(func)
+            through = passthrough(func.node, func.owner is not None) if not isinstance(value, Obj) else None
+            arg = argument(node, through) if through is not None else None
+            return self.eval(arg, scope, line) if arg is not None else value
         if isinstance(func, ClassRef):
             return Instance(func.qualname)
         if isinstance(func, Linked):
@@ -493,6 +560,11 @@ class Resolver:
                 return Linked("instance", func.name, None, func.attrs)
             if func.kind == "func" and func.returns is not None:
                 return func.returns
+            index, name = func.attr("index"), func.attr("name")
+            if func.kind == "passthrough" and isinstance(index, Lit) and isinstance(name, Lit):
+                arg = argument(node, (int(index.value), str(name.value)))  # type: ignore[call-overload]
+                if arg is not None:
+                    return self.eval(arg, scope, line)
         return Dyn(f"the result of {ast.unparse(node.func)}()")
 
     def _call_module(self, qualname: str, node: ast.Call, scope: Scope, line: int) -> Value:

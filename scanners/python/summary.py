@@ -16,8 +16,8 @@ from typing import Any
 
 from scanners.catalog import Catalog
 from scanners.python.index import ModuleIndex
-from scanners.python.resolve import Resolver, _is_property
-from scanners.python.values import ClassRef, FuncRef, Instance, Linked, ModuleRef, Obj, Value
+from scanners.python.resolve import Resolver, _is_property, passthrough
+from scanners.python.values import ClassRef, FuncRef, Instance, Linked, Lit, ModuleRef, Obj, Value
 from scanners.records import Evidence, Issue
 
 _MAX_NESTING = 3  # a wrapper holding a wrapper holding a client; deeper is not followed
@@ -47,7 +47,20 @@ def summarise(index: ModuleIndex, resolver: Resolver, imports: tuple[str, ...]) 
         value = _export(resolver.eval_name(name, scope, 1 << 30), index, resolver, name, 0)
         if value is not None:
             out.append((name, value))
+    out += _declared(index, resolver, {k for k, _ in out})
     return Summary(tuple(out), imports)
+
+
+def _declared(index: ModuleIndex, r: Resolver, done: set[str]) -> list[tuple[str, Value]]:
+    """`client: OpenAI = None` at module level: set elsewhere (`state.client = OpenAI(...)`), typed here."""
+    out: list[tuple[str, Value]] = []
+    for stmt in getattr(index.module.node, "body", ()):
+        if isinstance(stmt, ast.AnnAssign) and isinstance(stmt.target, ast.Name) and stmt.target.id not in done \
+                and (stmt.value is None or (isinstance(stmt.value, ast.Constant) and stmt.value.value is None)):
+            value = r._eval_annotation(stmt.annotation, index.module, stmt.lineno)
+            if isinstance(value, Obj):
+                out.append((stmt.target.id, value))
+    return out
 
 
 def _export(value: Value, index: ModuleIndex, r: Resolver, name: str, depth: int) -> Value | None:
@@ -59,7 +72,15 @@ def _export(value: Value, index: ModuleIndex, r: Resolver, name: str, depth: int
         return None
     if isinstance(value, FuncRef):
         made = _export(r._call_function(value), index, r, name, depth + 1)
-        return Linked("func", name, made) if isinstance(made, (Obj, Linked)) else None
+        if isinstance(made, (Obj, Linked)):
+            return Linked("func", name, made)
+        through = passthrough(value.node, value.owner is not None)
+        return Linked("passthrough", name, None, (("index", Lit(through[0])), ("name", Lit(through[1])))) \
+            if through is not None else None
+    if isinstance(value, Instance):
+        proxied = r.delegate(value.qualname)
+        if isinstance(proxied, (ModuleRef, Obj)):
+            return proxied  # `litellm = LazyLiteLLM()`, whose __getattr__ hands out the real module's names
     if isinstance(value, (ClassRef, Instance)):
         attrs = class_facts(index, r, value.qualname, depth + 1)
         if not attrs:
@@ -159,6 +180,8 @@ def to_json(summary: Summary) -> dict[str, Any]:
 
 
 def value_json(value: Value) -> list[Any]:
+    if isinstance(value, Lit) and type(value.value) in (str, int):
+        return ["v", value.value]
     if isinstance(value, ModuleRef):
         return ["m", value.qualname]
     if isinstance(value, Linked):
@@ -199,9 +222,11 @@ def value_from_json(raw: object, depth: int = 0) -> Value:
     if type(raw) is not list or not raw or depth > 2 * _MAX_NESTING + 2:
         raise BadSummary("value")
     tag = raw[0]
+    if tag == "v" and len(raw) == 2 and type(raw[1]) in (str, int):
+        return Lit(raw[1])
     if tag == "m" and len(raw) == 2:
         return ModuleRef(_str(raw[1]))
-    if tag == "l" and len(raw) == 5 and raw[1] in ("func", "class", "instance") and type(raw[4]) is list:
+    if tag == "l" and len(raw) == 5 and raw[1] in ("func", "class", "instance", "passthrough") and type(raw[4]) is list:
         returns = value_from_json(raw[3], depth + 1) if raw[3] is not None else None
         attrs = []
         for pair in raw[4]:

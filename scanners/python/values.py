@@ -120,7 +120,7 @@ class Linked:
     """What another module of the repository exports (scanners/python/link.py): a function returning a client
     (`returns`), or a class or an instance of one whose attributes (and methods, as `func`) hold clients."""
 
-    kind: str  # func | class | instance
+    kind: str  # func | class | instance | passthrough (a function handing back its argument `index`/`name`)
     name: str
     returns: Value | None = None
     attrs: tuple[tuple[str, Value], ...] = ()
