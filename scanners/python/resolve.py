@@ -467,7 +467,7 @@ class Resolver:
                 if isinstance(ret, ast.Call) and isinstance(ret.func, ast.Name) and ret.func.id == "getattr" \
                         and len(ret.args) == 2 and isinstance(ret.args[1], ast.Name) and ret.args[1].id == param:
                     target = ret.args[0]
-                    value = self._with_self(cls, lambda t=target: self.eval(t, scope, t.lineno))  # type: ignore[misc]
+                    value = self._with_self(cls, lambda t=target, s=scope: self.eval(t, s, t.lineno))  # type: ignore[misc]
                     if isinstance(value, (ModuleRef, Obj)):
                         return value
         return None
