@@ -9,7 +9,7 @@ from dataclasses import replace
 from scanners.catalog import CarrierSpec, Catalog, CtorSpec, Select, TypeSpec
 from scanners.python.carriers import carrier_evidence, endpoint_host, literal_text
 from scanners.python.checks import run_checks
-from scanners.python.index import Binding, ModuleIndex, Scope
+from scanners.python.index import Binding, CallRef, ModuleIndex, Scope
 from scanners.python.values import (
     Builtin,
     ClassRef,
@@ -133,6 +133,8 @@ class Resolver:
         self.hits = 0  # times _MAX_DEPTH was reached; a value computed meanwhile is not memoised
         self.frontier: tuple[ast.expr, Scope, int, str | None] | None = None
         self.rounds_left = _FILE_ROUNDS
+        self._injected: dict[tuple[int, str], Obj | None] = {}
+        self._callers: dict[str, list[CallRef]] | None = None
 
     # -- names ----------------------------------------------------------------------------
     def lookup(self, name: str, scope: Scope, line: int) -> list[Binding]:
@@ -189,8 +191,55 @@ class Resolver:
         if b.kind == "class" and isinstance(b.node, ast.ClassDef) and b.scope is not None:
             return ClassRef(self._class_qualname(b.scope, b.node.name))
         if b.kind == "param" and isinstance(b.node, ast.expr) and b.scope is not None:
-            return self._eval_annotation(b.node, b.scope, b.line)
+            typed = self._eval_annotation(b.node, b.scope, b.line)
+            if isinstance(typed, Obj):
+                return typed
+        if b.kind == "param" and b.scope is not None and b.scope.kind == "function":
+            injected = self.injected(b.scope, name)
+            if injected is not None:
+                return injected
         return Dyn(f"{name} is a parameter or loop variable")
+
+    def injected(self, fscope: Scope, param: str) -> Obj | None:
+        """The client callers in this module pass for a parameter (`ask(client, q)`, `Agent(llm=ChatOpenAI())`)."""
+        fn = fscope.node
+        if not isinstance(fn, (ast.FunctionDef, ast.AsyncFunctionDef)):
+            return None
+        key = (id(fn), param)
+        if key in self._injected:
+            return self._injected[key]
+        self._injected[key] = None  # a recursive call passes nothing new
+        params = [a.arg for a in fn.args.posonlyargs + fn.args.args]
+        if fscope.owner is not None and params and params[0] == fscope.self_name:
+            params = params[1:]
+        if param not in params and param not in [a.arg for a in fn.args.kwonlyargs]:
+            return None
+        slot = (params.index(param) if param in params else -1, param)
+        callee = fscope.owner.rsplit(".", 1)[-1] if fn.name == "__init__" and fscope.owner else fn.name
+        found: Obj | None = None
+        for ref in self._calls_named(callee):
+            arg = argument(ref.node, slot)
+            target = self.eval(ref.node.func, ref.scope, ref.node.lineno) if arg is not None else None
+            if isinstance(target, FuncRef) and target.node is fn or (
+                    isinstance(target, ClassRef) and target.qualname == fscope.owner):
+                value = self.eval(arg, ref.scope, ref.node.lineno)  # type: ignore[arg-type]
+                if isinstance(value, Obj):
+                    found = value
+                    break
+        self._injected[key] = found
+        return found
+
+    def _calls_named(self, name: str) -> list[CallRef]:
+        if self._callers is None:
+            for scope in list(self.index.scopes.values()):
+                self.index.ensure(scope)  # a caller may sit in a body that names no SDK
+            self._callers = {}
+            for ref in self.index.calls:
+                func = ref.node.func
+                callee = func.attr if isinstance(func, ast.Attribute) else getattr(func, "id", None)
+                if callee is not None:
+                    self._callers.setdefault(callee, []).append(ref)
+        return self._callers.get(name, [])
 
     @staticmethod
     def _class_qualname(scope: Scope, name: str) -> str:
