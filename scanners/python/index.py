@@ -123,6 +123,12 @@ def _child_fields(cls: type) -> tuple[str, ...]:
     return fields
 
 
+def _item(value: ast.expr, i: int) -> ast.Subscript:
+    """`value[i]`, located at `value` (a tuple a call returns, unpacked)."""
+    node = ast.Subscript(value=value, slice=ast.Constant(i), ctx=ast.Load())
+    return ast.copy_location(node, value)
+
+
 class _Indexer(ast.NodeVisitor):
     """A NodeVisitor with table dispatch: the index walk is the scanner's hottest loop."""
 
@@ -181,8 +187,11 @@ class _Indexer(ast.NodeVisitor):
             scope.bind(target.id, Binding(line, kind if value is not None else "dynamic", value, None, self.scope))
         elif isinstance(target, (ast.Tuple, ast.List)):
             values = value.elts if isinstance(value, (ast.Tuple, ast.List)) else None
+            starred = any(isinstance(e, ast.Starred) for e in target.elts)
             for i, elt in enumerate(target.elts):
                 sub = values[i] if values is not None and i < len(values) and not isinstance(elt, ast.Starred) else None
+                if sub is None and isinstance(value, ast.Call) and not starred:
+                    sub = _item(value, i)  # `client, model = self._client_and_model(...)`
                 self._bind_target(elt, sub, line, kind)
         elif isinstance(target, ast.Attribute) and value is not None:
             self._bind_attribute(target, value, line)

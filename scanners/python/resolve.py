@@ -541,6 +541,9 @@ class Resolver:
             found = base.get(key.value)
             if found is not None:
                 return found
+        if isinstance(base, ListV) and isinstance(key, Lit) and type(key.value) is int \
+                and -len(base.items) <= key.value < len(base.items) and not base.unresolved:
+            return base.items[key.value]
         return Dyn(f"an item of {describe(base)}")
 
     # -- calls ----------------------------------------------------------------------------
@@ -660,10 +663,15 @@ class Resolver:
         self.index.ensure(fscope)
 
         def returns() -> Value:
+            tuples: Value | None = None
             for ret in reversed(fscope.returns):
                 value = self.eval(ret, fscope, ret.lineno)
                 if isinstance(value, Obj):
                     return value
+                if tuples is None and isinstance(value, ListV) and any(isinstance(v, Obj) for v in value.items):
+                    tuples = value  # `return self.client, model`
+            if tuples is not None:
+                return tuples
             if func.node.returns is not None:
                 return self._eval_annotation(func.node.returns, fscope.parent or fscope, func.node.lineno)
             return Dyn(f"the result of {func.node.name}()")
