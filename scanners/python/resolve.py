@@ -174,6 +174,8 @@ class Resolver:
             if isinstance(value, ModuleRef) and binding.kind != "import" and \
                     value.qualname.split(".")[0] not in self.roots:
                 continue  # `c = state.client` (a module of the repository): a client bound in another arm wins
+            if isinstance(value, Instance) and self._stand_in(value.qualname):
+                continue  # `litellm = Placeholder()` in `except ImportError:`: the import in the try arm wins
             if isinstance(value, (Obj, ModuleRef, FuncRef, ClassRef, Instance)):
                 return value
             if not isinstance(value, Dyn) and not (isinstance(value, Lit) and value.value is None):
@@ -501,6 +503,11 @@ class Resolver:
             if isinstance(proxied, Obj):
                 return replace(proxied, path=proxied.path + (attr,))
         return first if first is not None else Dyn(f"attribute .{attr}")
+
+    def _stand_in(self, cls: str) -> bool:
+        """A class whose attribute reads all go to `__getattr__` and reach no SDK (an import placeholder)."""
+        info = self.index.classes.get(cls)
+        return info is not None and "__getattr__" in info.methods and self.delegate(cls) is None
 
     def delegate(self, cls: str) -> Value | None:
         """What a proxy class hands attribute reads on to: `def __getattr__(self, name): return getattr(X, name)`."""
