@@ -334,3 +334,112 @@ def test_nothing_imported_from_the_repo_changes_nothing(tmp_path: Path) -> None:
         "b.py": "def helper():\n    return 1\n",
     })
     assert sites(scan(tmp_path)) == []
+
+
+def test_proxies_aliases_and_hand_backs_across_modules(tmp_path: Path) -> None:
+    write(tmp_path, {
+        "app/__init__.py": "",
+        "app/llm.py": """
+            import importlib
+
+            class LazyLiteLLM:
+                _lazy_module = None
+
+                def __getattr__(self, name):
+                    self._load()
+                    return getattr(self._lazy_module, name)
+
+                def _load(self):
+                    self._lazy_module = importlib.import_module("litellm")
+
+            litellm = LazyLiteLLM()
+        """,
+        "app/limits.py": """
+            from contextlib import contextmanager
+
+            @contextmanager
+            def bounded(client, provider):
+                yield client
+        """,
+        "app/chat.py": """
+            from anthropic import Anthropic
+            from litellm import aembedding
+            from app.llm import litellm
+            from app.limits import bounded
+
+            def warm():
+                return litellm.completion(model="m", messages=[])
+
+            class Model:
+                def __init__(self):
+                    self._client = Anthropic()
+                    self.embed_fn = aembedding
+
+                def run(self, **params):
+                    create = self._client.messages.create
+                    return self._call(
+                        create,
+                        **params,
+                    )
+
+                async def embed(self, texts):
+                    return await self.embed_fn(input=texts, model="m")
+
+                def _pair(self):
+                    return self._client, "claude"
+
+                def send(self):
+                    client, model = self._pair()
+                    with bounded(client, "anthropic") as c:
+                        return c.messages.create(model=model, max_tokens=1, messages=[])
+        """,
+    })
+    assert sites(scan(tmp_path)) == [
+        ("app/chat.py", 8, "completion", "call"),
+        ("app/chat.py", 18, "messages.create", "reference"),
+        ("app/chat.py", 23, "aembedding", "call"),
+        ("app/chat.py", 31, "messages.create", "call"),
+    ]
+
+
+def test_a_client_callers_in_the_module_pass_and_import_placeholders(tmp_path: Path) -> None:
+    write(tmp_path, {
+        "one.py": """
+            from openai import OpenAI
+            from langchain_openai import ChatOpenAI
+            try:
+                import litellm
+            except ImportError:
+                class Placeholder:
+                    def __getattr__(self, _):
+                        raise ImportError("pip install litellm")
+                litellm = Placeholder()
+
+            def make():
+                return OpenAI()
+
+            def extract(client, prompt):
+                return client.chat.completions.create(model="m", messages=[])
+
+            def main():
+                return extract(make(), "x")
+
+            class Agent:
+                def __init__(self, llm):
+                    self.llm = llm
+
+                def run(self, q):
+                    return self.llm.invoke(q)
+
+            agent = Agent(llm=ChatOpenAI(model="gpt-4o"))
+
+            def embed(t):
+                return litellm.embedding(model="m", input=t)
+
+            def not_a_client(client):
+                return client.messages.create(to="x")
+        """,
+    })
+    assert sites(scan(tmp_path)) == [("one.py", 16, "chat.completions.create", "call"),
+                                     ("one.py", 26, "invoke", "call"),
+                                     ("one.py", 31, "embedding", "call")]
