@@ -112,8 +112,16 @@ def class_facts(index: ModuleIndex, r: Resolver, cls: str, depth: int) -> tuple[
 
 # Import statements found without parsing: a cheap pass over every file of the repository (str.find, no regex
 # scan over the whole text: that would cost as much as reading the tree again).
-_STMT = re.compile(rb"[ \t]*(?:from[ \t]+(\.*[\w.]*)[ \t]+import\b|import[ \t])")
+_STMT = re.compile(rb"[ \t]*(?:from[ \t]+(\.*[\w.]*)[ \t]+import\b|import[ \t]+([\w.]+))")
 _NAME = re.compile(r"[\w.]+|\*")
+_AS_BYTES: dict[int, tuple[frozenset[str], frozenset[bytes]]] = {}
+
+
+def _encoded(names: frozenset[str]) -> frozenset[bytes]:
+    got = _AS_BYTES.get(id(names))
+    if got is None or got[0] is not names:
+        got = _AS_BYTES[id(names)] = (names, frozenset(n.encode() for n in names))
+    return got[1]
 
 
 def scan_imports(data: bytes, skip: frozenset[str] = frozenset(), known: frozenset[str] | None = None,
@@ -123,6 +131,7 @@ def scan_imports(data: bytes, skip: frozenset[str] = frozenset(), known: frozens
     relative imports). Over-approximate: an import statement inside a string counts."""
     out: list[str] = []
     find, match_at = data.find, _STMT.match
+    skip_b, known_b = _encoded(skip), _encoded(known) if known is not None else None
     pos = find(b"import")
     while pos != -1:
         start = data.rfind(b"\n", 0, pos) + 1
@@ -130,16 +139,18 @@ def scan_imports(data: bytes, skip: frozenset[str] = frozenset(), known: frozens
         end = len(data) if end == -1 else end
         match = match_at(data, start, end)
         if match is not None:
-            module = match.group(1)
-            if module is not None and not module.startswith(b"."):
-                root = module.split(b".", 1)[0].decode("ascii", "replace")
-                if root in skip or (known is not None and root not in known):
-                    pos = find(b"import", end)
-                    continue
-            if data.rfind(b"(", match.end(), end) != -1 and data.rfind(b")", match.end(), end) == -1:
+            module, first = match.group(1), match.group(2)
+            # The common case, decided on the bytes: `from os import path`, `import logging`.
+            root = module.partition(b".")[0] if module is not None and module[:1] != b"." else \
+                first.partition(b".")[0] if first is not None and b"," not in data[match.end():end] else None
+            if root is not None and (root in skip_b or (known_b is not None and root not in known_b)):
+                pos = find(b"import", end)
+                continue
+            body = match.end() if first is None else match.start(2)
+            if data.rfind(b"(", body, end) != -1 and data.rfind(b")", body, end) == -1:
                 close = find(b")", end)
                 end = len(data) if close == -1 else close
-            text = data[match.end():end].split(b"#", 1)[0].split(b";", 1)[0].decode("utf-8", "replace")
+            text = data[body:end].split(b"#", 1)[0].split(b";", 1)[0].decode("utf-8", "replace")
             out += _bound(module, text, skip, known)
         pos = find(b"import", end)
     return tuple(dict.fromkeys(out))
