@@ -96,6 +96,8 @@ def run_once(tree: Path) -> tuple[dict[str, float], tuple]:
         no_sites += not sites
         lines += source.count("\n")
     t0 = time.perf_counter()
+    scans = _link(tree, jobs, blobs, cands, scans, catalog, lap)
+    t0 = time.perf_counter()
     calls, findings = [], []
     for fs in scans:
         c, f = audit_file(fs, pol)
@@ -106,6 +108,40 @@ def run_once(tree: Path) -> tuple[dict[str, float], tuple]:
     lap("render json", t0)
 
     return t, (jobs, blobs, cands, lines, calls, text, no_sites)
+
+
+def _link(tree: Path, jobs: list, blobs: list, cands: list, scans: list, catalog: object, lap: object) -> list:
+    """Whole-repo resolution as the engine runs it: import lists of every file, then the link stage."""
+    from auditor.scan import repo
+    from auditor.scan.engine import prefilter, read_job, scan_linked
+    from scanners.python import link
+    from scanners.python.summary import Summary
+
+    t0 = time.perf_counter()
+    link.REPO_NAMES = link.repo_names(job.rel for job in jobs)
+    is_cand = {job.rel for job, _ in cands}
+    by_scan = {fs.path: fs for fs in scans}
+    records = []
+    for job, data in blobs:
+        imports = link.repo_imports(data, catalog)
+        if job.rel in is_cand:
+            records.append(repo.Scanned(job.rel, by_scan[job.rel], Summary((), imports)))
+        elif imports or repo.may_pass_clients(data):
+            records.append(repo.Scanned(job.rel, None, Summary((), imports), repo.may_pass_clients(data)))
+    link.REPO_NAMES = None
+    t0 = lap("import lists (every file, str.find)", t0)
+    by_rel = {job.rel: job for job in jobs}
+
+    def read(rel: str) -> bytes | None:
+        got = read_job(by_rel[rel]) if rel in by_rel else None
+        return got if isinstance(got, bytes) else None
+
+    def scan(rel: str, data: bytes, hook: object, digest: str, summarise: bool) -> tuple:
+        return scan_linked(by_rel[rel], data, link=hook, digest=digest, summarise=summarise)
+
+    out, _ = repo.link_records(records, [job.rel for job in jobs], read, prefilter, scan)
+    lap("link (imports resolved, linked rescans)", t0)
+    return out
 
 
 def main() -> int:

@@ -24,9 +24,14 @@ from types import UnionType
 from typing import Any, Literal, Union, get_args, get_origin, get_type_hints
 
 from auditor import __version__
+from scanners.python.summary import BadSummary, Summary
+from scanners.python.summary import from_json as summary_from_json
+from scanners.python.summary import to_json as summary_to_json
 from scanners.records import CallSite, Comment, Evidence, FileScan, Issue, ScanError
 
-CACHE_FORMAT = 2  # 2: Issue names the detector (check), not a rule id
+Use = tuple[str, int, int]  # a client another module built (its path, line, column), used by this one
+
+CACHE_FORMAT = 3  # 2: Issue names the detector (check), not a rule id; 3: module summaries and linked uses
 DEFAULT_DIR = ".tagaudit-cache"
 KEY_ENV = "TAGAUDIT_CACHE_KEY"
 MAGIC = b"tagaudit-mac:"
@@ -176,8 +181,10 @@ def known_valid(cache_dir: Path | None, kind: str, digest: str) -> bool:
     return unseal(f"{kind}-ok:{digest}", read_private(directory / f"{digest[:32]}.ok", 4096)) is not None
 
 
-def _to_json(fs: FileScan) -> dict[str, Any]:
+def _to_json(fs: FileScan, summary: Summary | None = None, uses: tuple[Use, ...] = ()) -> dict[str, Any]:
     return {
+        "summary": summary_to_json(summary) if summary is not None else None,
+        "uses": [list(u) for u in uses],
         "path": fs.path,
         "sites": [
             {**{k: getattr(s, k) for k in s.__dataclass_fields__ if k not in ("evidence", "issues")},
@@ -251,12 +258,23 @@ def _site(raw: object, path: str) -> CallSite:
     return CallSite(**fields, evidence=_rows(Evidence, raw["evidence"]), issues=_rows(Issue, raw["issues"]))
 
 
-def _from_json(raw: object, path: str) -> FileScan:
-    if type(raw) is not dict or set(raw) != {"path", "sites", "comments", "error"} or type(raw["path"]) is not str \
-            or type(raw["sites"]) is not list:
+def _from_json(raw: object, path: str) -> tuple[FileScan, Summary | None, tuple[Use, ...]]:
+    if type(raw) is not dict or set(raw) != {"path", "sites", "comments", "error", "summary", "uses"} \
+            or type(raw["path"]) is not str or type(raw["sites"]) is not list or type(raw["uses"]) is not list:
         raise BadEntry("entry")
     error = None if raw["error"] is None else _row(ScanError, raw["error"])
-    return FileScan(path, tuple(_site(s, path) for s in raw["sites"]), _rows(Comment, raw["comments"]), error)
+    try:
+        summary = summary_from_json(raw["summary"]) if raw["summary"] is not None else None
+    except BadSummary as exc:
+        raise BadEntry("summary") from exc
+    uses = []
+    for use in raw["uses"]:
+        if type(use) is not list or len(use) != 3 or type(use[0]) is not str or type(use[1]) is not int \
+                or type(use[2]) is not int:
+            raise BadEntry("use")
+        uses.append((use[0], use[1], use[2]))
+    scan = FileScan(path, tuple(_site(s, path) for s in raw["sites"]), _rows(Comment, raw["comments"]), error)
+    return scan, summary, tuple(uses)
 
 
 def _kind(path: str) -> str:
@@ -274,6 +292,11 @@ class ResultCache:
         self.dir = directory / f"v{CACHE_FORMAT}"
 
     def get(self, key: str, path: str) -> FileScan | None:
+        entry = self.get_entry(key, path)
+        return entry[0] if entry is not None else None
+
+    def get_entry(self, key: str, path: str) -> tuple[FileScan, Summary | None, tuple[Use, ...]] | None:
+        """The scan, the module summary (when stored) and the linked uses of an entry."""
         folder = safe_dir(self.root, self.dir.name, key[:2], create=False)
         if folder is None:
             return None
@@ -286,11 +309,11 @@ class ResultCache:
         except (ValueError, RecursionError, BadEntry):
             return None
 
-    def put(self, key: str, scan: FileScan) -> None:
+    def put(self, key: str, scan: FileScan, summary: Summary | None = None, uses: tuple[Use, ...] = ()) -> None:
         folder = safe_dir(self.root, self.dir.name, key[:2], create=True)
         if folder is not None:
             kind = _kind(scan.path)
-            body = json.dumps(_to_json(scan), separators=(",", ":")).encode()
+            body = json.dumps(_to_json(scan, summary, uses), separators=(",", ":")).encode()
             write_sealed(folder, f"{key}.{kind}.json", entry_context(key, kind), body)
 
 

@@ -7,20 +7,25 @@ import datetime as dt
 import os
 import re
 import stat
-from collections.abc import Iterable, Sequence
+from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, replace
 from functools import lru_cache
 from pathlib import Path
+from typing import TypeVar
 
 from auditor.policy import Action, Policy, Settings, SeverityOverride
 from auditor.records import AuditedCall, FileError, Finding, Report, Suppression
 from auditor.rules import RULES
 from auditor.scan.discover import apply_policy, discover_files
 from auditor.scan.evaluate import evaluate_call, fingerprint
+from auditor.scan.repo import Scanned, Uses, may_pass_clients
 from auditor.scan.suppress import parse_suppressions
 from scanners.catalog import load_catalog
+from scanners.python.link import repo_imports
+from scanners.python.summary import Summary
 from scanners.records import FileScan, ScanError
 
+_T = TypeVar("_T")
 _PARALLEL_MIN_FILES = 400
 _ACTIONS: dict[Action, SeverityOverride] = {"error": "error", "warn": "warning", "ignore": "off"}
 
@@ -44,6 +49,28 @@ READ_CEILING = 64 * 1024 * 1024
 
 def scan_file(job: ScanJob) -> FileScan | None:
     """Read, prefilter and scan one file (or take it from the cache). None when it cannot hold an SDK call."""
+    read = read_job(job)
+    return read if not isinstance(read, bytes) else scan_data(job, read)
+
+
+def summarise_file(job: ScanJob) -> Scanned | None:
+    """Phase 1: scan a file that imports an SDK and summarise it; list the imports of any other. None: neither
+    holds anything for whole-repo resolution (no SDK, no import of a module of the repository)."""
+    read = read_job(job)
+    if not isinstance(read, bytes):
+        return Scanned(job.rel, read, None) if read is not None else None
+    if not prefilter(job.rel, read):
+        if len(read) > job.max_bytes or not job.rel.endswith(".py"):
+            return None
+        imports, helper = repo_imports(read, load_catalog()), may_pass_clients(read)
+        return Scanned(job.rel, None, Summary((), imports), helper) if imports or helper else None
+    scan = scan_linked(job, read)[0]
+    imports = repo_imports(read, load_catalog()) if job.rel.endswith(".py") and scan.error is None else ()
+    return Scanned(job.rel, scan, Summary((), imports))
+
+
+def read_job(job: ScanJob) -> bytes | FileScan | None:
+    """The file's bytes, or what to report instead (unreadable, not regular, oversized), or None (nothing)."""
     try:
         fd = os.open(job.path, _OPEN_FLAGS)
     except OSError as exc:
@@ -59,7 +86,7 @@ def scan_file(job: ScanJob) -> FileScan | None:
         return _unreadable(job.rel, exc)
     finally:
         os.close(fd)
-    return scan_data(job, data)
+    return data
 
 
 def _unreadable(rel: str, exc: OSError) -> FileScan:
@@ -244,50 +271,85 @@ def _decode_any(data: bytes) -> str:
 
 def scan_data(job: ScanJob, data: bytes) -> FileScan | None:
     """Prefilter and scan file contents (from disk or from a git blob)."""
-    catalog = load_catalog()
     if not prefilter(job.rel, data):
         return None
+    return scan_linked(job, data)[0]
+
+
+def scan_linked(job: ScanJob, data: bytes, *, link: object = None, digest: str = "", summarise: bool = False,
+                ) -> tuple[FileScan, Summary | None, Uses]:
+    """Scan contents that passed the prefilter (or take them from the cache); with `summarise`, summarise the
+    module too. With `link` (a repo.py hook) other modules' facts are in view; `digest` names them in the
+    cache key, so that an edit to a module re-checks the modules that use what it exports."""
+    catalog = load_catalog()
     if len(data) > job.max_bytes:
-        return _size_error(job, len(data))
+        return _size_error(job, len(data)), None, ()
     cache = key = None
     if job.cache_dir is not None:
         from auditor.scan.cache import ResultCache, entry_key, tool_key
 
         cache = ResultCache(Path(job.cache_dir))
-        key = entry_key(data, job.policy_digest, tool_key(catalog.digest))
-        hit = cache.get(key, job.rel)
-        if hit is not None:
+        key = entry_key(data, job.policy_digest, tool_key(catalog.digest) + (":" + digest if digest else ""))
+        hit = cache.get_entry(key, job.rel)
+        if hit is not None and (not summarise or hit[1] is not None or not job.rel.endswith(".py")
+                                or hit[0].error is not None):
             return hit
-    result = _scan_bytes(job.rel, data)
+    result, summary, used = _scan_bytes(job.rel, data, link, summarise)
+    uses = _resolve_uses(link, used)
     # Internal errors are not cached: the next version may fix them.
     if cache is not None and key is not None and (result.error is None or result.error.kind != "internal"):
-        cache.put(key, result)
-    return result
+        cache.put(key, result, summary, uses)
+    return result, summary, uses
 
 
-def _scan_bytes(rel: str, data: bytes) -> FileScan:
-    from scanners.python import scan_python
+def _resolve_uses(link: object, used: set[tuple[int, int]]) -> Uses:
+    origins = getattr(link, "origins", None)
+    if not used or not isinstance(origins, dict):
+        return ()
+    return tuple(sorted(origins[o] for o in used if o in origins))
+
+
+def _scan_bytes(rel: str, data: bytes, link: object = None, summarise: bool = False,
+                ) -> tuple[FileScan, Summary | None, set[tuple[int, int]]]:
+    from scanners.python import scan_module
 
     catalog = load_catalog()
     try:
-        return scan_python(rel, data, catalog)
+        scan, analysis = scan_module(rel, data, catalog, link=link,  # type: ignore[arg-type]
+                                     imports=repo_imports(data, catalog) if summarise and rel.endswith(".py")
+                                     else None)
+        return scan, analysis.summary if analysis else None, analysis.used if analysis else set()
     except RecursionError:
-        return FileScan(rel, error=ScanError("syntax", "expressions nest too deeply to analyse"))
+        return FileScan(rel, error=ScanError("syntax", "expressions nest too deeply to analyse")), None, set()
     except Exception as exc:  # noqa: BLE001 - one bad file must not stop the run; it fails closed instead
         return FileScan(rel, error=ScanError("internal", f"tagaudit could not analyse this file "
-                                                         f"({type(exc).__name__}: {exc}); please report it"))
+                                                         f"({type(exc).__name__}: {exc}); please report it")), None, set()
 
 
 def _scan_chunk(jobs: list[ScanJob]) -> list[FileScan]:
     return [fs for fs in map(scan_file, jobs) if fs is not None]
 
 
+def _summarise_chunk(jobs: list[ScanJob]) -> list[Scanned]:
+    return [s for s in map(summarise_file, jobs) if s is not None]
+
+
 def scan_jobs(jobs: Sequence[ScanJob], workers: int | None = None) -> list[FileScan]:
     """Scan serially for small runs (the pre-commit case), in a process pool for large ones."""
+    return _run_pool(_scan_chunk, jobs, workers)
+
+
+def summarise_jobs(jobs: Sequence[ScanJob], workers: int | None = None) -> list[Scanned]:
+    """Phase 1 of whole-repo resolution over every file, in a process pool for large runs."""
+    return _run_pool(_summarise_chunk, jobs, workers)
+
+
+def _run_pool(chunk_fn: Callable[[list[ScanJob]], list[_T]], jobs: Sequence[ScanJob],
+              workers: int | None) -> list[_T]:
     if workers is None:
         workers = min(os.cpu_count() or 1, 8) if len(jobs) >= _PARALLEL_MIN_FILES else 1
     if workers <= 1 or len(jobs) < 2:
-        return _scan_chunk(list(jobs))
+        return chunk_fn(list(jobs))
     import multiprocessing
     from concurrent.futures import ProcessPoolExecutor
 
@@ -295,11 +357,58 @@ def scan_jobs(jobs: Sequence[ScanJob], workers: int | None = None) -> list[FileS
     ctx = multiprocessing.get_context("fork") if "fork" in multiprocessing.get_all_start_methods() else None
     size = max(16, len(jobs) // (workers * 8))
     chunks = [list(jobs[i:i + size]) for i in range(0, len(jobs), size)]
-    out: list[FileScan] = []
+    out: list[_T] = []
     with ProcessPoolExecutor(max_workers=workers, mp_context=ctx) as pool:
-        for part in pool.map(_scan_chunk, chunks):
+        for part in pool.map(chunk_fn, chunks):
             out += part
     return out
+
+
+def _scan_repo(paths: list[Path], root: Path, jobs: list[ScanJob], cache_dir: Path | None,
+               workers: int | None) -> list[FileScan]:
+    """Both phases: summarise (and scan) every file, then link the repository and rescan where that matters.
+
+    A run over the root directory lists every module and saves that as the repo index; any other run (the
+    pre-commit one) reads its imports from the index, or from disk where the index is missing or stale.
+    """
+    from auditor.scan import repo
+    from scanners.python import link
+
+    whole = any(p.is_dir() and p.absolute() == root.absolute() for p in paths)
+    known: list[str] | dict[str, list[str]] = [j.rel for j in jobs]
+    index = repo.load_index(cache_dir) if not whole else None
+    if not whole and index is None and cache_dir is not None:
+        # Missing, forged or unreadable: list the root again and keep that. (Without a cache there is no
+        # index: imports are looked for in the given files' parent directories only.)
+        index = repo.RepoIndex(link.group_paths(t.rel for t in discover_files([root], root).targets))
+        repo.save_index(cache_dir, index)
+    if index is not None:  # a partial run: the index's modules (link_records adds the given files)
+        known = index.modules
+    link.REPO_NAMES = link.repo_names(known) if whole else None  # a few files: keep every import
+    try:
+        records = summarise_jobs(jobs, workers)
+    finally:
+        link.REPO_NAMES = None
+    template = jobs[0] if jobs else ScanJob("", "", 0)
+    by_rel = {j.rel: j for j in jobs}
+
+    def read(rel: str) -> bytes | None:
+        job = by_rel.get(rel)
+        if job is None and not repo.inside_root(root, rel):
+            return None
+        got = read_job(job or ScanJob(rel, str(root / rel), template.max_bytes))
+        return got if isinstance(got, bytes) else None
+
+    def scan(rel: str, data: bytes, hook: object, digest: str, summarise: bool) -> tuple[FileScan, Summary | None, Uses]:
+        job = by_rel.get(rel) or replace(template, rel=rel, path=str(root / rel))
+        return scan_linked(job, data, link=hook, digest=digest, summarise=summarise)
+
+    scans, cross = repo.link_records(records, known, read, prefilter, scan, probe_root=None if whole else root)
+    if whole:
+        repo.save_index(cache_dir, repo.index_of([j.rel for j in jobs], cross, read))
+    elif index is not None and index.uses:
+        scans = repo.drop_used_constructions(scans, repo.indexed_uses(index, scans, read))
+    return scans
 
 
 def severity_for(rule_id: str, policy: Policy, settings: Settings) -> SeverityOverride:
@@ -407,7 +516,7 @@ def run_scan(paths: list[Path], root: Path, policy: Policy, *, workers: int | No
         prepare_cache_dir(cache_dir)
     cache = str(cache_dir) if cache_dir is not None else None
     jobs = [ScanJob(t.rel, t.path, policy.max_file_bytes, cache, policy.digest) for t in targets]
-    scans = sorted(scan_jobs(jobs, workers), key=lambda fs: fs.path)
+    scans = sorted(_scan_repo(paths, root, jobs, cache_dir, workers), key=lambda fs: fs.path)
     calls: list[AuditedCall] = []
     findings: list[Finding] = []
     errors: list[FileError] = []

@@ -9,9 +9,10 @@ import tokenize
 from dataclasses import replace
 
 from scanners.catalog import Catalog
-from scanners.python.calls import find_call_sites
+from scanners.python.calls import Analysis, analyse
 from scanners.python.comments import extract_comments
 from scanners.python.notebook import NotebookError, read_notebook
+from scanners.python.resolve import LinkHook
 from scanners.records import Comment, FileScan, ScanError
 
 
@@ -39,6 +40,12 @@ def decode_source(data: bytes) -> str:
 
 def scan_python(path: str, data: bytes, catalog: Catalog) -> FileScan:
     """Scan one .py or .ipynb file. Never raises for bad input: problems become `FileScan.error`."""
+    return scan_module(path, data, catalog)[0]
+
+
+def scan_module(path: str, data: bytes, catalog: Catalog, *, link: LinkHook | None = None,
+                imports: tuple[str, ...] | None = None) -> tuple[FileScan, Analysis | None]:
+    """`scan_python` with other modules' facts in view (`link`), and this module's summary (given `imports`)."""
     locate = _identity
     try:
         if path.endswith(".ipynb"):
@@ -48,26 +55,27 @@ def scan_python(path: str, data: bytes, catalog: Catalog) -> FileScan:
             source = decode_source(data)
         tree = ast.parse(source, filename=path)
     except NotebookError as exc:
-        return FileScan(path, error=ScanError("notebook", str(exc), exc.line, exc.column))
+        return FileScan(path, error=ScanError("notebook", str(exc), exc.line, exc.column)), None
     except UnicodeError as exc:
-        return FileScan(path, error=ScanError("decode", str(exc)))
+        return FileScan(path, error=ScanError("decode", str(exc))), None
     except SyntaxError as exc:
         cell, line = locate(exc.lineno or 1)
         where = f" (cell {cell})" if cell is not None else ""
-        return FileScan(path, error=ScanError("syntax", f"{exc.msg}{where}", line, exc.offset or 1, cell))
+        return FileScan(path, error=ScanError("syntax", f"{exc.msg}{where}", line, exc.offset or 1, cell)), None
     except RecursionError:
         return FileScan(path, error=ScanError("syntax", "cannot parse: too deeply nested (the parser's recursion "
-                                                        "limit was reached); split the expression"))
+                                                        "limit was reached); split the expression")), None
     except MemoryError:
         return FileScan(path, error=ScanError("syntax", "cannot parse: out of memory while parsing (an expression "
-                                                        "nests or repeats too much); split the expression"))
+                                                        "nests or repeats too much); split the expression")), None
     except ValueError as exc:  # "source code string cannot contain null bytes"
-        return FileScan(path, error=ScanError("syntax", f"cannot parse: {str(exc) or type(exc).__name__}"))
+        return FileScan(path, error=ScanError("syntax", f"cannot parse: {str(exc) or type(exc).__name__}")), None
     comments = extract_comments(source)
-    sites = find_call_sites(tree, source, path, catalog, comments, locate)
+    analysis = analyse(tree, source, path, catalog, comments, locate, link=link,
+                       imports=imports if locate is _identity else None)  # a notebook is not importable
     if locate is not _identity:
         comments = [_locate_comment(c, locate) for c in comments]
-    return FileScan(path, tuple(sites), tuple(comments))
+    return FileScan(path, tuple(analysis.sites), tuple(comments)), analysis
 
 
 def _identity(line: int) -> tuple[int | None, int]:

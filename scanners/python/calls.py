@@ -11,7 +11,8 @@ from scanners.catalog import CallSpec, Catalog, TypeSpec
 from scanners.python.checks import run_checks
 from scanners.python.comments import is_directive, parse_annotation
 from scanners.python.index import ArgRef, CallRef, ModuleIndex, Scope, index_module, relevant_lines
-from scanners.python.resolve import BOUND_REASON, Resolver
+from scanners.python.resolve import BOUND_REASON, LinkHook, Resolver
+from scanners.python.summary import Summary, summarise
 from scanners.python.values import Kwargs, ModuleRef, Obj, Value
 from scanners.records import CallSite, Comment, Evidence, SiteKind
 
@@ -57,7 +58,7 @@ class _Annotations:
 
 class _Finder:
     def __init__(self, tree: ast.Module, source: str, path: str, catalog: Catalog,
-                 comments: list[Comment], locate: Locate) -> None:
+                 comments: list[Comment], locate: Locate, link: LinkHook | None = None) -> None:
         self.catalog = catalog
         self.tree = tree
         self.lines = source.splitlines()
@@ -69,7 +70,7 @@ class _Finder:
         relevant = relevant_lines(source, tree, catalog.relevance, roots) if len(self.lines) > LAZY_MIN_LINES else None
         self.index: ModuleIndex = index_module(tree, catalog.names, catalog.call_names, relevant)
         self.annotations = _Annotations(comments)
-        self.resolver = Resolver(self.index, catalog, self.annotations)
+        self.resolver = Resolver(self.index, catalog, self.annotations, link)
         self.module_objs: dict[tuple[str, str], Obj] = {}
         self.sites: list[CallSite] = []
         self.used_origins: set[tuple[int, int]] = set()
@@ -102,7 +103,7 @@ class _Finder:
     def _worth_resolving(self, ref: CallRef) -> bool:
         func = ref.node.func
         if isinstance(func, ast.Attribute):
-            return func.attr in self.catalog.names
+            return func.attr in self.catalog.names or self._holds_sdk_function(func, ref.scope)
         if isinstance(func, ast.Name):
             if func.id in self.catalog.names:
                 return True
@@ -111,6 +112,17 @@ class _Finder:
                     return True
                 if b.kind == "assign" and isinstance(b.node, ast.Attribute) and b.node.attr in self.catalog.names:
                     return True
+        return False
+
+    def _holds_sdk_function(self, func: ast.Attribute, scope: Scope) -> bool:
+        """`self.embed(...)` where `self.embed = aembedding` (an SDK function kept on the instance)."""
+        if not (isinstance(func.value, ast.Name) and func.value.id == scope.self_name and scope.owner):
+            return False
+        info = self.index.classes.get(scope.owner)
+        for b in info.attrs.get(func.attr, ()) if info is not None else ():
+            name = b.node.attr if isinstance(b.node, ast.Attribute) else getattr(b.node, "id", None)
+            if name in self.catalog.names:
+                return True
         return False
 
     # -- positions ------------------------------------------------------------------------
@@ -238,7 +250,10 @@ class _Finder:
                 continue
             obj, spec, call = found
             kw = self._forwarded(ref)
-            self.sites.append(self._site(obj, spec, call, kw, target=ref.node, whole=ref.node, scope=ref.scope,
+            # A local alias of the method (`create = client.messages.create`) is reported where it is handed on.
+            alias = isinstance(ref.node, ast.Name) and ref.node.id not in self.catalog.call_names
+            target, whole = (ref.wrapper.func, ref.wrapper) if alias else (ref.node, ref.node)
+            self.sites.append(self._site(obj, spec, call, kw, target=target, whole=whole, scope=ref.scope,
                                          stmt_line=ref.stmt_line, kind="reference"))
 
     def _wrapped_by_sdk(self, ref: ArgRef) -> bool:
@@ -307,9 +322,26 @@ class _Finder:
 
 def find_call_sites(tree: ast.Module, source: str, path: str, catalog: Catalog, comments: list[Comment],
                     locate: Locate) -> list[CallSite]:
-    finder = _Finder(tree, source, path, catalog, comments, locate)
+    return analyse(tree, source, path, catalog, comments, locate).sites
+
+
+class Analysis:
+    """One module's call sites, and what whole-repo resolution needs from it."""
+
+    def __init__(self, sites: list[CallSite], used: set[tuple[int, int]], summary: Summary | None) -> None:
+        self.sites = sites
+        self.used = used  # origins of clients other modules built (link.py marks them negative) used here
+        self.summary = summary
+
+
+def analyse(tree: ast.Module, source: str, path: str, catalog: Catalog, comments: list[Comment], locate: Locate,
+            *, link: LinkHook | None = None, imports: tuple[str, ...] | None = None) -> Analysis:
+    """Call sites found with `link` (facts of other modules) in view; with `imports`, the module's summary too."""
+    finder = _Finder(tree, source, path, catalog, comments, locate, link)
     finder.visit_calls()
     finder.visit_references()
+    used = {o for o in finder.used_origins if o[0] < 0}
     finder.visit_constructions()
-    return finder.finish()
+    summary = summarise(finder.index, finder.resolver, imports) if imports is not None else None
+    return Analysis(finder.finish(), used, summary)
 

@@ -127,6 +127,12 @@ def _child_fields(cls: type) -> tuple[str, ...]:
     return fields
 
 
+def _item(value: ast.expr, i: int) -> ast.Subscript:
+    """`value[i]`, located at `value` (a tuple a call returns, unpacked)."""
+    node = ast.Subscript(value=value, slice=ast.Constant(i), ctx=ast.Load())
+    return ast.copy_location(node, value)
+
+
 class _Indexer(ast.NodeVisitor):
     """A NodeVisitor with table dispatch: the index walk is the scanner's hottest loop."""
 
@@ -149,6 +155,9 @@ class _Indexer(ast.NodeVisitor):
         # (first line, last line, branch node id, arm index) of every exclusive arm outside a loop.
         self.spans: list[tuple[int, int, int, int]] = []
         self.loops = 0  # loop bodies entered in the current function: an arm there may see a sibling's binding
+        # Names bound to a method of a possible client (`create = self.client.messages.create`): handed to a
+        # wrapper later (`self._call(create, ...)`), they are references too.
+        self.method_aliases: set[str] = set()
 
     # -- traversal ------------------------------------------------------------------------
     def visit(self, node: ast.AST) -> None:
@@ -185,8 +194,11 @@ class _Indexer(ast.NodeVisitor):
             scope.bind(target.id, Binding(line, kind if value is not None else "dynamic", value, None, self.scope))
         elif isinstance(target, (ast.Tuple, ast.List)):
             values = value.elts if isinstance(value, (ast.Tuple, ast.List)) else None
+            starred = any(isinstance(e, ast.Starred) for e in target.elts)
             for i, elt in enumerate(target.elts):
                 sub = values[i] if values is not None and i < len(values) and not isinstance(elt, ast.Starred) else None
+                if sub is None and isinstance(value, ast.Call) and not starred:
+                    sub = _item(value, i)  # `client, model = self._client_and_model(...)`
                 self._bind_target(elt, sub, line, kind)
         elif isinstance(target, ast.Attribute) and value is not None:
             self._bind_attribute(target, value, line)
@@ -209,6 +221,8 @@ class _Indexer(ast.NodeVisitor):
     def visit_Assign(self, node: ast.Assign) -> None:
         self.stmt_line = node.lineno
         self.visit(node.value)
+        if isinstance(node.value, ast.Attribute) and node.value.attr in self.call_names:
+            self.method_aliases.update(t.id for t in node.targets if isinstance(t, ast.Name))
         for target in node.targets:
             self._bind_target(target, node.value, node.lineno)
             if not isinstance(target, ast.Name):
@@ -448,7 +462,7 @@ class _Indexer(ast.NodeVisitor):
             if isinstance(arg, ast.Starred):
                 arg = arg.value
             ref = _callee_name(arg) if isinstance(arg, (ast.Attribute, ast.Name)) else None
-            if ref is not None and ref in self.call_names:
+            if ref is not None and (ref in self.call_names or ref in self.method_aliases and isinstance(arg, ast.Name)):
                 self.args.append(ArgRef(arg, node, self.outer_of.get(id(node)), self.scope, self.stmt_line))
         self.generic_visit(node)
 

@@ -5,12 +5,13 @@ from __future__ import annotations
 import ast
 import bisect
 from collections.abc import Callable
+from dataclasses import replace
 
 from scanners.catalog import CarrierSpec, Catalog, CtorSpec, Select, TypeSpec
 from scanners.hosts import vendor_for
 from scanners.python.carriers import CREDENTIAL_SCOPES, carrier_evidence, endpoint_host, literal_text
 from scanners.python.checks import run_checks
-from scanners.python.index import Arms, Binding, ModuleIndex, Scope
+from scanners.python.index import Arms, Binding, CallRef, ModuleIndex, Scope
 from scanners.python.values import (
     Builtin,
     ClassRef,
@@ -22,6 +23,7 @@ from scanners.python.values import (
     Instance,
     JsonV,
     Kwargs,
+    Linked,
     ListV,
     Lit,
     ModuleRef,
@@ -40,6 +42,10 @@ MAX_HOPS = 1000
 BOUND_REASON = f"resolution bound of {MAX_HOPS} hops reached"
 _FILE_ROUNDS = 400  # resumptions per file, so that a hostile file cannot make resolution quadratic
 AnnotationLookup = Callable[[int, int], list[Evidence]]
+# What another module of the repository exports under a dotted import name (link.py), or None.
+LinkHook = Callable[[str], "Value | None"]
+# `stack.enter_async_context(cm)` returns what entering `cm` gives: the client itself for SDK clients.
+_CONTEXT_ENTERS = frozenset({"enter_context", "enter_async_context"})
 
 
 
@@ -92,12 +98,53 @@ def _unwrap_optional(node: ast.expr) -> ast.expr:
         name = node.value.id if isinstance(node.value, ast.Name) else node.value.attr
         if name == "Optional" and isinstance(node.slice, ast.expr):
             return _unwrap_optional(node.slice)
+        if name == "Union" and isinstance(node.slice, ast.Tuple):
+            for side in node.slice.elts:
+                if not (isinstance(side, ast.Constant) and side.value is None):
+                    return _unwrap_optional(side)
     return node
 
 
+_PASSTHROUGH: dict[int, tuple[int, str] | None] = {}
+
+
+def passthrough(fn: ast.FunctionDef | ast.AsyncFunctionDef, method: bool) -> tuple[int, str] | None:
+    """The parameter (position, name) a function hands back as it got it: `return client`, or `yield client`
+    in a context manager (`with bounded(client) as c:`). Positions count from the first argument a caller
+    passes (a method's `self` is not counted)."""
+    key = id(fn)
+    if key not in _PASSTHROUGH:
+        params = [a.arg for a in fn.args.posonlyargs + fn.args.args]
+        static = any(isinstance(d, ast.Name) and d.id == "staticmethod" for d in fn.decorator_list)
+        if method and not static:
+            params = params[1:]
+        names = params + [a.arg for a in fn.args.kwonlyargs]
+        found = None
+        for node in ast.walk(fn):
+            if isinstance(node, (ast.Return, ast.Yield)) and isinstance(node.value, ast.Name) \
+                    and node.value.id in names:
+                name = node.value.id
+                found = (params.index(name) if name in params else -1, name)
+                break
+        _PASSTHROUGH[key] = found
+    return _PASSTHROUGH[key]
+
+
+def argument(call: ast.Call, param: tuple[int, str]) -> ast.expr | None:
+    index, name = param
+    for kw in call.keywords:
+        if kw.arg == name:
+            return kw.value
+    if 0 <= index < len(call.args) and not any(isinstance(a, ast.Starred) for a in call.args[:index + 1]):
+        return call.args[index]
+    return None
+
+
 class Resolver:
-    def __init__(self, index: ModuleIndex, catalog: Catalog, annotations: AnnotationLookup) -> None:
+    def __init__(self, index: ModuleIndex, catalog: Catalog, annotations: AnnotationLookup,
+                 link: LinkHook | None = None) -> None:
         self.index = index
+        self.link = link
         self.catalog = catalog
         self.annotations = annotations
         self.memo: dict[tuple[int, int, str | None], Value] = {}
@@ -115,6 +162,8 @@ class Resolver:
         self._arm_memo: dict[int, Arms] = {}
         self._arm_spans = 0
         self._arm_tree: _ArmTree = ([], [], [])
+        self._injected: dict[tuple[int, str], Obj | None] = {}
+        self._callers: dict[str, list[CallRef]] | None = None
 
     # -- names ----------------------------------------------------------------------------
     def lookup(self, name: str, scope: Scope, line: int) -> list[Binding]:
@@ -186,6 +235,11 @@ class Resolver:
                 value = self._apply_mutations(value, name, binding, line)
             if first is None:
                 first = value
+            if isinstance(value, ModuleRef) and binding.kind != "import" and \
+                    value.qualname.split(".")[0] not in self.roots:
+                continue  # `c = state.client` (a module of the repository): a client bound in another arm wins
+            if isinstance(value, Instance) and self._stand_in(value.qualname):
+                continue  # `litellm = Placeholder()` in `except ImportError:`: the import in the try arm wins
             if isinstance(value, (Obj, ModuleRef, FuncRef, ClassRef, Instance)):
                 return value
             if not isinstance(value, Dyn) and not (isinstance(value, Lit) and value.value is None):
@@ -194,7 +248,8 @@ class Resolver:
 
     def _eval_binding(self, b: Binding, name: str) -> Value:
         if b.kind == "import":
-            return ModuleRef(b.qualname or name)
+            linked = self.link(b.qualname) if self.link is not None and b.qualname else None
+            return linked if linked is not None else ModuleRef(b.qualname or name)
         if b.kind in ("assign", "with") and isinstance(b.node, ast.expr) and b.scope is not None:
             return self.eval(b.node, b.scope, b.line)
         if b.kind == "def" and isinstance(b.node, (ast.FunctionDef, ast.AsyncFunctionDef)):
@@ -202,8 +257,55 @@ class Resolver:
         if b.kind == "class" and isinstance(b.node, ast.ClassDef) and b.scope is not None:
             return ClassRef(self._class_qualname(b.scope, b.node.name))
         if b.kind == "param" and isinstance(b.node, ast.expr) and b.scope is not None:
-            return self._eval_annotation(b.node, b.scope, b.line)
+            typed = self._eval_annotation(b.node, b.scope, b.line)
+            if isinstance(typed, Obj):
+                return typed
+        if b.kind == "param" and b.scope is not None and b.scope.kind == "function":
+            injected = self.injected(b.scope, name)
+            if injected is not None:
+                return injected
         return Dyn(f"{name} is a parameter or loop variable")
+
+    def injected(self, fscope: Scope, param: str) -> Obj | None:
+        """The client callers in this module pass for a parameter (`ask(client, q)`, `Agent(llm=ChatOpenAI())`)."""
+        fn = fscope.node
+        if not isinstance(fn, (ast.FunctionDef, ast.AsyncFunctionDef)):
+            return None
+        key = (id(fn), param)
+        if key in self._injected:
+            return self._injected[key]
+        self._injected[key] = None  # a recursive call passes nothing new
+        params = [a.arg for a in fn.args.posonlyargs + fn.args.args]
+        if fscope.owner is not None and params and params[0] == fscope.self_name:
+            params = params[1:]
+        if param not in params and param not in [a.arg for a in fn.args.kwonlyargs]:
+            return None
+        slot = (params.index(param) if param in params else -1, param)
+        callee = fscope.owner.rsplit(".", 1)[-1] if fn.name == "__init__" and fscope.owner else fn.name
+        found: Obj | None = None
+        for ref in self._calls_named(callee):
+            arg = argument(ref.node, slot)
+            target = self.eval(ref.node.func, ref.scope, ref.node.lineno) if arg is not None else None
+            if isinstance(target, FuncRef) and target.node is fn or (
+                    isinstance(target, ClassRef) and target.qualname == fscope.owner):
+                value = self.eval(arg, ref.scope, ref.node.lineno)  # type: ignore[arg-type]
+                if isinstance(value, Obj):
+                    found = value
+                    break
+        self._injected[key] = found
+        return found
+
+    def _calls_named(self, name: str) -> list[CallRef]:
+        if self._callers is None:
+            for scope in list(self.index.scopes.values()):
+                self.index.ensure(scope)  # a caller may sit in a body that names no SDK
+            self._callers = {}
+            for ref in self.index.calls:
+                func = ref.node.func
+                callee = func.attr if isinstance(func, ast.Attribute) else getattr(func, "id", None)
+                if callee is not None:
+                    self._callers.setdefault(callee, []).append(ref)
+        return self._callers.get(name, [])
 
     @staticmethod
     def _class_qualname(scope: Scope, name: str) -> str:
@@ -380,6 +482,11 @@ class Resolver:
         left, right = self.eval(node.left, scope, line), self.eval(node.right, scope, line)
         if isinstance(node.op, ast.BitOr) and isinstance(left, DictV) and isinstance(right, DictV):
             return DictV(left.items + right.items, left.unresolved + right.unresolved)
+        if isinstance(node.op, ast.BitOr):
+            # An LCEL chain (`prompt | llm | parser`): invoking the chain invokes the model in it.
+            for side in (right, left):
+                if isinstance(side, Obj) and not side.path and ("invoke",) in self.catalog.types[side.type_id].calls:
+                    return side
         if isinstance(node.op, ast.Add):
             if isinstance(left, Lit) and isinstance(right, Lit) and isinstance(left.value, str) \
                     and isinstance(right.value, str):
@@ -396,7 +503,12 @@ class Resolver:
         base = self.eval(node.value, scope, line)
         attr = node.attr
         if isinstance(base, ModuleRef):
-            return ModuleRef(f"{base.qualname}.{attr}")
+            dotted = f"{base.qualname}.{attr}"
+            linked = self.link(dotted) if self.link is not None else None
+            return linked if linked is not None else ModuleRef(dotted)
+        if isinstance(base, Linked):
+            found = base.attr(attr) if base.kind != "func" else None
+            return found if found is not None else Dyn(f"attribute .{attr} of {base.name}")
         if isinstance(base, Obj):
             spec = self.catalog.types[base.type_id]
             if attr in spec.transparent or (attr == "aio" and not base.path):
@@ -448,9 +560,53 @@ class Resolver:
                 if _is_property(method):
                     return self._call_function(ref)
                 return ref
+        inherited = self._linked_member(cls, attr) if self.link is not None else None
+        if inherited is not None:
+            return inherited
+        if first is None and attr != "__getattr__":
+            proxied = self.delegate(cls)
+            if isinstance(proxied, ModuleRef):
+                return ModuleRef(f"{proxied.qualname}.{attr}")
+            if isinstance(proxied, Obj):
+                return replace(proxied, path=proxied.path + (attr,))
         if first is None:
             first = self._sdk_self(cls, attr)
         return first if first is not None else Dyn(f"attribute .{attr}")
+
+    def _stand_in(self, cls: str) -> bool:
+        """A class whose attribute reads all go to `__getattr__` and reach no SDK (an import placeholder)."""
+        info = self.index.classes.get(cls)
+        return info is not None and "__getattr__" in info.methods and self.delegate(cls) is None
+
+    def delegate(self, cls: str) -> Value | None:
+        """What a proxy class hands attribute reads on to: `def __getattr__(self, name): return getattr(X, name)`."""
+        for owner in self.mro(cls):
+            info = self.index.classes.get(owner)
+            method = info.methods.get("__getattr__") if info is not None else None
+            scope = info.method_scopes.get("__getattr__") if info is not None else None
+            if method is None or scope is None or len(method.args.args) != 2:
+                continue
+            self.index.ensure(scope)
+            param = method.args.args[1].arg
+            for ret in scope.returns:
+                if isinstance(ret, ast.Call) and isinstance(ret.func, ast.Name) and ret.func.id == "getattr" \
+                        and len(ret.args) == 2 and isinstance(ret.args[1], ast.Name) and ret.args[1].id == param:
+                    target = ret.args[0]
+                    value = self._with_self(cls, lambda t=target, s=scope: self.eval(t, s, t.lineno))  # type: ignore[misc]
+                    if isinstance(value, (ModuleRef, Obj)):
+                        return value
+        return None
+
+    def _linked_member(self, cls: str, attr: str) -> Value | None:
+        """`self.client` set by a base class defined in another module of the repository."""
+        for owner in self.mro(cls):
+            info = self.index.classes.get(owner)
+            for base in info.bases if info is not None else ():
+                ref = self.eval(base, info.scope.parent or info.scope, base.lineno) if info is not None else None
+                found = ref.attr(attr) if isinstance(ref, Linked) and ref.kind == "class" else None
+                if found is not None:
+                    return found
+        return None
 
     def _eval_subscript(self, node: ast.Subscript, scope: Scope, line: int) -> Value:
         base = self.eval(node.value, scope, line)
@@ -461,6 +617,9 @@ class Resolver:
             found = base.get(key.value)
             if found is not None:
                 return found
+        if isinstance(base, ListV) and isinstance(key, Lit) and type(key.value) is int \
+                and -len(base.items) <= key.value < len(base.items) and not base.unresolved:
+            return base.items[key.value]
         return Dyn(f"an item of {describe(base)}")
 
     # -- calls ----------------------------------------------------------------------------
@@ -491,6 +650,8 @@ class Resolver:
         return out
 
     def eval_call(self, node: ast.Call, scope: Scope, line: int) -> Value:
+        if isinstance(node.func, ast.Attribute) and node.func.attr in _CONTEXT_ENTERS and len(node.args) == 1:
+            return self.eval(node.args[0], scope, line)
         func = self.eval(node.func, scope, line)
         if isinstance(func, ModuleRef):
             return self._call_module(func.qualname, node, scope, line)
@@ -516,10 +677,23 @@ class Resolver:
         if isinstance(func, Obj):
             return self._call_obj(func, node, scope, line)
         if isinstance(func, FuncRef):
-            return self._call_function(func)
+            value = self._call_function(func)
+            through = passthrough(func.node, func.owner is not None) if not isinstance(value, Obj) else None
+            arg = argument(node, through) if through is not None else None
+            return self.eval(arg, scope, line) if arg is not None else value
         if isinstance(func, ClassRef):
             sdk = self.sdk_base(func.qualname)
             return self.construct(sdk, node, scope, line) if sdk else Instance(func.qualname)
+        if isinstance(func, Linked):
+            if func.kind == "class":
+                return Linked("instance", func.name, None, func.attrs)
+            if func.kind == "func" and func.returns is not None:
+                return func.returns
+            index, name = func.attr("index"), func.attr("name")
+            if func.kind == "passthrough" and isinstance(index, Lit) and isinstance(name, Lit):
+                arg = argument(node, (int(index.value), str(name.value)))  # type: ignore[call-overload]
+                if arg is not None:
+                    return self.eval(arg, scope, line)
         return Dyn(f"the result of {ast.unparse(node.func)}()")
 
     def _call_module(self, qualname: str, node: ast.Call, scope: Scope, line: int) -> Value:
@@ -566,10 +740,15 @@ class Resolver:
         self.index.ensure(fscope)
 
         def returns() -> Value:
+            tuples: Value | None = None
             for ret in reversed(fscope.returns):
                 value = self.eval(ret, fscope, ret.lineno)
                 if isinstance(value, Obj):
                     return value
+                if tuples is None and isinstance(value, ListV) and any(isinstance(v, Obj) for v in value.items):
+                    tuples = value  # `return self.client, model`
+            if tuples is not None:
+                return tuples
             if func.node.returns is not None:
                 return self._eval_annotation(func.node.returns, fscope.parent or fscope, func.node.lineno)
             return Dyn(f"the result of {func.node.name}()")

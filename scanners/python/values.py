@@ -115,7 +115,21 @@ class Builtin:
     name: str
 
 
-Value = Lit | Dyn | FStr | Env | DictV | ListV | JsonV | ModuleRef | Obj | FuncRef | ClassRef | Instance | Builtin
+@dataclass(frozen=True, slots=True)
+class Linked:
+    """What another module of the repository exports (scanners/python/link.py): a function returning a client
+    (`returns`), or a class or an instance of one whose attributes (and methods, as `func`) hold clients."""
+
+    kind: str  # func | class | instance | passthrough (a function handing back its argument `index`/`name`)
+    name: str
+    returns: Value | None = None
+    attrs: tuple[tuple[str, Value], ...] = ()
+
+    def attr(self, name: str) -> Value | None:
+        return next((v for k, v in self.attrs if k == name), None)
+
+
+Value = Lit | Dyn | FStr | Env | DictV | ListV | JsonV | ModuleRef | Obj | FuncRef | ClassRef | Instance | Builtin | Linked
 
 
 @dataclass(slots=True)
