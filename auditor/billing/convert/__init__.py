@@ -138,8 +138,9 @@ def convert_files(inputs: list[Path], kind: str, output: Path, *, account: str |
         module = importlib.import_module(f"auditor.billing.convert.{family}")
         kwargs = {"account": account} if account else {}
         done = module.convert(con, paths, tables.converted_part(family), **kwargs)
-        if _amounts(done.native_total) and _amounts(table_totals(con, done.table)) != _amounts(done.native_total):
-            raise TagauditError(f"{family} conversion changed the total ({done.native_total} -> "
+        expected = done.native_total if done.rounded_total is None else done.rounded_total
+        if _amounts(expected) and _amounts(table_totals(con, done.table)) != _amounts(expected):
+            raise TagauditError(f"{family} conversion changed the total ({expected} -> "
                                 f"{table_totals(con, done.table)})", hint="this is a tagaudit bug; please report it")
         parts.append(done.table)
         native.extend(done.native_total)
@@ -157,7 +158,9 @@ def convert_files(inputs: list[Path], kind: str, output: Path, *, account: str |
 
 def _amounts(items: Any) -> dict[str, Any]:
     """Currency -> total, zero totals dropped (usage-only rows add currency but no money)."""
+    from auditor.billing.convert.common import wide_add
+
     out: dict[str, Any] = {}
     for m in items:
-        out[m.currency] = out.get(m.currency, 0) + m.amount
+        out[m.currency] = wide_add(out.get(m.currency, 0), m.amount)
     return {c: a for c, a in sorted(out.items()) if a != 0}

@@ -75,7 +75,7 @@ def _row(bucket: dict[str, Any], res: dict[str, Any], account: str, where: str) 
             "x_InferenceGeo": res.get("inference_geo"), "RegionId": res.get("inference_geo")}
 
 
-def _cost_rows(costs: list[Path], usage: list[Path], account: str, native: list[Any],
+def _cost_rows(costs: list[Path], usage: list[Path], account: str, ledger: common.Ledger,
                seen: set[tuple[Any, ...]]) -> Iterator[Row]:
     index: dict[tuple[Any, ...], int] = {}
     for where, bucket, res in _results(usage):
@@ -84,9 +84,8 @@ def _cost_rows(costs: list[Path], usage: list[Path], account: str, native: list[
             index[key] = index.get(key, 0) + count
     for where, bucket, res in _results(costs):
         cents = common.money(res.get("amount"), where)
-        value = cents.scaleb(-2)  # exact: the report is in cents
         currency = _currency(res.get("currency"), where)
-        native.append((currency, value))
+        value = ledger.add(currency, cents.scaleb(-2))  # exact: the report is in cents
         seen.add(_key(bucket, res, where))
         token_type: str | None = res.get("token_type")
         tokens = index.get((*_key(bucket, res, where), token_type)) if token_type else None
@@ -129,17 +128,16 @@ def _currency(value: Any, where: str) -> str:
 def convert(con: duckdb.DuckDBPyConnection, paths: list[Path], name: str, *, account: str = "anthropic-organization") -> Converted:
     costs = [p for p in paths if is_cost(p)]
     usage = [p for p in paths if p not in costs]
-    native: list[Any] = []
+    ledger = common.Ledger()
     seen: set[tuple[Any, ...]] = set()
     notes: list[str] = []
 
     def rows() -> Iterator[Row]:
         if costs:
-            yield from _cost_rows(costs, usage, account, native, seen)
+            yield from _cost_rows(costs, usage, account, ledger, seen)
         yield from _usage_only_rows(usage, account, seen, notes, only_priority=bool(costs))
 
     count = common.rows_to_table(con, rows(), name, EXTRA)
     if not costs:
         notes.append("usage reports carry no money: BilledCost is 0; convert the cost report for spend")
-    notes.extend(common.rounding_notes(common.rounded_count(native)))
-    return Converted(name, count, common.totals(iter(native)), tuple(notes))
+    return common.converted(name, count, ledger, tuple(notes))

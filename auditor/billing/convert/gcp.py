@@ -133,12 +133,11 @@ def _get(rec: dict[str, Any], *keys: str) -> Any:
     return node
 
 
-def _rows(paths: list[Path], native: list[Any]) -> Iterator[Row]:
+def _rows(paths: list[Path], ledger: common.Ledger) -> Iterator[Row]:
     for path in paths:
         for where, rec in records(path):
             base = _base(rec, where)
-            cost = common.money(rec.get("cost"), where)
-            native.append((base["BillingCurrency"], cost))
+            cost = ledger.add(base["BillingCurrency"], common.money(rec.get("cost"), where))
             kind = str(rec.get("cost_type") or "regular").lower()
             at_list = rec.get("cost_at_list")
             yield {**base, "BilledCost": cost, "EffectiveCost": cost, "ContractedCost": cost,
@@ -149,8 +148,7 @@ def _rows(paths: list[Path], native: list[Any]) -> Iterator[Row]:
             for credit in rec.get("credits") or []:
                 if not isinstance(credit, dict):
                     raise TagauditError(f"credit {credit!r} is not an object", where=where, hint="check the export")
-                amount = common.money(credit.get("amount"), where)
-                native.append((base["BillingCurrency"], amount))
+                amount = ledger.add(base["BillingCurrency"], common.money(credit.get("amount"), where))
                 yield {**base, "BilledCost": amount, "EffectiveCost": amount, "ContractedCost": amount,
                        "ListCost": Decimal(0), "ChargeCategory": "Credit", "ChargeFrequency": "One-Time",
                        "ChargeDescription": credit.get("full_name") or credit.get("name"),
@@ -159,7 +157,7 @@ def _rows(paths: list[Path], native: list[Any]) -> Iterator[Row]:
 
 
 def convert(con: duckdb.DuckDBPyConnection, paths: list[Path], name: str, **_: Any) -> Converted:
-    native: list[Any] = []
-    rows = common.rows_to_table(con, _rows(paths, native), name, EXTRA)
-    return Converted(name, rows, common.totals(iter(native)), common.rounding_notes(common.rounded_count(native)))
+    ledger = common.Ledger()
+    rows = common.rows_to_table(con, _rows(paths, ledger), name, EXTRA)
+    return common.converted(name, rows, ledger)
 

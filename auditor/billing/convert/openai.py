@@ -90,17 +90,16 @@ def _tokens(index: dict[tuple[Any, ...], dict[str, int]], day: int, res: dict[st
     return sum(found) if found else None
 
 
-def _cost_rows(costs: list[Path], usage: list[Path], account: str, native: list[Any]) -> Iterator[Row]:
+def _cost_rows(costs: list[Path], usage: list[Path], account: str, ledger: common.Ledger) -> Iterator[Row]:
     index, tiers = _usage_index(usage), _tiers(usage)
     for where, bucket, res in _results(costs):
         amount = res.get("amount") or {}
         if not isinstance(amount, dict):
             raise TagauditError(f"amount {amount!r} is not an object with value and currency", where=where,
                                 hint="check the export")
-        value = common.money(amount.get("value"), where)
         currency = _currency(amount.get("currency"), where)
+        value = ledger.add(currency, common.money(amount.get("value"), where))
         start, end = _times(bucket, where)
-        native.append((currency, value))
         line_item = res.get("line_item")
         model, token, batch = parse_line_item(line_item if isinstance(line_item, str) else None)
         qty, unit = res.get("quantity"), res.get("quantity_unit")
@@ -168,10 +167,10 @@ def convert(con: duckdb.DuckDBPyConnection, paths: list[Path], name: str, *, acc
     """Costs and usage files may be mixed; each file is recognised by its result objects."""
     costs = [p for p in paths if is_costs(p)]
     usage = [p for p in paths if p not in costs]
-    native: list[Any] = []
+    ledger = common.Ledger()
     if costs:
-        rows = common.rows_to_table(con, _cost_rows(costs, usage, account, native), name, EXTRA)
-        return Converted(name, rows, common.totals(iter(native)), common.rounding_notes(common.rounded_count(native)))
+        rows = common.rows_to_table(con, _cost_rows(costs, usage, account, ledger), name, EXTRA)
+        return common.converted(name, rows, ledger)
     rows = common.rows_to_table(con, _usage_rows(usage, account), name, EXTRA)
     return Converted(name, rows, (), (("usage pages carry no money: BilledCost is 0; convert the Costs API "
                                       "export (usage files alongside fill ConsumedQuantity)"),))
