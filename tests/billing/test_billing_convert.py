@@ -246,3 +246,67 @@ def test_a_focus_file_is_not_converted_again(tmp_path: Path) -> None:
     focus_file.write_text("BilledCost,BillingCurrency\n1,USD\n")
     result = run_cli(["billing", "convert", str(focus_file), "-o", str(tmp_path / "x.parquet")])
     assert result.exit_code == 2 and "already FOCUS" in result.output
+
+
+# CUR 2.0 tag columns, as AWS documents them: `tags` (map<string,string>, keys prefixed resourceTags/,
+# accountTag/, costCategory/, userAttribute/) beside or instead of `resource_tags` (map, keys `user:<k>`).
+# https://docs.aws.amazon.com/cur/latest/userguide/table-dictionary-cur2-tag-columns.html
+# https://docs.aws.amazon.com/cur/latest/userguide/table-dictionary-cur2-resource-tags.html
+_CUR_ROW = """'123456789012' AS bill_payer_account_id, TIMESTAMP '2025-11-01' AS bill_billing_period_start_date,
+    TIMESTAMP '2025-12-01' AS bill_billing_period_end_date, 'Usage' AS line_item_line_item_type,
+    TIMESTAMP '2025-11-02' AS line_item_usage_start_date, TIMESTAMP '2025-11-02 01:00:00' AS line_item_usage_end_date,
+    'AmazonBedrock' AS line_item_product_code, 'USE1-Claude3Haiku-output-tokens' AS line_item_usage_type,
+    'arn:aws:bedrock:us-east-1:123456789012:application-inference-profile/abc123' AS line_item_resource_id,
+    '0.25' AS line_item_unblended_cost, 'USD' AS line_item_currency_code"""
+
+
+def _cur_tags(tmp_path: Path, columns: str, fmt: str = "parquet") -> dict[str, str] | None:
+    src = tmp_path / f"cur.{fmt}"
+    connect().execute(f"COPY (SELECT {_CUR_ROW}, {columns}) TO '{src}' (FORMAT {fmt}{', HEADER' if fmt == 'csv' else ''})")
+    out = tmp_path / "f.parquet"
+    convert_files([src], "aws-cur", out)
+    tags = connect().execute(f"SELECT Tags FROM read_parquet('{out}')").fetchone()
+    assert tags is not None
+    return None if tags[0] is None else dict(json.loads(tags[0]))
+
+
+def test_aws_cur2_tags_map_alone_gives_resource_tags_unprefixed_and_keeps_other_prefixes(tmp_path: Path) -> None:
+    got = _cur_tags(tmp_path, """MAP {'resourceTags/user:team': 'search', 'resourceTags/user:cost_center': 'cc-210',
+        'resourceTags/aws:createdBy': 'AROA:bob', 'accountTag/team': 'finance', 'costCategory/team': 'ml-platform',
+        'userAttribute/Department': 'R&D'} AS tags""")
+    assert got == {"team": "search", "cost_center": "cc-210", "aws:createdBy": "AROA:bob",
+                   "accountTag/team": "finance", "costCategory/team": "ml-platform", "userAttribute/Department": "R&D"}
+
+
+def test_aws_cur2_tags_beside_resource_tags_merge_with_each_key_once(tmp_path: Path) -> None:
+    got = _cur_tags(tmp_path, """MAP {'user:team': 'search'} AS resource_tags,
+        MAP {'resourceTags/user:team': 'search', 'resourceTags/department': 'teamA', 'accountTag/env': 'prod'} AS tags""")
+    assert got == {"team": "search", "department": "teamA", "accountTag/env": "prod"}
+
+
+def test_aws_cur2_tags_as_json_text_in_csv(tmp_path: Path) -> None:
+    got = _cur_tags(tmp_path, """'{"resourceTags/user:team": "search", "costCategory/project": "x"}' AS tags,
+        '' AS resource_tags""", fmt="csv")
+    assert got == {"team": "search", "costCategory/project": "x"}
+
+
+@pytest.mark.parametrize("columns", [
+    pytest.param("MAP {'user_team': 'search', 'user_cost_center': 'cc-210'} AS resource_tags", id="user_ map keys"),
+    pytest.param("MAP {'user:team': 'search', 'user:cost_center': 'cc-210'} AS resource_tags", id="user: map keys"),
+    pytest.param("'search' AS resource_tags_user_team, 'cc-210' AS resource_tags_user_cost_center",
+                 id="athena flattened columns"),
+])
+def test_aws_resource_tag_key_forms_all_give_team_and_cost_center(tmp_path: Path, columns: str) -> None:
+    assert _cur_tags(tmp_path, columns) == {"team": "search", "cost_center": "cc-210"}
+
+
+def test_aws_inference_profile_pool_tagged_through_cur2_tags_is_allocated(tmp_path: Path, demo_policy: object) -> None:
+    from auditor.billing import pool_spend
+
+    src = tmp_path / "cur.parquet"
+    connect().execute(f"""COPY (SELECT {_CUR_ROW}, MAP {{'resourceTags/user:team': 'search',
+        'resourceTags/user_cost_center': 'cc-210', 'resourceTags/user:use_case': 'ranking',
+        'resourceTags/user:environment': 'production'}} AS tags) TO '{src}' (FORMAT parquet)""")
+    convert_files([src], "aws-cur", tmp_path / "f.parquet")
+    result = pool_spend(load_billing([tmp_path / "f.parquet"]), demo_policy)  # type: ignore[arg-type]
+    assert result.untagged_cost == 0 and result.total_ai_cost == Decimal("0.25")

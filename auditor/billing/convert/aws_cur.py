@@ -4,13 +4,16 @@ CUR 2.0 has snake_case columns and maps (`product`, `resource_tags`; JSON text i
 headers (`lineItem/UnblendedCost`, `resourceTags/user:team`) are normalised to the same names.
 BilledCost is `line_item_net_unblended_cost` when the cell has a value, else `line_item_unblended_cost`; a
 cost cell that is not a number leaves BilledCost empty (noted, and rejected when loaded), never the other.
-`resource_tags` keys `user:<k>` become FOCUS tags `<k>`; provider keys (`aws:...`) keep their prefix.
+Tags come from the CUR 2.0 `tags` map (`resourceTags/` stripped; `accountTag/`, `costCategory/`,
+`userAttribute/` keys kept as they are), `resource_tags` and legacy tag columns, merged; user keys in
+either form (`user:<k>`, `user_<k>`) become FOCUS tags `<k>`; provider keys (`aws:...`) keep their prefix.
 Credit lines are ChargeCategory Credit (not Adjustment, as older converters had it). Bedrock
 Marketplace models ("... (Amazon Bedrock Edition)") keep the Marketplace seller as PublisherName.
 """
 
 from __future__ import annotations
 
+import re
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
@@ -45,9 +48,12 @@ SERVICE_CATEGORY = {
 
 
 def normalise(column: str) -> str:
-    """Legacy `lineItem/UnblendedCost` -> `line_item_unblended_cost`; tag columns -> `tag:<key>`."""
+    """Legacy `lineItem/UnblendedCost` -> `line_item_unblended_cost`; tag columns (`resourceTags/user:team`,
+    Athena's `resource_tags_user_team`) -> `tag:<key>`."""
     if column.startswith("resourceTags/"):
         return "tag:" + column.split("/", 1)[1]
+    if column.startswith("resource_tags_"):
+        return "tag:" + column.removeprefix("resource_tags_")
     if "/" in column:
         group, field = column.split("/", 1)
         return f"{snake(group)}_{snake(field)}"
@@ -64,19 +70,46 @@ def _product(t: Table, key: str) -> str:
     return t.text(f"product_{key}")
 
 
-def _tags(t: Table) -> str:
-    strip = "regexp_replace({}, '\"user:([^\"]*)\":', '\"\\1\":', 'g')"
-    kind = t.type_of("resource_tags")
-    if kind is not None and kind.startswith("MAP"):
-        return f"CASE WHEN cardinality(resource_tags) > 0 THEN {strip.format('to_json(resource_tags)')} END"
-    if kind == "VARCHAR":
-        return f"CASE WHEN trim(resource_tags) NOT IN ('', '{{}}') THEN {strip.format('resource_tags')} END"
+# User-defined tag keys: `user:team` (CUR 2.0 map, legacy `resourceTags/user:team` headers) and `user_team`
+# (the Athena-safe form AWS's own dashboards query, `resource_tags['user_cost_center']`). In the CUR 2.0
+# `tags` column resource tags carry `resourceTags/`; `accountTag/`, `costCategory/` and `userAttribute/` keys
+# stay as they are, so they never stand in for a resource tag of the same name.
+# https://docs.aws.amazon.com/cur/latest/userguide/table-dictionary-cur2-tag-columns.html
+_USER_KEY = r'"(?:resourceTags/)?(?:user:|user_)?([^"]*)"\s*:'
+
+
+def _json_tags(t: Table, column: str) -> str:
+    """A CUR 2.0 map column (or its JSON text in CSV) as a JSON object with user keys unprefixed; NULL when
+    absent or empty."""
+    kind = t.type_of(column)
+    if kind is None:
+        return "NULL"
+    if kind.startswith("MAP"):
+        text = f"CASE WHEN cardinality({qi(t.columns[column][0])}) > 0 THEN to_json({qi(t.columns[column][0])}) END"
+    else:
+        text = f"CASE WHEN trim({t.col(column)}) NOT IN ('', '{{}}') THEN trim({t.col(column)}) END"
+    return f"regexp_replace({text}, '{_USER_KEY}', '\"\\1\":', 'g')"
+
+
+def _legacy_tags(t: Table) -> str:
     tags = [(name[4:], real) for name, (real, _) in t.columns.items() if name.startswith("tag:")]
     if not tags:
         return "NULL"
-    pairs = ", ".join(f"{qs(k.removeprefix('user:'))}, NULLIF({qi(real)}, '')" for k, real in tags)
+    pairs = ", ".join(f"{qs(re.sub(r'^user[:_]', '', k))}, NULLIF({qi(real)}, '')" for k, real in tags)
     any_set = " OR ".join(f"NULLIF({qi(real)}, '') IS NOT NULL" for _, real in tags)
     return f"CASE WHEN {any_set} THEN json_object({pairs}) END"
+
+
+def _tags(t: Table) -> str:
+    """FOCUS Tags from `tags`, `resource_tags` and legacy tag columns, merged (a key appears once; `tags`,
+    the superset, wins)."""
+    parts = [p for p in (_legacy_tags(t), _json_tags(t, "resource_tags"), _json_tags(t, "tags")) if p != "NULL"]
+    if not parts:
+        return "NULL"
+    merged = parts[0]
+    for part in parts[1:]:
+        merged = f"CASE WHEN {part} IS NULL THEN {merged} ELSE json_merge_patch(coalesce({merged}, '{{}}'), {part}) END"
+    return f"NULLIF(CAST({merged} AS VARCHAR), '{{}}')"
 
 
 def _charge_exprs(t: Table) -> dict[str, str]:
