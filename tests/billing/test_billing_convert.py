@@ -310,3 +310,24 @@ def test_aws_inference_profile_pool_tagged_through_cur2_tags_is_allocated(tmp_pa
     convert_files([src], "aws-cur", tmp_path / "f.parquet")
     result = pool_spend(load_billing([tmp_path / "f.parquet"]), demo_policy)  # type: ignore[arg-type]
     assert result.untagged_cost == 0 and result.total_ai_cost == Decimal("0.25")
+
+
+@pytest.mark.parametrize("kind, files", [pytest.param(k, f, id=i) for k, f, i in [
+    ("openai-costs", ["openai-costs.json"], "openai"), ("anthropic-cost", ["anthropic-cost.json"], "anthropic"),
+    ("aws-cur", ["aws-cur2.csv"], "aws"), ("azure", ["azure-cost-details.csv"], "azure"),
+    ("gcp", ["gcp-billing.jsonl"], "gcp")]])
+def test_convert_output_leaves_out_conditional_columns_it_does_not_fill(tmp_path: Path, kind: str,
+                                                                       files: list[str]) -> None:
+    """FOCUS 1.2 column handling: a Conditional/Recommended column the source cannot fill is left out; every
+    Mandatory column is present. https://github.com/FinOps-Open-Cost-and-Usage-Spec/FOCUS_Spec (v1.2,
+    specification/attributes/column_handling.md)."""
+    from auditor.billing.ingest import focus
+
+    out = tmp_path / "o.parquet"
+    convert_files([NATIVE / f for f in files], kind, out)
+    con = connect()
+    names = [r[0] for r in con.execute(f"DESCRIBE SELECT * FROM read_parquet('{out}')").fetchall()]
+    assert set(focus.MANDATORY) <= set(names)
+    for name in names:
+        assert con.execute(f'SELECT count("{name}") FROM read_parquet(\'{out}\')').fetchone()[0] > 0 or \
+            name in focus.MANDATORY, name

@@ -150,10 +150,37 @@ def convert_files(inputs: list[Path], kind: str, output: Path, *, account: str |
     union = " UNION ALL BY NAME ".join(f"SELECT * FROM {t}" for t in parts)
     sql = f"SELECT {', '.join(focus.quote_ident(c) for c in cols)} FROM ({union})"
     con.execute(f"CREATE OR REPLACE TEMP TABLE {tables.CONVERTED} AS {sql}")
-    write(con, f"SELECT * FROM {tables.CONVERTED}", output)
+    kept = _filled(con, tables.CONVERTED, cols)
+    write(con, f"SELECT {', '.join(focus.quote_ident(c) for c in kept)} FROM {tables.CONVERTED}", output)
     rows = int(fetch_scalar(con, f"SELECT count(*) FROM {tables.CONVERTED}"))
     merged = tuple(Money(c, a, sum(m.rows for m in native if m.currency == c)) for c, a in _amounts(native).items())
     return ConvertResult(str(output), rows, merged, table_totals(con, tables.CONVERTED), tuple(notes))
+
+
+# FOCUS 1.2 columns that are Conditional or Recommended: a converter that does not fill one leaves it out of
+# the file rather than writing an all-null column (the validator reads a present column as "supported").
+OPTIONAL = (
+    "AvailabilityZone", "BillingAccountType", "CapacityReservationId", "CapacityReservationStatus",
+    "CommitmentDiscountCategory", "CommitmentDiscountId", "CommitmentDiscountName", "CommitmentDiscountQuantity",
+    "CommitmentDiscountStatus", "CommitmentDiscountType", "CommitmentDiscountUnit", "ConsumedQuantity",
+    "ConsumedUnit", "ContractedUnitPrice", "InvoiceId", "ListUnitPrice", "PricingCategory", "PricingCurrency",
+    "PricingCurrencyContractedUnitPrice", "PricingCurrencyEffectiveCost", "PricingCurrencyListUnitPrice",
+    "RegionId", "RegionName", "ResourceId", "ResourceName", "ResourceType", "SkuId", "SkuMeter", "SkuPriceDetails",
+    "SkuPriceId", "SubAccountId", "SubAccountName", "SubAccountType", "ChargeFrequency", "ServiceSubcategory", "Tags",
+)
+
+
+def _filled(con: duckdb.DuckDBPyConnection, table: str, cols: list[str]) -> list[str]:
+    """`cols` less the optional FOCUS columns (and x_ columns) that are null on every row."""
+    from auditor.billing.db import fetch_row
+    from auditor.billing.ingest import focus
+
+    optional = [c for c in cols if c in OPTIONAL or c.startswith("x_")]
+    if not optional:
+        return cols
+    counts = fetch_row(con, "SELECT " + ", ".join(f"count({focus.quote_ident(c)}) AS {focus.quote_ident(c)}"
+                                                  for c in optional) + f" FROM {table}")
+    return [c for c in cols if c not in optional or counts[c]]
 
 
 def _amounts(items: Any) -> dict[str, Any]:
