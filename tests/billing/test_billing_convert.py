@@ -331,3 +331,64 @@ def test_convert_output_leaves_out_conditional_columns_it_does_not_fill(tmp_path
     for name in names:
         assert con.execute(f'SELECT count("{name}") FROM read_parquet(\'{out}\')').fetchone()[0] > 0 or \
             name in focus.MANDATORY, name
+
+
+# Savings Plan line items as AWS documents them (SavingsPlanCoveredUsage at the on-demand unblended cost with
+# savings_plan_savings_plan_effective_cost; SavingsPlanNegation offsetting it; SavingsPlanRecurringFee with
+# total_commitment_to_date and used_commitment): https://docs.aws.amazon.com/cur/latest/userguide/cur-sp.html
+# Line item types: https://docs.aws.amazon.com/cur/latest/userguide/table-dictionary-cur2-line-item.html
+_SP_ARN = "arn:aws:savingsplans::123456789012:savingsplan/3a9c2b1e-1111-2222-3333-444455556666"
+
+
+def _cur_lines(tmp_path: Path) -> Path:
+    def line(kind: str, cost: str, start: str = "2025-11-02", sp_arn: str | None = _SP_ARN, effective: str = "NULL",
+             to_date: str = "NULL", used: str = "NULL", usage_type: str = "USE1-ComputeSP:t3.large") -> str:
+        arn = f"'{sp_arn}'" if sp_arn else "NULL"
+        return (f"SELECT '123456789012' AS bill_payer_account_id, TIMESTAMP '2025-11-01' AS "
+                f"bill_billing_period_start_date, TIMESTAMP '2025-12-01' AS bill_billing_period_end_date, "
+                f"'{kind}' AS line_item_line_item_type, TIMESTAMP '{start}' AS line_item_usage_start_date, "
+                f"TIMESTAMP '{start}' + INTERVAL 1 HOUR AS line_item_usage_end_date, 'AmazonEC2' AS "
+                f"line_item_product_code, '{usage_type}' AS line_item_usage_type, {cost}::DOUBLE AS "
+                f"line_item_unblended_cost, 'USD' AS line_item_currency_code, {arn} AS "
+                f"savings_plan_savings_plan_a_r_n, {effective}::DOUBLE AS savings_plan_savings_plan_effective_cost, "
+                f"{to_date}::DOUBLE AS savings_plan_total_commitment_to_date, {used}::DOUBLE AS "
+                f"savings_plan_used_commitment, 'us-east-1' AS product_region_code, "
+                f"'US East (N. Virginia)' AS product_location, 'Hrs' AS pricing_unit, 1::DOUBLE AS "
+                f"line_item_usage_amount")
+    rows = [line("SavingsPlanCoveredUsage", "10", effective="7"), line("SavingsPlanNegation", "-10"),
+            line("SavingsPlanRecurringFee", "8", to_date="8", used="7"),
+            line("EdpDiscount", "-0.5", sp_arn=None), line("Refund", "-2", start="2025-10-15", sp_arn=None),
+            line("Credit", "-1", sp_arn=None)]
+    src = tmp_path / "cur.parquet"
+    connect().execute(f"COPY ({' UNION ALL '.join(rows)}) TO '{src}' (FORMAT parquet)")
+    return src
+
+
+def test_aws_savings_plan_lines_amortise_and_discounts_are_usage(tmp_path: Path) -> None:
+    out = tmp_path / "f.parquet"
+    convert_files([_cur_lines(tmp_path)], "aws-cur", out)
+    got = {r[0]: r[1:] for r in connect().execute(f"""
+        SELECT x_UsageType || ':' || ChargeCategory || ':' || BilledCost::VARCHAR, EffectiveCost, ChargeClass,
+               CommitmentDiscountId, CommitmentDiscountCategory, CommitmentDiscountType, CommitmentDiscountStatus
+        FROM read_parquet('{out}')""").fetchall()}
+    sp = ("Spend", "Savings Plan")
+    assert got["USE1-ComputeSP:t3.large:Usage:10.0000000000"] == (Decimal(7), None, _SP_ARN, *sp, "Used")
+    assert got["USE1-ComputeSP:t3.large:Usage:-10.0000000000"] == (Decimal(0), None, _SP_ARN, *sp, "Used")
+    assert got["USE1-ComputeSP:t3.large:Purchase:8.0000000000"] == (Decimal(1), None, _SP_ARN, *sp, None)
+    assert got["USE1-ComputeSP:t3.large:Usage:-0.5000000000"] == (Decimal("-0.5"), None, None, None, None, None)
+    assert got["USE1-ComputeSP:t3.large:Usage:-2.0000000000"][1] == "Correction"  # refunds October in November
+    assert got["USE1-ComputeSP:t3.large:Credit:-1.0000000000"][1] is None
+    totals = connect().execute(f"SELECT sum(BilledCost), sum(EffectiveCost) FROM read_parquet('{out}')").fetchone()
+    assert totals == (Decimal("4.5"), Decimal("4.5"))
+
+
+def test_aws_rows_name_aws_as_provider_and_issuer_with_region_names_and_focus_units(tmp_path: Path) -> None:
+    out = tmp_path / "f.parquet"
+    convert_files([NATIVE / "aws-cur2.csv"], "aws-cur", out)
+    got = connect().execute(f"""SELECT DISTINCT ProviderName, InvoiceIssuerName, RegionId, RegionName, PricingUnit,
+        ServiceSubcategory FROM read_parquet('{out}') WHERE SkuMeter = 'USE1-Claude3.5Sonnet-input-tokens'""").fetchall()
+    assert got == [("AWS", "AWS", "us-east-1", "us-east-1", "1000 Tokens", "Generative AI")]
+    missing = connect().execute(f"""SELECT count(*) FILTER (WHERE ServiceName IS NULL OR ServiceSubcategory IS NULL
+        OR (RegionId IS NOT NULL AND RegionName IS NULL) OR ((SubAccountId IS NULL) <> (SubAccountName IS NULL)))
+        FROM read_parquet('{out}')""").fetchone()
+    assert missing == (0,)

@@ -19,7 +19,7 @@ from typing import TYPE_CHECKING, Any
 
 from auditor.billing.convert import common
 from auditor.billing.convert.common import Converted
-from auditor.billing.convert.tabular import Table, case_map, open_table, snake
+from auditor.billing.convert.tabular import Table, case_map, open_table, other_subcategory, snake, unit_format
 from auditor.billing.db import fetch_dicts, fetch_row, fetch_scalar
 from auditor.billing.ingest.focus import quote_ident as qi
 from auditor.billing.ingest.focus import quote_str as qs
@@ -28,10 +28,15 @@ if TYPE_CHECKING:
     import duckdb
 
 EXTRA = ("x_UsageType", "x_Operation", "x_ServiceCode", "x_IamPrincipal", "x_InferenceProfileArn")
-_USAGE = ("Usage", "DiscountedUsage", "SavingsPlanCoveredUsage")
+# Line item types that are usage (as the FinOps Foundation's focus_converters map them): the negation of
+# Savings Plan covered usage and the discount lines reduce usage, they are not adjustments.
+# https://github.com/finopsfoundation/focus_converters (conversion_rules aws ChargeCategory)
+_USAGE = ("Usage", "DiscountedUsage", "SavingsPlanCoveredUsage", "SavingsPlanNegation", "EdpDiscount",
+          "BundledDiscount", "PrivateRateDiscount", "Discount")
+_SAVINGS_PLAN = ("SavingsPlanCoveredUsage", "SavingsPlanNegation", "SavingsPlanRecurringFee", "SavingsPlanUpfrontFee")
 CHARGE_CATEGORY = {**{t: "Usage" for t in _USAGE}, "Fee": "Purchase", "RIFee": "Purchase",
                    "SavingsPlanRecurringFee": "Purchase", "SavingsPlanUpfrontFee": "Purchase", "Tax": "Tax",
-                   "Credit": "Credit", "Refund": "Credit"}
+                   "Credit": "Credit"}
 SERVICE_CATEGORY = {
     "AmazonBedrock": "AI and Machine Learning", "AmazonSageMaker": "AI and Machine Learning",
     "AmazonRekognition": "AI and Machine Learning", "AmazonTextract": "AI and Machine Learning",
@@ -56,8 +61,8 @@ def normalise(column: str) -> str:
         return "tag:" + column.removeprefix("resource_tags_")
     if "/" in column:
         group, field = column.split("/", 1)
-        return f"{snake(group)}_{snake(field)}"
-    return column
+        column = f"{snake(group)}_{snake(field)}"
+    return column.replace("_a_r_n", "_arn")  # CUR 2.0 savings_plan_savings_plan_a_r_n = legacy SavingsPlanARN
 
 
 def _product(t: Table, key: str) -> str:
@@ -117,23 +122,63 @@ def _charge_exprs(t: Table) -> dict[str, str]:
     kind = t.text("line_item_line_item_type")
     billed = billed_sql(t)
     usage = f"{kind} IN ({', '.join(qs(u) for u in _USAGE)})"
+    # A refund keeps the category of what it refunds: a fee (RI/Savings Plan usage types) or usage.
+    refund = (f"CASE WHEN regexp_matches(coalesce({t.text('line_item_usage_type')}, ''), 'HeavyUsage|Fee|Upfront') "
+              "THEN 'Purchase' ELSE 'Usage' END")
     return {
         "BillingPeriodStart": t.ts("bill_billing_period_start_date"),
         "BillingPeriodEnd": t.ts("bill_billing_period_end_date"),
         "ChargePeriodStart": t.ts("line_item_usage_start_date"), "ChargePeriodEnd": t.ts("line_item_usage_end_date"),
-        "BilledCost": billed, "EffectiveCost": billed, "ContractedCost": billed,
+        "BilledCost": billed, "EffectiveCost": effective_sql(t, kind, billed), "ContractedCost": billed,
         "ListCost": f"coalesce({t.dec('pricing_public_on_demand_cost')}, {billed})",
         "ListUnitPrice": t.dec("pricing_public_on_demand_rate"),
         "ContractedUnitPrice": t.dec("line_item_unblended_rate"),
         "BillingCurrency": f"upper({t.text('line_item_currency_code')})",
-        "ChargeCategory": case_map(kind, CHARGE_CATEGORY, "'Adjustment'"),
-        "ChargeClass": f"CASE WHEN {kind} = 'Refund' THEN 'Correction' END",
+        "ChargeCategory": f"CASE WHEN {kind} = 'Refund' THEN {refund} ELSE "
+                          f"{case_map(kind, CHARGE_CATEGORY, qs('Adjustment'))} END",
+        # Correction only when the refund corrects an earlier, already invoiced period.
+        "ChargeClass": f"CASE WHEN {kind} = 'Refund' AND {t.ts('line_item_usage_start_date')} < "
+                       f"{t.ts('bill_billing_period_start_date')} THEN 'Correction' END",
         "ChargeFrequency": f"CASE WHEN {usage} THEN 'Usage-Based' WHEN {kind} IN ('RIFee', "
                            "'SavingsPlanRecurringFee') THEN 'Recurring' ELSE 'One-Time' END",
         "ChargeDescription": t.text("line_item_line_item_description"), "InvoiceId": t.text("bill_invoice_id"),
         "ConsumedQuantity": f"CASE WHEN {usage} THEN {t.dec('line_item_usage_amount')} END",
-        "ConsumedUnit": f"CASE WHEN {usage} THEN {t.text('pricing_unit')} END",
-        "PricingQuantity": t.dec("line_item_usage_amount"), "PricingUnit": t.text("pricing_unit"),
+        "ConsumedUnit": f"CASE WHEN {usage} AND {t.dec('line_item_usage_amount')} IS NOT NULL THEN "
+                        f"{unit_format(t.text('pricing_unit'))} END",
+        "PricingQuantity": t.dec("line_item_usage_amount"),
+        "PricingUnit": f"CASE WHEN {t.dec('line_item_usage_amount')} IS NOT NULL THEN "
+                       f"{unit_format(t.text('pricing_unit'))} END",
+        **_commitment_exprs(t, kind),
+    }
+
+
+def effective_sql(t: Table, kind: str, billed: str) -> str:
+    """EffectiveCost, amortised as AWS documents it: covered usage at the Savings Plan / reservation effective
+    cost, the negation at 0, upfront fees at 0 (spread over the usage), recurring fees only their unused part.
+    A column the export lacks leaves BilledCost. https://docs.aws.amazon.com/cur/latest/userguide/cur-sp.html"""
+    unused_sp = f"{t.dec('savings_plan_total_commitment_to_date')} - {t.dec('savings_plan_used_commitment')}"
+    unused_ri = (f"coalesce({t.dec('reservation_unused_amortized_upfront_fee_for_billing_period')}, 0) + "
+                 f"{t.dec('reservation_unused_recurring_fee')}")
+    return (f"CASE {kind} WHEN 'SavingsPlanCoveredUsage' THEN coalesce("
+            f"{t.dec('savings_plan_savings_plan_effective_cost')}, {billed}) "
+            "WHEN 'SavingsPlanNegation' THEN 0 WHEN 'SavingsPlanUpfrontFee' THEN 0 "
+            f"WHEN 'SavingsPlanRecurringFee' THEN coalesce({unused_sp}, {billed}) "
+            f"WHEN 'DiscountedUsage' THEN coalesce({t.dec('reservation_effective_cost')}, {billed}) "
+            f"WHEN 'RIFee' THEN coalesce({unused_ri}, {billed}) ELSE {billed} END")
+
+
+def _commitment_exprs(t: Table, kind: str) -> dict[str, str]:
+    """CommitmentDiscount* from the Savings Plan or reservation ARN on the row."""
+    arn = (f"CASE WHEN {kind} IN ({', '.join(qs(k) for k in _SAVINGS_PLAN)}) THEN {t.text('savings_plan_savings_plan_arn')}"
+           f" WHEN {kind} IN ('DiscountedUsage', 'RIFee') THEN {t.text('reservation_reservation_arn')} END")
+    plan = f"contains({arn}, ':savingsplans:')"
+    return {
+        "CommitmentDiscountId": arn,
+        "CommitmentDiscountCategory": f"CASE WHEN {plan} THEN 'Spend' WHEN {arn} IS NOT NULL THEN 'Usage' END",
+        "CommitmentDiscountType": f"CASE WHEN {plan} THEN 'Savings Plan' WHEN {arn} IS NOT NULL THEN 'Reservation' END",
+        "CommitmentDiscountName": f"NULLIF(regexp_extract({arn}, '[:/]([^:/]+)$', 1), '')",
+        "CommitmentDiscountStatus": f"CASE WHEN {arn} IS NOT NULL AND {kind} IN ('SavingsPlanCoveredUsage', "
+                                    "'SavingsPlanNegation', 'DiscountedUsage') THEN 'Used' END",
     }
 
 
@@ -141,28 +186,37 @@ def _dimension_exprs(t: Table) -> dict[str, str]:
     """Accounts, provider, service, resource, SKU and tags."""
     resource = t.text("line_item_resource_id")
     code = t.text("line_item_product_code")
-    name = f"coalesce({_product(t, 'product_name')}, {t.text('product_servicecode')}, {code})"
+    name = f"coalesce({_product(t, 'product_name')}, {t.text('product_servicecode')}, {code}, 'AWS')"
     bedrock = f"(contains(lower({name}), 'bedrock') OR contains(lower(coalesce({code}, '')), 'bedrock'))"
     marketplace = f"coalesce({t.text('bill_billing_entity')}, '') = 'AWS Marketplace'"
+    category = (f"CASE WHEN {bedrock} THEN 'AI and Machine Learning' ELSE "
+                f"{case_map(code, SERVICE_CATEGORY, qs('Other'))} END")
+    region = f"coalesce({t.text('product_region_code')}, {_product(t, 'region_code')})"
+    sub = t.text("line_item_usage_account_id")
+    issuer = t.text("bill_invoicing_entity")
     return {
         "BillingAccountId": t.text("bill_payer_account_id"),
         "BillingAccountName": f"coalesce({t.text('bill_payer_account_name')}, {t.text('bill_payer_account_id')})",
-        "SubAccountId": t.text("line_item_usage_account_id"), "SubAccountName": t.text("line_item_usage_account_name"),
+        "SubAccountId": sub, "SubAccountName": f"coalesce({t.text('line_item_usage_account_name')}, {sub})",
+        "SubAccountType": f"CASE WHEN {sub} IS NOT NULL THEN 'AWS Account' END",
+        # One name for AWS as provider and (for its own invoicing entities) as invoice issuer, so AWS rows
+        # never read as paid to a third party; a Marketplace seller is the publisher.
         "ProviderName": "'AWS'",
         "PublisherName": f"CASE WHEN {marketplace} THEN coalesce({t.text('line_item_legal_entity')}, "
-                         "'AWS Marketplace') ELSE 'Amazon Web Services' END",
-        "InvoiceIssuerName": f"coalesce({t.text('bill_invoicing_entity')}, 'Amazon Web Services, Inc.')",
-        "ServiceName": name,
-        "ServiceCategory": f"CASE WHEN {bedrock} THEN 'AI and Machine Learning' ELSE "
-                           f"{case_map(code, SERVICE_CATEGORY, qs('Other'))} END",
-        "ServiceSubcategory": f"CASE WHEN {bedrock} THEN 'Generative AI' END",
+                         "'AWS Marketplace') ELSE 'AWS' END",
+        "InvoiceIssuerName": f"CASE WHEN {issuer} IS NULL OR regexp_matches({issuer}, '^(Amazon Web Services|AWS)') "
+                             f"THEN 'AWS' ELSE {issuer} END",
+        "ServiceName": name, "ServiceCategory": category,
+        "ServiceSubcategory": f"CASE WHEN {bedrock} THEN 'Generative AI' ELSE {other_subcategory(category)} END",
         "ResourceId": resource, "ResourceName": f"NULLIF(CASE WHEN {resource} LIKE 'arn:%' "  # arn:p:svc:region:acct:type/NAME (NAME may hold ':')
                         f"THEN regexp_extract({resource}, '^arn:[^:]*:[^:]*:[^:]*:[^:]*:(?:[^/:]+[/:])?(.+)$', 1) "
                         f"ELSE regexp_extract({resource}, '[:/]([^:/]+)$', 1) END, '')",
         "ResourceType": f"CASE WHEN contains({resource}, 'application-inference-profile/') THEN "
                         f"'Application Inference Profile' WHEN contains({resource}, 'foundation-model/') THEN "
                         f"'Foundation Model' ELSE {_product(t, 'product_family')} END",
-        "RegionId": f"coalesce({t.text('product_region_code')}, {_product(t, 'region_code')})",
+        "RegionId": region,
+        "RegionName": f"CASE WHEN {region} IS NOT NULL THEN coalesce({t.text('product_location')}, "
+                      f"{_product(t, 'location')}, {region}) END",
         "SkuId": f"coalesce({t.text('product_sku')}, {_product(t, 'sku')})", "SkuPriceId": t.text("pricing_rate_id"),
         "SkuMeter": t.text("line_item_usage_type"), "Tags": _tags(t),
         "x_UsageType": t.text("line_item_usage_type"), "x_Operation": t.text("line_item_operation"),
