@@ -185,7 +185,7 @@ def test_azure_tags_get_braces_and_periods_become_exclusive(tmp_path: Path) -> N
                            "acme-payments")
     assert got[2][0] is None
     assert [r[3] for r in got] == ["Azure OpenAI", "Cognitive Services", "Azure OpenAI", "Azure OpenAI"]
-    assert got[-1][7:] == ("Credit", "Correction")
+    assert got[-1][7:] == ("Purchase", "Correction")  # a refund corrects a purchase (FinOps toolkit mapping)
 
 
 def test_gcp_labels_override_project_labels_and_credits_become_rows(tmp_path: Path) -> None:
@@ -392,3 +392,55 @@ def test_aws_rows_name_aws_as_provider_and_issuer_with_region_names_and_focus_un
         OR (RegionId IS NOT NULL AND RegionName IS NULL) OR ((SubAccountId IS NULL) <> (SubAccountName IS NULL)))
         FROM read_parquet('{out}')""").fetchone()
     assert missing == (0,)
+
+
+# Azure cost details fields (ChargeType Usage/Purchase/Refund/Credit/UnusedReservation, PricingModel,
+# BenefitId, UnitOfMeasure, Quantity in single units, UnitPrice per UnitOfMeasure block):
+# https://learn.microsoft.com/en-us/azure/cost-management-billing/automate/understand-usage-details-fields
+# Conversion rules: https://learn.microsoft.com/en-us/cloud-computing/finops/focus/mapping
+_RI = "/providers/Microsoft.Capacity/reservationOrders/1111/reservations/2222"
+
+
+def _azure(tmp_path: Path) -> Path:
+    header = ["BillingAccountId", "BillingPeriodStartDate", "BillingPeriodEndDate", "SubscriptionId", "Date",
+              "MeterCategory", "MeterName", "UnitOfMeasure", "Quantity", "UnitPrice", "PayGPrice",
+              "CostInBillingCurrency", "BillingCurrencyCode", "ChargeType", "PricingModel", "BenefitId", "Frequency"]
+    lines = [
+        ["1", "11/1/2025", "11/30/2025", "sub-1", "11/5/2025", "Foundry Models", "gpt 4o 0513 Input global Tokens",
+         "1K", "2000", "0.0025", "0.0025", "0.005", "USD", "Usage", "OnDemand", "", "UsageBased"],
+        ["1", "11/1/2025", "11/30/2025", "sub-1", "11/5/2025", "Virtual Machines", "D2 v3", "100 Hours", "50",
+         "8", "10", "0", "USD", "Usage", "Reservation", _RI, "UsageBased"],
+        ["1", "11/1/2025", "11/30/2025", "sub-1", "11/5/2025", "Virtual Machines", "D2 v3", "100 Hours", "10",
+         "8", "10", "0.8", "USD", "UnusedReservation", "Reservation", _RI, "UsageBased"],
+        ["1", "11/1/2025", "11/30/2025", "sub-1", "11/1/2025", "Virtual Machines", "D2 v3 reservation", "1", "1",
+         "500", "", "500", "USD", "Purchase", "Reservation", _RI, "OneTime"],
+        ["1", "11/1/2025", "11/30/2025", "", "11/30/2025", "", "", "", "", "", "", "-20", "USD", "Credit", "", "",
+         "OneTime"],
+        ["1", "11/1/2025", "11/30/2025", "sub-1", "11/20/2025", "Foundry Models", "gpt 4o 0513 Input global Tokens",
+         "1K", "-2000", "0.0025", "0.0025", "-0.005", "USD", "Refund", "OnDemand", "", "OneTime"],
+    ]
+    src = tmp_path / "azure.csv"
+    with src.open("w", newline="") as fh:
+        csv.writer(fh).writerows([header, *lines])
+    return src
+
+
+def test_azure_commitments_credits_refunds_and_block_quantities(tmp_path: Path) -> None:
+    out = tmp_path / "f.parquet"
+    convert_files([_azure(tmp_path)], "azure", out)
+    got = connect().execute(f"""SELECT ChargeCategory, ChargeClass, BilledCost, EffectiveCost, ListCost,
+        ContractedCost, ConsumedQuantity, PricingQuantity, PricingUnit, CommitmentDiscountId,
+        CommitmentDiscountStatus, ServiceName, SubAccountId, SubAccountName
+        FROM read_parquet('{out}') ORDER BY ChargePeriodStart, BilledCost""").fetchall()
+    tokens, purchase, reserved, unused, refund, credit = (
+        next(r for r in got if r[0] == "Usage" and r[8] == "1000 Tokens"), next(r for r in got if r[0] == "Purchase"
+                                                                            and r[1] is None),
+        next(r for r in got if r[10] == "Used"), next(r for r in got if r[10] == "Unused"),
+        next(r for r in got if r[1] == "Correction"), next(r for r in got if r[0] == "Credit"))
+    assert tokens[2:9] == (Decimal("0.005"), Decimal("0.005"), Decimal("0.005"), Decimal("0.005"), Decimal(2000),
+                           Decimal(2), "1000 Tokens")  # ListCost is not 1000x BilledCost
+    assert purchase[2:4] == (Decimal(500), Decimal(0)) and purchase[9] == _RI  # amortised into the usage
+    assert reserved[9] == _RI and reserved[7:9] == (Decimal("0.5"), "100 Hours")
+    assert unused[0] == "Usage" and unused[9] == _RI
+    assert refund[0] == "Purchase"
+    assert credit[11] == "Microsoft Azure" and credit[12:] == (None, None)
