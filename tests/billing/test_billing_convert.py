@@ -444,3 +444,34 @@ def test_azure_commitments_credits_refunds_and_block_quantities(tmp_path: Path) 
     assert unused[0] == "Usage" and unused[9] == _RI
     assert refund[0] == "Purchase"
     assert credit[11] == "Microsoft Azure" and credit[12:] == (None, None)
+
+
+# OpenAI Costs API results (line_item, quantity, quantity_unit, project_id) and Usage API completions results
+# (input_tokens including input_cached_tokens and input_cache_write_tokens):
+# https://platform.openai.com/docs/api-reference/usage/costs
+# https://platform.openai.com/docs/api-reference/usage/completions
+def test_openai_line_items_without_a_model_units_and_cache_writes(tmp_path: Path) -> None:
+    costs = tmp_path / "costs.json"
+    costs.write_text(json.dumps({"object": "page", "has_more": False, "next_page": None, "data": [
+        {"object": "bucket", "start_time": 1730419200, "end_time": 1730505600, "results": [
+            {"object": "organization.costs.result", "amount": {"value": "0.5", "currency": "usd"},
+             "line_item": "input_tokens", "project_id": "proj_a", "quantity": None, "quantity_unit": None},
+            {"object": "organization.costs.result", "amount": {"value": "0.08", "currency": "usd"},
+             "line_item": "Image models", "project_id": None, "quantity": 2, "quantity_unit": "images"},
+            {"object": "organization.costs.result", "amount": {"value": "0.25", "currency": "usd"},
+             "line_item": "gpt-4o-2024-08-06, input", "project_id": "proj_a"}]}]}))
+    usage = tmp_path / "usage.json"
+    usage.write_text(json.dumps({"object": "page", "has_more": False, "next_page": None, "data": [
+        {"object": "bucket", "start_time": 1730419200, "end_time": 1730505600, "results": [
+            {"object": "organization.usage.completions.result", "input_tokens": 100000, "input_cached_tokens": 20000,
+             "input_cache_write_tokens": 30000, "output_tokens": 5000, "num_model_requests": 10,
+             "project_id": "proj_a", "model": "gpt-4o-2024-08-06", "batch": False}]}]}))
+    out = tmp_path / "o.parquet"
+    convert_files([costs, usage], "openai-costs", out)
+    got = {r[0]: r[1:] for r in connect().execute(f"""SELECT ChargeDescription, x_Model, x_TokenType,
+        PricingQuantity, PricingUnit, ConsumedQuantity, SubAccountId, SubAccountName, SubAccountType
+        FROM read_parquet('{out}')""").fetchall()}
+    assert got["input_tokens"][:2] == (None, "input") and got["input_tokens"][5:] == ("proj_a", "proj_a", "Project")
+    assert got["Image models"][:4] == (None, None, Decimal(2), "Images")
+    assert got["Image models"][5:] == (None, None, None)
+    assert got["gpt-4o-2024-08-06, input"][4] == Decimal(50000)  # 100000 - 20000 cached - 30000 cache writes
