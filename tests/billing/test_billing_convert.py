@@ -120,15 +120,15 @@ def test_anthropic_amounts_are_cents_and_the_default_workspace_is_null(tmp_path:
     got = rows(tmp_path, "anthropic-cost", "anthropic-cost.json", "anthropic-usage.json", sql="""
         SELECT BilledCost, SubAccountId, SubAccountName, x_TokenType, x_ServiceTier, x_CostType,
                ConsumedQuantity::BIGINT FROM OUT ORDER BY ChargePeriodStart, x_TokenType NULLS LAST, BilledCost""")
-    assert (Decimal("0.0050000000"), "wrkspc_search", None, "cache_read_input_tokens", "standard", "tokens",
+    assert (Decimal("0.0050000000"), "wrkspc_search", "wrkspc_search", "cache_read_input_tokens", "standard", "tokens",
             16667) in got
-    assert (Decimal("6.0000000000"), "wrkspc_search", None, "cache_creation.ephemeral_1h_input_tokens", "standard",
+    assert (Decimal("6.0000000000"), "wrkspc_search", "wrkspc_search", "cache_creation.ephemeral_1h_input_tokens", "standard",
             "tokens", 1000000) in got
-    assert (Decimal("18.7500000000"), "wrkspc_search", None, "cache_creation.ephemeral_5m_input_tokens", "standard",
+    assert (Decimal("18.7500000000"), "wrkspc_search", "wrkspc_search", "cache_creation.ephemeral_5m_input_tokens", "standard",
             "tokens", 5000000) in got
-    assert (Decimal("1.2345000000"), "wrkspc_search", None, "uncached_input_tokens", "standard", "tokens", 411500) in got
-    assert (Decimal("7.5025000000"), None, "Default", "output_tokens", "batch", "tokens", 3001000) in got
-    assert (Decimal("10.0000000000"), None, "Default", None, None, "web_search", None) in got
+    assert (Decimal("1.2345000000"), "wrkspc_search", "wrkspc_search", "uncached_input_tokens", "standard", "tokens", 411500) in got
+    assert (Decimal("7.5025000000"), None, None, "output_tokens", "batch", "tokens", 3001000) in got
+    assert (Decimal("10.0000000000"), None, None, None, None, "web_search", None) in got
 
 
 def test_anthropic_priority_usage_is_kept_at_zero_cost_and_noted(tmp_path: Path) -> None:
@@ -475,3 +475,33 @@ def test_openai_line_items_without_a_model_units_and_cache_writes(tmp_path: Path
     assert got["Image models"][:4] == (None, None, Decimal(2), "Images")
     assert got["Image models"][5:] == (None, None, None)
     assert got["gpt-4o-2024-08-06, input"][4] == Decimal(50000)  # 100000 - 20000 cached - 30000 cache writes
+
+
+# Anthropic `/v1/organizations/analytics/cost` (beta analytics-usage-cost-2026-08-24): items with starting_at,
+# ending_at, group (workspace_id, model, cost_type, token_type, service_tier, context_window, inference_geo)
+# and cost (amount post-discount in fractional cents, currency, list_amount pre-discount).
+# https://platform.claude.com/docs/en/manage-claude/usage-cost-analytics-api
+# https://platform.claude.com/docs/en/api/python/beta/organization/analytics/cost
+def test_anthropic_analytics_cost_items_convert_beside_the_legacy_report(tmp_path: Path) -> None:
+    src = tmp_path / "analytics-cost.json"
+    src.write_text(json.dumps({"has_more": False, "next_page": None, "data": [
+        {"starting_at": "2025-11-01T00:00:00Z", "ending_at": "2025-11-02T00:00:00Z",
+         "group": {"workspace_id": "wrkspc_01", "model": "claude-sonnet-4-5", "cost_type": "tokens",
+                   "token_type": "uncached_input_tokens", "service_tier": "standard", "context_window": "0-200k",
+                   "inference_geo": "us"},
+         "cost": {"amount": "1234.5678901234567", "currency": "USD", "list_amount": "1500", "request_count": None}},
+        {"starting_at": "2025-11-01T00:00:00Z", "ending_at": "2025-11-02T00:00:00Z",
+         "group": {"workspace_id": None, "model": "claude-haiku-4-5", "cost_type": "tokens",
+                   "token_type": "output_tokens", "service_tier": "batch"},
+         "cost": {"amount": 250.25, "currency": "USD"}}]}), )
+    out = tmp_path / "a.parquet"
+    result = convert_files([src, NATIVE / "anthropic-cost.json"], "auto", out)
+    assert result.native_total[0].amount == Decimal("12.345678901234567") + Decimal("2.5025") + anthropic_total(
+        [NATIVE / "anthropic-cost.json"])
+    got = connect().execute(f"""SELECT BilledCost, ListCost, SubAccountId, SubAccountName, SubAccountType, x_Model,
+        x_TokenType, RegionId, RegionName FROM read_parquet('{out}') WHERE x_Model IN ('claude-sonnet-4-5',
+        'claude-haiku-4-5') AND ChargePeriodStart = TIMESTAMP '2025-11-01' ORDER BY BilledCost DESC""").fetchall()
+    assert got == [
+        (Decimal("12.3456789012"), Decimal(15), "wrkspc_01", "wrkspc_01", "Workspace", "claude-sonnet-4-5",
+         "uncached_input_tokens", "us", "us"),
+        (Decimal("2.5025"), Decimal("2.5025"), None, None, None, "claude-haiku-4-5", "output_tokens", None, None)]

@@ -310,13 +310,13 @@ def bucket_results(paths: list[Path]) -> Iterator[tuple[str, dict[str, Any], dic
     exports (OpenAI Costs/Usage, Anthropic cost/usage reports share this paging shape)."""
     for path in paths:
         for p, page in enumerate(pages(load_json(path), str(path)), start=1):
-            for b, bucket in enumerate(_items(page, "data", f"{path}: page {p}"), start=1):
+            for b, bucket in enumerate(items(page, "data", f"{path}: page {p}"), start=1):
                 where = f"{path}: page {p} bucket {b}"
-                for r, result in enumerate(_items(bucket, "results", where), start=1):
+                for r, result in enumerate(items(bucket, "results", where), start=1):
                     yield f"{where} result {r}", bucket, result
 
 
-def _items(parent: Any, key: str, where: str) -> list[dict[str, Any]]:
+def items(parent: Any, key: str, where: str) -> list[dict[str, Any]]:
     """`parent[key]` as a list of objects (absent: none); anything else is not this API's shape."""
     if not isinstance(parent, dict):
         raise TagauditError(f"expected an object, found {_short(parent)}", where=where,
