@@ -505,3 +505,34 @@ def test_anthropic_analytics_cost_items_convert_beside_the_legacy_report(tmp_pat
         (Decimal("12.3456789012"), Decimal(15), "wrkspc_01", "wrkspc_01", "Workspace", "claude-sonnet-4-5",
          "uncached_input_tokens", "us", "us"),
         (Decimal("2.5025"), Decimal("2.5025"), None, None, None, "claude-haiku-4-5", "output_tokens", None, None)]
+
+
+@pytest.mark.parametrize("kind, files", [pytest.param(k, f, id=i) for k, f, i in [
+    ("openai-costs", ["openai-costs.json", "openai-usage.json"], "openai"),
+    ("anthropic-cost", ["anthropic-cost.json", "anthropic-usage.json"], "anthropic"),
+    ("aws-cur", ["aws-cur2.csv"], "aws"), ("aws-cur", ["aws-legacy-tags.csv"], "aws legacy"),
+    ("azure", ["azure-cost-details.csv"], "azure"), ("gcp", ["gcp-billing.jsonl"], "gcp")]])
+def test_convert_output_pairs_columns_as_focus_1_2_requires(tmp_path: Path, kind: str, files: list[str]) -> None:
+    """FOCUS 1.2: ServiceName and ServiceSubcategory on every row; RegionName, SubAccountName/Type, PricingUnit and
+    ConsumedUnit null exactly when their id or quantity is; units in UnitFormat; provider = invoice issuer for the
+    provider's own charges (FOCUS_Spec v1.2 specification/columns/*.md, attributes/unit_format.md)."""
+    out = tmp_path / "o.csv"
+    convert_files([NATIVE / f for f in files], kind, out)
+    con = connect()
+    names = {r[0] for r in con.execute(f"DESCRIBE SELECT * FROM read_csv('{out}', all_varchar=true)").fetchall()}
+
+    def col(name: str) -> str:
+        return f'"{name}"' if name in names else "NULL"
+
+    bad = con.execute(f"""SELECT count(*) FILTER (WHERE ServiceName IS NULL),
+        count(*) FILTER (WHERE {col('ServiceSubcategory')} IS NULL),
+        count(*) FILTER (WHERE ({col('RegionId')} IS NULL) <> ({col('RegionName')} IS NULL)),
+        count(*) FILTER (WHERE ({col('SubAccountId')} IS NULL) <> ({col('SubAccountName')} IS NULL)),
+        count(*) FILTER (WHERE 'SubAccountType' IN {tuple(names) + ('',)} AND
+                               ({col('SubAccountId')} IS NULL) <> ({col('SubAccountType')} IS NULL)),
+        count(*) FILTER (WHERE PricingQuantity IS NOT NULL AND PricingUnit IS NULL),
+        count(*) FILTER (WHERE {col('ConsumedQuantity')} IS NOT NULL AND {col('ConsumedUnit')} IS NULL),
+        count(*) FILTER (WHERE regexp_matches(coalesce(PricingUnit, ''), '^[0-9]+[KMkm]\\b|^[a-z]')),
+        count(*) FILTER (WHERE PublisherName = ProviderName AND InvoiceIssuerName <> ProviderName)
+        FROM read_csv('{out}', all_varchar=true)""").fetchone()
+    assert bad == (0,) * 9

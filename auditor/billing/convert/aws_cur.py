@@ -122,6 +122,7 @@ def _charge_exprs(t: Table) -> dict[str, str]:
     kind = t.text("line_item_line_item_type")
     billed = billed_sql(t)
     usage = f"{kind} IN ({', '.join(qs(u) for u in _USAGE)})"
+    priced = f"coalesce({kind}, '') NOT IN ('Credit', 'Tax')"
     # A refund keeps the category of what it refunds: a fee (RI/Savings Plan usage types) or usage.
     refund = (f"CASE WHEN regexp_matches(coalesce({t.text('line_item_usage_type')}, ''), 'HeavyUsage|Fee|Upfront') "
               "THEN 'Purchase' ELSE 'Usage' END")
@@ -144,10 +145,11 @@ def _charge_exprs(t: Table) -> dict[str, str]:
         "ChargeDescription": t.text("line_item_line_item_description"), "InvoiceId": t.text("bill_invoice_id"),
         "ConsumedQuantity": f"CASE WHEN {usage} THEN {t.dec('line_item_usage_amount')} END",
         "ConsumedUnit": f"CASE WHEN {usage} AND {t.dec('line_item_usage_amount')} IS NOT NULL THEN "
-                        f"{unit_format(t.text('pricing_unit'))} END",
-        "PricingQuantity": t.dec("line_item_usage_amount"),
-        "PricingUnit": f"CASE WHEN {t.dec('line_item_usage_amount')} IS NOT NULL THEN "
-                       f"{unit_format(t.text('pricing_unit'))} END",
+                        f"coalesce({unit_format(t.text('pricing_unit'))}, 'Units') END",
+        # Credits and tax price nothing; a priced quantity always has a unit.
+        "PricingQuantity": f"CASE WHEN {priced} THEN {t.dec('line_item_usage_amount')} END",
+        "PricingUnit": f"CASE WHEN {priced} AND {t.dec('line_item_usage_amount')} IS NOT NULL THEN "
+                       f"coalesce({unit_format(t.text('pricing_unit'))}, 'Units') END",
         **_commitment_exprs(t, kind),
     }
 
