@@ -5,9 +5,11 @@
 
 Kinds: openai-costs, openai-usage, anthropic-cost, anthropic-usage, aws-cur, azure, gcp ("auto" sniffs
 each input). Costs and usage of one vendor convert together (usage fills ConsumedQuantity). The output
-(.parquet or .csv) has every FOCUS 1.2 column plus the converter's x_ columns; it is written by
-DuckDB's COPY. Converting never changes money: each converter's Σ BilledCost must equal the native
-total it read, or the conversion fails.
+(.parquet or .csv) has every FOCUS 1.2 mandatory column, the optional ones some row fills, and the
+converters' x_ columns that some row fills; it is written by DuckDB's COPY. Converting never changes
+money silently: an amount with more than 10 decimals (a float-shaped JSON number, a 13-place cent string)
+is rounded once to DECIMAL(38, 10) and noted with both totals; each converter's Σ BilledCost must equal
+the native total (after that one rounding), or the conversion fails.
 """
 
 from __future__ import annotations
