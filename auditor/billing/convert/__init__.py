@@ -5,9 +5,11 @@
 
 Kinds: openai-costs, openai-usage, anthropic-cost, anthropic-usage, aws-cur, azure, gcp ("auto" sniffs
 each input). Costs and usage of one vendor convert together (usage fills ConsumedQuantity). The output
-(.parquet or .csv) has every FOCUS 1.2 column plus the converter's x_ columns; it is written by
-DuckDB's COPY. Converting never changes money: each converter's Σ BilledCost must equal the native
-total it read, or the conversion fails.
+(.parquet or .csv) has every FOCUS 1.2 mandatory column, the optional ones some row fills, and the
+converters' x_ columns that some row fills; it is written by DuckDB's COPY. Converting never changes
+money silently: an amount with more than 10 decimals (a float-shaped JSON number, a 13-place cent string)
+is rounded once to DECIMAL(38, 10) and noted with both totals; each converter's Σ BilledCost must equal
+the native total (after that one rounding), or the conversion fails.
 """
 
 from __future__ import annotations
@@ -138,8 +140,9 @@ def convert_files(inputs: list[Path], kind: str, output: Path, *, account: str |
         module = importlib.import_module(f"auditor.billing.convert.{family}")
         kwargs = {"account": account} if account else {}
         done = module.convert(con, paths, tables.converted_part(family), **kwargs)
-        if _amounts(done.native_total) and _amounts(table_totals(con, done.table)) != _amounts(done.native_total):
-            raise TagauditError(f"{family} conversion changed the total ({done.native_total} -> "
+        expected = done.native_total if done.rounded_total is None else done.rounded_total
+        if _amounts(expected) and _amounts(table_totals(con, done.table)) != _amounts(expected):
+            raise TagauditError(f"{family} conversion changed the total ({expected} -> "
                                 f"{table_totals(con, done.table)})", hint="this is a tagaudit bug; please report it")
         parts.append(done.table)
         native.extend(done.native_total)
@@ -149,15 +152,44 @@ def convert_files(inputs: list[Path], kind: str, output: Path, *, account: str |
     union = " UNION ALL BY NAME ".join(f"SELECT * FROM {t}" for t in parts)
     sql = f"SELECT {', '.join(focus.quote_ident(c) for c in cols)} FROM ({union})"
     con.execute(f"CREATE OR REPLACE TEMP TABLE {tables.CONVERTED} AS {sql}")
-    write(con, f"SELECT * FROM {tables.CONVERTED}", output)
+    kept = _filled(con, tables.CONVERTED, cols)
+    write(con, f"SELECT {', '.join(focus.quote_ident(c) for c in kept)} FROM {tables.CONVERTED}", output)
     rows = int(fetch_scalar(con, f"SELECT count(*) FROM {tables.CONVERTED}"))
     merged = tuple(Money(c, a, sum(m.rows for m in native if m.currency == c)) for c, a in _amounts(native).items())
     return ConvertResult(str(output), rows, merged, table_totals(con, tables.CONVERTED), tuple(notes))
 
 
+# FOCUS 1.2 columns that are Conditional or Recommended: a converter that does not fill one leaves it out of
+# the file rather than writing an all-null column (the validator reads a present column as "supported").
+OPTIONAL = (
+    "AvailabilityZone", "BillingAccountType", "CapacityReservationId", "CapacityReservationStatus",
+    "CommitmentDiscountCategory", "CommitmentDiscountId", "CommitmentDiscountName", "CommitmentDiscountQuantity",
+    "CommitmentDiscountStatus", "CommitmentDiscountType", "CommitmentDiscountUnit", "ConsumedQuantity",
+    "ConsumedUnit", "ContractedUnitPrice", "InvoiceId", "ListUnitPrice", "PricingCategory", "PricingCurrency",
+    "PricingCurrencyContractedUnitPrice", "PricingCurrencyEffectiveCost", "PricingCurrencyListUnitPrice",
+    "RegionId", "RegionName", "ResourceId", "ResourceName", "ResourceType", "SkuId", "SkuMeter", "SkuPriceDetails",
+    "SkuPriceId", "SubAccountId", "SubAccountName", "SubAccountType", "ChargeFrequency", "ServiceSubcategory", "Tags",
+)
+
+
+def _filled(con: duckdb.DuckDBPyConnection, table: str, cols: list[str]) -> list[str]:
+    """`cols` less the optional FOCUS columns (and x_ columns) that are null on every row."""
+    from auditor.billing.db import fetch_row
+    from auditor.billing.ingest import focus
+
+    optional = [c for c in cols if c in OPTIONAL or c.startswith("x_")]
+    if not optional:
+        return cols
+    counts = fetch_row(con, "SELECT " + ", ".join(f"count({focus.quote_ident(c)}) AS {focus.quote_ident(c)}"
+                                                  for c in optional) + f" FROM {table}")
+    return [c for c in cols if c not in optional or counts[c]]
+
+
 def _amounts(items: Any) -> dict[str, Any]:
     """Currency -> total, zero totals dropped (usage-only rows add currency but no money)."""
+    from auditor.billing.convert.common import wide_add
+
     out: dict[str, Any] = {}
     for m in items:
-        out[m.currency] = out.get(m.currency, 0) + m.amount
+        out[m.currency] = wide_add(out.get(m.currency, 0), m.amount)
     return {c: a for c, a in sorted(out.items()) if a != 0}

@@ -1,5 +1,10 @@
 """Anthropic Admin API cost report (and usage report) JSON -> FOCUS 1.2 rows (billing-formats.md §4.2, §6).
 
+Two cost shapes are read: the legacy `/v1/organizations/cost_report` (buckets of `results`, `amount` a
+decimal string in cents) and `/v1/organizations/analytics/cost` (one item per row: `starting_at`,
+`ending_at`, `group` with the dimensions, `cost` with `amount` in fractional cents, `currency` and the
+list-price amount). https://platform.claude.com/docs/en/manage-claude/usage-cost-analytics-api
+
 The cost report's `amount` is a decimal string in the lowest currency unit (cents): "123.45" USD is
 $1.23, so amounts are divided by 100 exactly. `workspace_id` null is the default workspace (read as
 SubAccountId NULL, SubAccountName "Default"). Token types include cache_read_input_tokens and
@@ -25,11 +30,33 @@ if TYPE_CHECKING:
 EXTRA = ("x_Model", "x_WorkspaceId", "x_ApiKeyId", "x_TokenType", "x_ServiceTier", "x_CostType",
          "x_ContextWindow", "x_InferenceGeo")
 _BASE: Row = {"ProviderName": "Anthropic", "PublisherName": "Anthropic", "InvoiceIssuerName": "Anthropic",
-              "ServiceName": "Claude API", "ChargeFrequency": "Usage-Based", "SubAccountType": "Workspace",
+              "ServiceName": "Claude API", "ChargeFrequency": "Usage-Based",
               **common.AI_SERVICE}
 
 
-_results = common.bucket_results
+def _results(paths: list[Path]) -> Iterator[tuple[str, dict[str, Any], dict[str, Any]]]:
+    """(where, bucket, result) for legacy report buckets and, flattened, for analytics cost items (the item is
+    its own bucket; its `group` dimensions and `cost` amounts form the result)."""
+    for path in paths:
+        for p, page in enumerate(common.pages(common.load_json(path), str(path)), start=1):
+            for b, item in enumerate(common.items(page, "data", f"{path}: page {p}"), start=1):
+                where = f"{path}: page {p} item {b}"
+                if "results" in item or not ("cost" in item or "group" in item):
+                    for r, result in enumerate(common.items(item, "results", where), start=1):
+                        yield f"{where} result {r}", item, result
+                    continue
+                yield where, item, _analytics_result(item, where)
+
+
+def _analytics_result(item: dict[str, Any], where: str) -> dict[str, Any]:
+    group, cost = item.get("group") or {}, item.get("cost")
+    if not isinstance(group, dict) or (cost is not None and not isinstance(cost, dict)):
+        raise TagauditError("`group` and `cost` must be objects", where=where, hint="pass the API response as saved")
+    out = {**group}
+    if cost is not None:
+        out.update({"amount": cost.get("amount"), "currency": cost.get("currency"),
+                    "list_amount": cost.get("list_amount")})
+    return out
 
 
 def is_cost(path: Path) -> bool:
@@ -68,14 +95,16 @@ def _row(bucket: dict[str, Any], res: dict[str, Any], account: str, where: str) 
     workspace = res.get("workspace_id")
     return {**_BASE, "BillingAccountId": account, "BillingAccountName": account, "BillingPeriodStart": period[0],
             "BillingPeriodEnd": period[1], "ChargePeriodStart": start, "ChargePeriodEnd": end,
-            "ChargeCategory": "Usage", "SubAccountId": workspace,
-            "SubAccountName": None if workspace else "Default", "SkuId": res.get("model"),
+            "ChargeCategory": "Usage", "SubAccountId": workspace,  # null: the default workspace
+            "SubAccountName": (res.get("workspace_name") or workspace) if workspace else None,
+            "SubAccountType": "Workspace" if workspace else None, "SkuId": res.get("model"),
             "x_Model": res.get("model"), "x_WorkspaceId": workspace, "x_ApiKeyId": res.get("api_key_id"),
             "x_ServiceTier": res.get("service_tier"), "x_ContextWindow": res.get("context_window"),
-            "x_InferenceGeo": res.get("inference_geo"), "RegionId": res.get("inference_geo")}
+            "x_InferenceGeo": res.get("inference_geo"), "RegionId": res.get("inference_geo"),
+            "RegionName": res.get("inference_geo")}
 
 
-def _cost_rows(costs: list[Path], usage: list[Path], account: str, native: list[Any],
+def _cost_rows(costs: list[Path], usage: list[Path], account: str, ledger: common.Ledger,
                seen: set[tuple[Any, ...]]) -> Iterator[Row]:
     index: dict[tuple[Any, ...], int] = {}
     for where, bucket, res in _results(usage):
@@ -84,14 +113,16 @@ def _cost_rows(costs: list[Path], usage: list[Path], account: str, native: list[
             index[key] = index.get(key, 0) + count
     for where, bucket, res in _results(costs):
         cents = common.money(res.get("amount"), where)
-        value = cents.scaleb(-2)  # exact: the report is in cents
         currency = _currency(res.get("currency"), where)
-        native.append((currency, value))
+        value = ledger.add(currency, cents.scaleb(-2))  # exact: the report is in cents
         seen.add(_key(bucket, res, where))
         token_type: str | None = res.get("token_type")
         tokens = index.get((*_key(bucket, res, where), token_type)) if token_type else None
         desc = res.get("description") or " ".join(filter(None, [res.get("model"), res.get("cost_type"), token_type]))
-        yield {**_row(bucket, res, account, where), "BilledCost": value, "EffectiveCost": value, "ListCost": value,
+        listed = res.get("list_amount")
+        list_cost = common.round_money(common.money(listed, f"{where}: list_amount").scaleb(-2)) \
+            if listed is not None else value
+        yield {**_row(bucket, res, account, where), "BilledCost": value, "EffectiveCost": value, "ListCost": list_cost,
                "ContractedCost": value, "BillingCurrency": currency, "ChargeDescription": desc, "SkuMeter": desc,
                "SkuPriceId": f"{res.get('model')}:{token_type}" if token_type else None, "x_TokenType": token_type,
                "x_CostType": res.get("cost_type"), "ConsumedQuantity": tokens,
@@ -129,17 +160,16 @@ def _currency(value: Any, where: str) -> str:
 def convert(con: duckdb.DuckDBPyConnection, paths: list[Path], name: str, *, account: str = "anthropic-organization") -> Converted:
     costs = [p for p in paths if is_cost(p)]
     usage = [p for p in paths if p not in costs]
-    native: list[Any] = []
+    ledger = common.Ledger()
     seen: set[tuple[Any, ...]] = set()
     notes: list[str] = []
 
     def rows() -> Iterator[Row]:
         if costs:
-            yield from _cost_rows(costs, usage, account, native, seen)
+            yield from _cost_rows(costs, usage, account, ledger, seen)
         yield from _usage_only_rows(usage, account, seen, notes, only_priority=bool(costs))
 
     count = common.rows_to_table(con, rows(), name, EXTRA)
     if not costs:
         notes.append("usage reports carry no money: BilledCost is 0; convert the cost report for spend")
-    notes.extend(common.rounding_notes(common.rounded_count(native)))
-    return Converted(name, count, common.totals(iter(native)), tuple(notes))
+    return common.converted(name, count, ledger, tuple(notes))

@@ -14,7 +14,7 @@ from typing import TYPE_CHECKING, Any
 
 from auditor.billing.convert import common
 from auditor.billing.convert.common import Converted
-from auditor.billing.convert.tabular import Table, case_map, open_table
+from auditor.billing.convert.tabular import Table, case_map, open_table, other_subcategory
 from auditor.billing.db import fetch_dicts, fetch_scalar
 from auditor.billing.ingest.focus import DECIMAL_SQL
 from scanners.errors import TagauditError
@@ -23,7 +23,10 @@ if TYPE_CHECKING:
     import duckdb
 
 EXTRA = ("x_SkuMeterCategory", "x_SkuMeterSubcategory", "x_CostCenter")
-CHARGE_CATEGORY = {"usage": "Usage", "purchase": "Purchase", "tax": "Tax", "refund": "Credit",
+# ChargeType -> ChargeCategory as Microsoft's FinOps toolkit converts it (a refund is a corrected purchase;
+# unused reservation / savings plan hours are usage of the commitment with status Unused).
+# https://learn.microsoft.com/en-us/cloud-computing/finops/focus/mapping
+CHARGE_CATEGORY = {"usage": "Usage", "purchase": "Purchase", "tax": "Tax", "refund": "Purchase", "credit": "Credit",
                    "unusedreservation": "Usage", "unusedsavingsplan": "Usage", "roundingadjustment": "Adjustment"}
 FREQUENCY = {"onetime": "One-Time", "recurring": "Recurring", "usagebased": "Usage-Based"}
 SERVICE_CATEGORY = {
@@ -49,27 +52,54 @@ def _block(t: Table) -> tuple[str, str]:
 
 
 def _charge_exprs(t: Table) -> dict[str, str]:
-    """Money, quantities, periods and charge attributes."""
+    """Money, quantities, periods and charge attributes. Quantity is in single units and prices are per
+    UnitOfMeasure block: PricingQuantity = Quantity / block, ContractedCost = UnitPrice x PricingQuantity."""
     billed = t.dec("costinbillingcurrency")
     qty = t.dec("quantity")
     block, unit = _block(t)
+    blocks = f"CAST({qty} / {block} AS {DECIMAL_SQL})"
+    charge = f"lower({t.text('chargetype')})"
+    model = f"lower(coalesce({t.text('pricingmodel')}, ''))"
     return {
         "BillingPeriodStart": t.ts("billingperiodstartdate"),
         "BillingPeriodEnd": f"{t.ts('billingperiodenddate')} + INTERVAL 1 DAY",
         "ChargePeriodStart": t.ts("date"), "ChargePeriodEnd": f"{t.ts('date')} + INTERVAL 1 DAY",
-        "BilledCost": billed, "EffectiveCost": billed,
+        "BilledCost": billed,
+        # A reservation / savings plan purchase is amortised into the usage it covers: EffectiveCost 0.
+        "EffectiveCost": f"CASE WHEN {charge} = 'purchase' AND {model} IN ('reservation', 'savingsplan') THEN 0 "
+                         f"ELSE {billed} END",
         "ListCost": f"coalesce({t.dec('paygcostinbillingcurrency')}, "
-                    f"CAST({t.dec('paygprice')} * {qty} AS {DECIMAL_SQL}), {billed})",
+                    f"CAST({t.dec('paygprice')} * {blocks} AS {DECIMAL_SQL}), {billed})",
         "ListUnitPrice": t.dec("paygprice"), "ContractedUnitPrice": t.dec("unitprice"),
-        "ContractedCost": f"coalesce(CAST({t.dec('unitprice')} * {qty} AS {DECIMAL_SQL}), {billed})",
+        "ContractedCost": f"coalesce(CAST({t.dec('unitprice')} * {blocks} AS {DECIMAL_SQL}), {billed})",
         "BillingCurrency": f"upper(coalesce({t.text('billingcurrencycode')}, {t.text('billingcurrency')}))",
-        "ChargeCategory": case_map(f"lower({t.text('chargetype')})", CHARGE_CATEGORY, "'Adjustment'"),
-        "ChargeClass": f"CASE WHEN lower({t.text('chargetype')}) = 'refund' THEN 'Correction' END",
+        "ChargeCategory": case_map(charge, CHARGE_CATEGORY, "'Adjustment'"),
+        "ChargeClass": f"CASE WHEN {charge} = 'refund' THEN 'Correction' END",
         "ChargeFrequency": case_map(f"lower({t.text('frequency')})", FREQUENCY, "'Usage-Based'"),
         "ChargeDescription": t.text("productname"), "InvoiceId": t.text("invoiceid"),
-        "ConsumedQuantity": f"CAST({qty} * {block} AS {DECIMAL_SQL})", "ConsumedUnit": unit,
-        "PricingQuantity": qty,
-        "PricingUnit": f"CASE WHEN {block} > 1 THEN {block} || ' ' || {unit} ELSE {unit} END",
+        "ConsumedQuantity": f"CASE WHEN {charge} IN ('usage', 'unusedreservation', 'unusedsavingsplan') THEN {qty} END",
+        "ConsumedUnit": f"CASE WHEN {charge} IN ('usage', 'unusedreservation', 'unusedsavingsplan') AND {qty} IS NOT "
+                        f"NULL THEN {unit} END",
+        "PricingQuantity": blocks,
+        "PricingUnit": f"CASE WHEN {qty} IS NULL THEN NULL WHEN {block} > 1 THEN {block} || ' ' || {unit} ELSE {unit} END",
+        **_commitment_exprs(t, charge, model),
+    }
+
+
+def _commitment_exprs(t: Table, charge: str, model: str) -> dict[str, str]:
+    """Reservation / savings plan columns from BenefitId (EA: ReservationId) and PricingModel."""
+    benefit = f"coalesce({t.text('benefitid')}, {t.text('reservationid')})"
+    plan = f"({model} = 'savingsplan' OR {charge} = 'unusedsavingsplan')"
+    known = f"{benefit} IS NOT NULL"
+    return {
+        "CommitmentDiscountId": benefit,
+        "CommitmentDiscountName": f"CASE WHEN {known} THEN coalesce({t.text('benefitname')}, "
+                                  f"{t.text('reservationname')}) END",
+        "CommitmentDiscountCategory": f"CASE WHEN {known} THEN CASE WHEN {plan} THEN 'Spend' ELSE 'Usage' END END",
+        "CommitmentDiscountType": f"CASE WHEN {known} THEN CASE WHEN {plan} THEN 'Savings Plan' ELSE 'Reservation' "
+                                  "END END",
+        "CommitmentDiscountStatus": f"CASE WHEN NOT {known} THEN NULL WHEN {charge} IN ('unusedreservation', "
+                                    f"'unusedsavingsplan') THEN 'Unused' WHEN {charge} = 'usage' THEN 'Used' END",
     }
 
 
@@ -79,23 +109,31 @@ def _dimension_exprs(t: Table) -> dict[str, str]:
     openai = (f"({category} IN ('azure openai', 'azure openai service') "
               f"OR contains(lower(coalesce({t.text('productname')}, '')), 'openai'))")
     resource = t.text("resourceid")
-    sub = t.text("subscriptionid")
+    raw_sub = t.text("subscriptionid")
+    sub = f"CASE WHEN starts_with({raw_sub}, '/subscriptions/') THEN {raw_sub} ELSE '/subscriptions/' || {raw_sub} END"
     tags = f"trim({t.col('tags')})"
+    service_category = (f"CASE WHEN {openai} THEN 'AI and Machine Learning' ELSE "
+                        f"{case_map(category, SERVICE_CATEGORY, chr(39) + 'Other' + chr(39))} END")
+    region = f"lower(replace({t.text('resourcelocation')}, ' ', ''))"
     return {
         "BillingAccountId": f"coalesce({t.text('billingaccountid')}, {t.text('billingprofileid')})",
         "BillingAccountName": f"coalesce({t.text('billingaccountname')}, {t.text('billingprofilename')})",
-        "SubAccountId": f"CASE WHEN starts_with({sub}, '/subscriptions/') THEN {sub} ELSE '/subscriptions/' || {sub} END",
-        "SubAccountName": t.text("subscriptionname"), "SubAccountType": "'Subscription'",
+        "SubAccountId": sub,
+        "SubAccountName": f"CASE WHEN {sub} IS NOT NULL THEN coalesce({t.text('subscriptionname')}, {sub}) END",
+        "SubAccountType": f"CASE WHEN {sub} IS NOT NULL THEN 'Subscription' END",
         "ProviderName": "'Microsoft'", "PublisherName": f"coalesce({t.text('publishername')}, 'Microsoft')",
         "InvoiceIssuerName": f"coalesce({t.text('partnername')}, 'Microsoft')",
-        "ServiceName": f"CASE WHEN {openai} THEN 'Azure OpenAI' ELSE {t.text('metercategory')} END",
-        "ServiceCategory": f"CASE WHEN {openai} THEN 'AI and Machine Learning' ELSE "
-                           f"{case_map(category, SERVICE_CATEGORY, chr(39) + 'Other' + chr(39))} END",
-        "ServiceSubcategory": f"CASE WHEN {openai} THEN 'AI Platforms' END",
+        # ServiceName is mandatory, also on rounding and credit rows that name no meter.
+        "ServiceName": f"CASE WHEN {openai} THEN 'Azure OpenAI' ELSE coalesce({t.text('metercategory')}, "
+                       f"{t.text('consumedservice')}, 'Microsoft Azure') END",
+        "ServiceCategory": service_category,
+        "ServiceSubcategory": f"CASE WHEN {openai} THEN 'AI Platforms' ELSE {other_subcategory(service_category)} END",
         "ResourceId": resource,
         "ResourceName": f"coalesce(NULLIF(regexp_extract({resource}, '[^/]+$'), ''), {t.text('resourcename')})",
         "ResourceType": f"NULLIF(regexp_extract({resource}, '/providers/([^/]+/[^/]+)', 1), '')",
-        "RegionId": f"lower(replace({t.text('resourcelocation')}, ' ', ''))", "RegionName": t.text("meterregion"),
+        "RegionId": region,
+        "RegionName": f"CASE WHEN {region} IS NOT NULL THEN coalesce({t.text('resourcelocation')}, "
+                      f"{t.text('meterregion')}) END",
         "AvailabilityZone": t.text("availabilityzone"),
         "SkuId": f"coalesce({t.text('partnumber')}, {t.text('meterid')})", "SkuPriceId": t.text("meterid"),
         "SkuMeter": t.text("metername"),

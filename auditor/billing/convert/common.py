@@ -14,7 +14,7 @@ import tempfile
 from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass
 from datetime import datetime, timezone
-from decimal import Decimal
+from decimal import ROUND_HALF_UP, Context, Decimal
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
@@ -40,6 +40,9 @@ class Converted:
     rows: int
     native_total: tuple[Money, ...]
     notes: tuple[str, ...] = ()
+    # When amounts were rounded once to 10 decimals (noted): the Σ of the rounded values, which the FOCUS
+    # rows must add up to exactly; None when native_total is already that sum.
+    rounded_total: tuple[Money, ...] | None = None
 
 
 def sql_type(name: str) -> str:
@@ -213,11 +216,69 @@ def rows_to_table(con: duckdb.DuckDBPyConnection, rows: Iterable[Row], name: str
     return count
 
 
+# FOCUS money here is DECIMAL(38, 10); a context wide enough that quantize never raises below MAX_AMOUNT.
+PLACES = Decimal("1e-10")
+_WIDE = Context(prec=60)
+
+
+def round_money(value: Decimal) -> Decimal:
+    """`value` at 10 decimals, half away from zero (as DuckDB casts text to DECIMAL(38, 10))."""
+    return value.quantize(PLACES, rounding=ROUND_HALF_UP, context=_WIDE)
+
+
+class Ledger:
+    """Native amounts as the vendor gave them (exact Decimals) and as written (rounded once to 10 decimals).
+
+    `add` returns the value to write. Float-shaped amounts (0.0038085000000000003, 1.2345678901234567e-05,
+    13-place cent strings) are legal; they are rounded once, counted, and the note states both totals."""
+
+    def __init__(self) -> None:
+        self.raw: list[tuple[str, Decimal]] = []
+        self.rounded = 0
+
+    def add(self, currency: str, value: Decimal) -> Decimal:
+        self.raw.append((currency, value))
+        out = round_money(value)
+        if out != value:
+            self.rounded += 1
+        return out
+
+    def native(self) -> tuple[Money, ...]:
+        return totals(iter(self.raw))
+
+    def written(self) -> tuple[Money, ...] | None:
+        return totals((c, round_money(v)) for c, v in self.raw) if self.rounded else None
+
+    def notes(self) -> tuple[str, ...]:
+        written = self.written()
+        if written is None:
+            return ()
+        native = {m.currency: m.amount for m in self.native()}
+        diffs = "; ".join(f"{m.currency} {_plain(native[m.currency])} -> {_plain(m.amount)}" for m in written
+                          if native[m.currency] != m.amount) or "totals unchanged"
+        return ((f"{self.rounded} cost values have more than 10 decimal places; each was rounded once (half away "
+                 f"from zero) to 10 places as FOCUS DECIMAL(38, 10) keeps them (native -> converted total: {diffs})"),)
+
+
+def wide_add(a: Decimal | int, b: Decimal | int) -> Decimal:
+    """a + b without the default context's 28-digit rounding (DECIMAL(38, 10) sums need 38+)."""
+    return _WIDE.add(Decimal(a), Decimal(b))
+
+
+def _plain(value: Decimal) -> str:
+    return format(value.normalize(context=_WIDE), "f")
+
+
+def converted(name: str, rows: int, ledger: Ledger, notes: tuple[str, ...] = ()) -> Converted:
+    """A JSON converter's result from its ledger: exact native total, rounded total to check, notes."""
+    return Converted(name, rows, ledger.native(), (*notes, *ledger.notes()), ledger.written())
+
+
 def totals(items: Iterator[tuple[str, Decimal]]) -> tuple[Money, ...]:
     sums: dict[str, list[Any]] = {}
     for currency, amount in items:
         entry = sums.setdefault(currency, [Decimal(0), 0])
-        entry[0] += amount
+        entry[0] = _WIDE.add(entry[0], amount)
         entry[1] += 1
     return tuple(Money(c, a, n) for c, (a, n) in sorted(sums.items()))
 
@@ -230,27 +291,13 @@ def table_totals(con: duckdb.DuckDBPyConnection, table: str) -> tuple[Money, ...
 
 
 def rounding_notes(count: int) -> tuple[str, ...]:
-    """Say so when amounts had more digits than DECIMAL(38, 10) keeps (never a silent change)."""
+    """SQL converters: say so when amounts had more digits than DECIMAL(38, 10) keeps (never a silent change).
+    The native total they report is already the sum of the values rounded once."""
     if not count:
         return ()
-    return ((f"{count} cost values have more than 10 decimal places; each was rounded to DECIMAL(38, 10), "
-            f"so the total can differ from the raw sum by up to {count} x 0.00000000005"),)
-
-
-def rounded_count(items: list[tuple[str, Decimal]]) -> int:
-    return sum(1 for _, v in items if _rounds(v))
-
-
-def _rounds(value: Decimal) -> bool:
-    """True when `value` has a non-zero digit beyond the 10th decimal (by its digits: quantize would need
-    more precision than the context's 28 digits for amounts from 1e18 up)."""
-    _, digits, exponent = value.as_tuple()
-    if not isinstance(exponent, int):
-        return False
-    significant = len(digits)
-    while significant and digits[significant - 1] == 0:
-        significant -= 1
-    return significant > 0 and exponent + (len(digits) - significant) < -10
+    return ((f"{count} cost values have more than 10 decimal places; each was rounded once (half away from zero) "
+             f"to 10 places as FOCUS DECIMAL(38, 10) keeps them, so the total can differ from the raw sum by up to "
+             f"{count} x 0.00000000005"),)
 
 
 def money_rows(rows: list[dict[str, Any]]) -> tuple[Money, ...]:
@@ -263,13 +310,13 @@ def bucket_results(paths: list[Path]) -> Iterator[tuple[str, dict[str, Any], dic
     exports (OpenAI Costs/Usage, Anthropic cost/usage reports share this paging shape)."""
     for path in paths:
         for p, page in enumerate(pages(load_json(path), str(path)), start=1):
-            for b, bucket in enumerate(_items(page, "data", f"{path}: page {p}"), start=1):
+            for b, bucket in enumerate(items(page, "data", f"{path}: page {p}"), start=1):
                 where = f"{path}: page {p} bucket {b}"
-                for r, result in enumerate(_items(bucket, "results", where), start=1):
+                for r, result in enumerate(items(bucket, "results", where), start=1):
                     yield f"{where} result {r}", bucket, result
 
 
-def _items(parent: Any, key: str, where: str) -> list[dict[str, Any]]:
+def items(parent: Any, key: str, where: str) -> list[dict[str, Any]]:
     """`parent[key]` as a list of objects (absent: none); anything else is not this API's shape."""
     if not isinstance(parent, dict):
         raise TagauditError(f"expected an object, found {_short(parent)}", where=where,

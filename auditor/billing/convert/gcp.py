@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import csv
 import json
+import re
 from collections.abc import Iterator
 from datetime import datetime
 from decimal import Decimal
@@ -96,11 +97,15 @@ def _base(rec: dict[str, Any], where: str) -> Row:
 
     tags = {**_labels(g("project", "labels")), **_labels(rec.get("system_labels")), **_labels(rec.get("labels"))}
     period = invoice_period(str(g("invoice", "month")), where)
-    service = g("service", "description")
+    service = g("service", "description") or "Google Cloud"  # mandatory, also on rounding_error rows
+    category = SERVICE_CATEGORY.get(str(service).lower(), "Other")
     usage_amount = g("usage", "amount")
+    project = g("project", "id")
+    region = g("location", "region") or g("location", "location")
     return {
         "BillingAccountId": rec.get("billing_account_id"), "BillingAccountName": rec.get("billing_account_id"),
-        "SubAccountId": g("project", "id"), "SubAccountName": g("project", "name"), "SubAccountType": "Project",
+        "SubAccountId": project, "SubAccountName": (g("project", "name") or project) if project else None,
+        "SubAccountType": "Project" if project else None,
         "BillingPeriodStart": period[0], "BillingPeriodEnd": period[1],
         "ChargePeriodStart": common.from_rfc3339(str(rec.get("usage_start_time")).replace(" UTC", "Z"),
                                                  f"{where}: usage_start_time"),
@@ -108,16 +113,40 @@ def _base(rec: dict[str, Any], where: str) -> Row:
                                                f"{where}: usage_end_time"),
         "BillingCurrency": _currency(rec.get("currency"), where), "ChargeFrequency": "Usage-Based",
         "ProviderName": "Google Cloud", "PublisherName": rec.get("seller_name") or "Google Cloud",
-        "InvoiceIssuerName": "Google", "ServiceName": service,
-        "ServiceCategory": SERVICE_CATEGORY.get(str(service).lower(), "Other"),
+        "InvoiceIssuerName": "Google Cloud", "ServiceName": service, "ServiceCategory": category,
+        "ServiceSubcategory": _subcategory(service, g("sku", "description"), category),
         "SkuId": g("sku", "id"), "SkuMeter": g("sku", "description"), "x_SkuDescription": g("sku", "description"),
         "ResourceId": g("resource", "global_name"), "ResourceName": g("resource", "name"),
-        "RegionId": g("location", "region") or g("location", "location"),
+        "RegionId": region, "RegionName": region,
         "Tags": json.dumps(tags, sort_keys=True) if tags else None, "x_InvoiceMonth": g("invoice", "month"),
         "ConsumedQuantity": common.money(usage_amount, where) if usage_amount is not None else None,
-        "ConsumedUnit": g("usage", "unit"),
-        "PricingQuantity": g("usage", "amount_in_pricing_units"), "PricingUnit": g("usage", "pricing_unit"),
+        "ConsumedUnit": unit_format(g("usage", "unit")),
+        "PricingQuantity": g("usage", "amount_in_pricing_units"), "PricingUnit": unit_format(g("usage", "pricing_unit")),
     }
+
+
+_SCALE = {"k": 1000, "m": 1000000, "b": 1000000000}
+
+
+def unit_format(unit: Any) -> str | None:
+    """An export unit in FOCUS UnitFormat: words capitalised, a block suffix as a leading number
+    ("count1m" -> "1000000 Count", "gibibyte hour" -> "Gibibyte Hour")."""
+    if not isinstance(unit, str) or not unit.strip():
+        return None
+    text = unit.strip()
+    match = re.fullmatch(r"(.*?)(\d+)([kmbKMB])", text)
+    block = ""
+    if match:
+        text, block = match.group(1), f"{int(match.group(2)) * _SCALE[match.group(3).lower()]} "
+    return block + " ".join(w[:1].upper() + w[1:] for w in text.split())
+
+
+def _subcategory(service: str, sku: Any, category: str) -> str:
+    """Gemini / generative SKUs are Generative AI; anything else 'Other (<category>)' (FOCUS 1.1+ values)."""
+    text = f"{service} {sku or ''}".lower()
+    if category == "AI and Machine Learning" and any(w in text for w in ("gemini", "generative", "imagen", "claude")):
+        return "Generative AI"
+    return "Other" if category == "Other" else f"Other ({category})"
 
 
 def _currency(value: Any, where: str) -> str:
@@ -133,12 +162,11 @@ def _get(rec: dict[str, Any], *keys: str) -> Any:
     return node
 
 
-def _rows(paths: list[Path], native: list[Any]) -> Iterator[Row]:
+def _rows(paths: list[Path], ledger: common.Ledger) -> Iterator[Row]:
     for path in paths:
         for where, rec in records(path):
             base = _base(rec, where)
-            cost = common.money(rec.get("cost"), where)
-            native.append((base["BillingCurrency"], cost))
+            cost = ledger.add(base["BillingCurrency"], common.money(rec.get("cost"), where))
             kind = str(rec.get("cost_type") or "regular").lower()
             at_list = rec.get("cost_at_list")
             yield {**base, "BilledCost": cost, "EffectiveCost": cost, "ContractedCost": cost,
@@ -149,8 +177,7 @@ def _rows(paths: list[Path], native: list[Any]) -> Iterator[Row]:
             for credit in rec.get("credits") or []:
                 if not isinstance(credit, dict):
                     raise TagauditError(f"credit {credit!r} is not an object", where=where, hint="check the export")
-                amount = common.money(credit.get("amount"), where)
-                native.append((base["BillingCurrency"], amount))
+                amount = ledger.add(base["BillingCurrency"], common.money(credit.get("amount"), where))
                 yield {**base, "BilledCost": amount, "EffectiveCost": amount, "ContractedCost": amount,
                        "ListCost": Decimal(0), "ChargeCategory": "Credit", "ChargeFrequency": "One-Time",
                        "ChargeDescription": credit.get("full_name") or credit.get("name"),
@@ -159,7 +186,7 @@ def _rows(paths: list[Path], native: list[Any]) -> Iterator[Row]:
 
 
 def convert(con: duckdb.DuckDBPyConnection, paths: list[Path], name: str, **_: Any) -> Converted:
-    native: list[Any] = []
-    rows = common.rows_to_table(con, _rows(paths, native), name, EXTRA)
-    return Converted(name, rows, common.totals(iter(native)), common.rounding_notes(common.rounded_count(native)))
+    ledger = common.Ledger()
+    rows = common.rows_to_table(con, _rows(paths, ledger), name, EXTRA)
+    return common.converted(name, rows, ledger)
 

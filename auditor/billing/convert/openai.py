@@ -23,25 +23,52 @@ if TYPE_CHECKING:
 
 EXTRA = ("x_Model", "x_ProjectId", "x_ApiKeyId", "x_TokenType", "x_Batch", "x_ServiceTier")
 _BASE: Row = {"ProviderName": "OpenAI", "PublisherName": "OpenAI", "InvoiceIssuerName": "OpenAI",
-              "ServiceName": "OpenAI API", "ChargeFrequency": "Usage-Based", "SubAccountType": "Project",
+              "ServiceName": "OpenAI API", "ChargeFrequency": "Usage-Based",
               **common.AI_SERVICE}
-# Usage-result token fields -> the token type a cost line item names.
-_TOKENS = {"input": "input_uncached", "cached_input": "input_cached_tokens", "output": "output_tokens"}
+# Usage-result token fields -> the token type a cost line item names. Usage `input_tokens` counts cached
+# input and cache writes too; only the rest is uncached input.
+_TOKENS = {"input": "input_uncached", "cached_input": "input_cached_tokens", "output": "output_tokens",
+           "cache_write_input": "input_cache_write_tokens"}
+# Cost line items that name a token type or a product family, not a model ("input_tokens", "Image models").
+_TOKEN_WORDS = {"input_tokens": "input", "output_tokens": "output", "cached_input_tokens": "cached_input",
+                "input_cached_tokens": "cached_input", "input_cache_write_tokens": "cache_write_input",
+                "input": "input", "output": "output", "cached input": "cached_input"}
+# quantity_unit -> FOCUS UnitFormat (PricingUnit is never null when PricingQuantity is set).
+_UNITS = {"tokens": "Tokens", "1000_tokens": "1000 Tokens", "1m_tokens": "1000000 Tokens", "images": "Images",
+          "characters": "Characters", "seconds": "Seconds", "minutes": "Minutes", "requests": "Requests",
+          "calls": "Calls", "gb_days": "GB-Days", "sessions": "Sessions"}
+
+
+def pricing_unit(unit: Any) -> str | None:
+    """A Costs API quantity_unit in FOCUS UnitFormat; an unknown one keeps its words, capitalised."""
+    if not isinstance(unit, str) or not unit.strip():
+        return None
+    key = unit.strip().lower()
+    return _UNITS.get(key) or " ".join(w[:1].upper() + w[1:] for w in key.replace("_", " ").split())
+
+
+def _token_kind(kind: str) -> str | None:
+    if "cache write" in kind or "cache_write" in kind:
+        return "cache_write_input"
+    if "cached" in kind or "cache read" in kind:
+        return "cached_input"
+    return "output" if "output" in kind else "input" if "input" in kind else (kind.replace(" ", "_") or None)
 
 
 def parse_line_item(line_item: str | None) -> tuple[str | None, str | None, bool]:
     """"gpt-4o-2024-08-06, cached input" -> (model, token type, batch). Parsed defensively: the format
-    is free text ("GPT-4o mini" also occurs)."""
+    is free text ("GPT-4o mini" also occurs). A line item with no model in it ("input_tokens", "Image
+    models", "Web search tool calls") gives no model: a model name has a digit ("gpt-4o", "o3", "tts-1")."""
     if not line_item:
         return None, None, False
     text = line_item.strip()
+    if text.lower() in _TOKEN_WORDS:
+        return None, _TOKEN_WORDS[text.lower()], False
     model, _, kind = text.rpartition(",") if "," in text else (text, "", "")
-    kind = kind.strip().lower()
     batch = "batch" in text.lower()
-    token = ("cached_input" if "cached" in kind or "cache read" in kind else "output" if "output" in kind
-             else "input" if "input" in kind else (kind.replace(" ", "_") or None))
+    token = _token_kind(kind.strip().lower())
     name = model.strip().lower().replace(" (batch)", "").replace(" ", "-") or None
-    return name, token, batch
+    return (name if name and any(ch.isdigit() for ch in name) else None), token, batch
 
 
 _results = common.bucket_results
@@ -58,11 +85,9 @@ def _usage_index(paths: list[Path]) -> dict[tuple[Any, ...], dict[str, int]]:
     for where, bucket, res in _results(paths):
         key = (_day(bucket, where), res.get("project_id"), res.get("api_key_id"),
                str(res.get("model") or "").lower() or None, bool(res.get("batch")))
-        entry = index.setdefault(key, {"input_uncached": 0, "input_cached_tokens": 0, "output_tokens": 0})
-        tokens = _counts(res, where)
-        entry["input_uncached"] += tokens["input"]
-        entry["input_cached_tokens"] += tokens["cached_input"]
-        entry["output_tokens"] += tokens["output"]
+        entry = index.setdefault(key, dict.fromkeys(_TOKENS.values(), 0))
+        for token, count in _counts(res, where).items():
+            entry[_TOKENS[token]] += count
     return index
 
 
@@ -90,35 +115,36 @@ def _tokens(index: dict[tuple[Any, ...], dict[str, int]], day: int, res: dict[st
     return sum(found) if found else None
 
 
-def _cost_rows(costs: list[Path], usage: list[Path], account: str, native: list[Any]) -> Iterator[Row]:
+def _cost_rows(costs: list[Path], usage: list[Path], account: str, ledger: common.Ledger) -> Iterator[Row]:
     index, tiers = _usage_index(usage), _tiers(usage)
     for where, bucket, res in _results(costs):
         amount = res.get("amount") or {}
         if not isinstance(amount, dict):
             raise TagauditError(f"amount {amount!r} is not an object with value and currency", where=where,
                                 hint="check the export")
-        value = common.money(amount.get("value"), where)
         currency = _currency(amount.get("currency"), where)
+        value = ledger.add(currency, common.money(amount.get("value"), where))
         start, end = _times(bucket, where)
-        native.append((currency, value))
         line_item = res.get("line_item")
         model, token, batch = parse_line_item(line_item if isinstance(line_item, str) else None)
         qty, unit = res.get("quantity"), res.get("quantity_unit")
         qty = None if qty is None else common.money(qty, f"{where}: quantity")
         tokens = _tokens(index, _day(bucket, where), res, model, token, batch)
-        if qty is not None and unit in ("tokens", "1000_tokens"):
-            tokens = int(common.money(qty, where) * (1000 if unit == "1000_tokens" else 1))
+        if qty is not None and unit in ("tokens", "1000_tokens", "1m_tokens"):
+            tokens = int(qty * {"tokens": 1, "1000_tokens": 1000, "1m_tokens": 1000000}[unit])
         period = common.month_bounds(start)
+        project = res.get("project_id")
         tier = tiers.get((_day(bucket, where), res.get("project_id"), model, batch), set())
         yield {**_BASE, "BilledCost": value, "EffectiveCost": value, "ListCost": value, "ContractedCost": value,
                "BillingCurrency": currency, "BillingAccountId": account, "BillingAccountName": account,
                "BillingPeriodStart": period[0], "BillingPeriodEnd": period[1], "ChargePeriodStart": start,
                "ChargePeriodEnd": end, "ChargeCategory": "Usage", "ChargeDescription": res.get("line_item"),
-               "SubAccountId": res.get("project_id"), "SkuId": model, "SkuMeter": res.get("line_item"),
+               "SubAccountId": project, "SubAccountName": project, "SubAccountType": "Project" if project else None,
+               "SkuId": model, "SkuMeter": res.get("line_item"),
                "SkuPriceId": f"{model}:{token}" if model else None,
                "ConsumedQuantity": tokens, "ConsumedUnit": "Tokens" if tokens is not None else None,
                "PricingQuantity": qty if qty is not None else tokens,
-               "PricingUnit": {"1000_tokens": "1000 Tokens"}.get(unit or "", "Tokens" if tokens is not None else None),
+               "PricingUnit": pricing_unit(unit) if qty is not None else "Tokens" if tokens is not None else None,
                "x_Model": model, "x_ProjectId": res.get("project_id"), "x_ApiKeyId": res.get("api_key_id"),
                "x_TokenType": token, "x_Batch": batch, "x_ServiceTier": next(iter(tier)) if len(tier) == 1 else None}
 
@@ -135,7 +161,8 @@ def _usage_rows(usage: list[Path], account: str) -> Iterator[Row]:
                    "BillingAccountName": account, "BillingPeriodStart": period[0], "BillingPeriodEnd": period[1],
                    "ChargePeriodStart": start, "ChargePeriodEnd": end, "ChargeCategory": "Usage",
                    "ChargeDescription": f"{res.get('model')}, {token.replace('_', ' ')} (usage only, no cost)",
-                   "SubAccountId": res.get("project_id"), "SkuId": res.get("model"),
+                   "SubAccountId": res.get("project_id"), "SubAccountName": res.get("project_id"),
+                   "SubAccountType": "Project" if res.get("project_id") else None, "SkuId": res.get("model"),
                    "ConsumedQuantity": count, "ConsumedUnit": "Tokens", "PricingQuantity": count,
                    "PricingUnit": "Tokens", "x_Model": res.get("model"), "x_ProjectId": res.get("project_id"),
                    "x_ApiKeyId": res.get("api_key_id"), "x_TokenType": token, "x_Batch": bool(res.get("batch")),
@@ -158,20 +185,23 @@ def _currency(value: Any, where: str) -> str:
 
 
 def _counts(res: dict[str, Any], where: str) -> dict[str, int]:
-    """Uncached input, cached input and output tokens of a usage result."""
+    """Uncached input, cached input, cache-write input and output tokens of a usage result (`input_tokens`
+    includes the cached and cache-write tokens)."""
     cached = common.count(res.get("input_cached_tokens"), where)
+    written = common.count(res.get("input_cache_write_tokens"), where)
     total = common.count(res.get("input_tokens"), where)
-    return {"input": total - cached, "cached_input": cached, "output": common.count(res.get("output_tokens"), where)}
+    return {"input": max(total - cached - written, 0), "cached_input": cached, "cache_write_input": written,
+            "output": common.count(res.get("output_tokens"), where)}
 
 
 def convert(con: duckdb.DuckDBPyConnection, paths: list[Path], name: str, *, account: str = "openai-organization") -> Converted:
     """Costs and usage files may be mixed; each file is recognised by its result objects."""
     costs = [p for p in paths if is_costs(p)]
     usage = [p for p in paths if p not in costs]
-    native: list[Any] = []
+    ledger = common.Ledger()
     if costs:
-        rows = common.rows_to_table(con, _cost_rows(costs, usage, account, native), name, EXTRA)
-        return Converted(name, rows, common.totals(iter(native)), common.rounding_notes(common.rounded_count(native)))
+        rows = common.rows_to_table(con, _cost_rows(costs, usage, account, ledger), name, EXTRA)
+        return common.converted(name, rows, ledger)
     rows = common.rows_to_table(con, _usage_rows(usage, account), name, EXTRA)
     return Converted(name, rows, (), (("usage pages carry no money: BilledCost is 0; convert the Costs API "
                                       "export (usage files alongside fill ConsumedQuantity)"),))

@@ -89,3 +89,22 @@ def open_table(con: duckdb.DuckDBPyConnection, paths: list[Path],
 def case_map(expr: str, mapping: dict[str, str], default: str) -> str:
     whens = " ".join(f"WHEN {qs(k)} THEN {qs(v)}" for k, v in mapping.items())
     return f"CASE {expr} {whens} ELSE {default} END"
+
+
+def unit_format(expr: str) -> str:
+    """A native unit in FOCUS UnitFormat: '1K tokens' -> '1000 Tokens', '1M tokens' -> '1000000 Tokens',
+    'tokens' -> 'Tokens' (a block size as a plain number, the unit capitalised); NULL stays NULL."""
+    u = f"NULLIF(trim({expr}), '')"
+    pattern = "'^([0-9]+)\\s*([KkMmBb])?\\s+(.+)$'"
+    number = f"TRY_CAST(NULLIF(regexp_extract({u}, {pattern}, 1), '') AS BIGINT)"
+    scale = (f"CASE upper(regexp_extract({u}, {pattern}, 2)) WHEN 'K' THEN 1000 WHEN 'M' THEN 1000000 "
+             "WHEN 'B' THEN 1000000000 ELSE 1 END")
+    rest = f"regexp_extract({u}, {pattern}, 3)"
+    cap = "upper(left({0}, 1)) || substr({0}, 2)"
+    return (f"CASE WHEN {number} IS NOT NULL THEN CAST({number} * {scale} AS VARCHAR) || ' ' || {cap.format(rest)} "
+            f"ELSE {cap.format(u)} END")
+
+
+def other_subcategory(category: str) -> str:
+    """FOCUS 1.1+ ServiceSubcategory for a category with nothing more specific: 'Other (<category>)'."""
+    return f"CASE WHEN {category} = 'Other' THEN 'Other' ELSE 'Other (' || {category} || ')' END"
