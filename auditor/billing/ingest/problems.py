@@ -97,10 +97,11 @@ def _row_rejections(bad: _BadValues, src: Source, row: dict[str, Any], data_row:
         what = ("BillingCurrency is empty" if row["BillingCurrency"] is None
                 else f"{_short(row['BillingCurrency'])} is not an ISO 4217 currency code")
         out.append(Rejection(src.path, data_row, "BillingCurrency", what, HINTS["currency"], cost, currency))
-    reason = bad.tags.get(row["Tags"]) if row["Tags"] is not None else None
-    if reason:
-        out.append(Rejection(src.path, data_row, "Tags", f"{_short(row['Tags'])} {reason}", HINTS["tags"],
-                             cost, currency))
+    for column in ("Tags", "AllocatedTags"):
+        reason = bad.tags.get(row[column]) if row[column] is not None else None
+        if reason:
+            out.append(Rejection(src.path, data_row, column, f"{_short(row[column])} {reason}", HINTS["tags"],
+                                 cost, currency))
     return out
 
 

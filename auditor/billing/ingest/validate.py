@@ -25,15 +25,18 @@ if TYPE_CHECKING:
 DIMS = (
     "ProviderName", "BillingAccountId", "BillingCurrency",
     "ChargeCategory", "ServiceCategory", "ServiceSubcategory", "ServiceName", "SkuMeter", "SubAccountId",
-    "ResourceId", "Tags", "x_Model", "x_ProjectId", "x_ApiKeyId", "x_WorkspaceId", "x_TokenType", "x_Batch",
+    "ResourceId", "Tags", "AllocatedTags", "x_ContractCommitmentId", "x_Model", "x_ProjectId", "x_ApiKeyId", "x_WorkspaceId", "x_TokenType", "x_Batch",
     "x_ServiceTier", "x_CostType", "x_UsageType", "x_ServiceCode", "x_SkuMeterCategory",
 )
 DISPLAY = ("SubAccountName", "ResourceName")
+# Dimensions typed_sql derives from a FOCUS column (present when that column is).
+DERIVED = {"x_ContractCommitmentId": "ContractApplied"}
 
-# Checked once per distinct Tags value. TRY_CAST(... AS JSON) never raises, so no step depends on the
+# Checked once per distinct Tags or AllocatedTags value (both are KeyValueFormat JSON objects). TRY_CAST(... AS JSON) never raises, so no step depends on the
 # optimiser evaluating filters before functions that would fail on invalid JSON.
 TAGS_PROBLEMS = """
-WITH j AS (SELECT Tags, TRY_CAST(Tags AS JSON) AS js FROM (SELECT DISTINCT Tags FROM {src} WHERE Tags IS NOT NULL)),
+WITH j AS (SELECT Tags, TRY_CAST(Tags AS JSON) AS js FROM (
+    SELECT Tags FROM {src} WHERE Tags IS NOT NULL UNION SELECT AllocatedTags FROM {src} WHERE AllocatedTags IS NOT NULL)),
 o AS (SELECT Tags, js, json_type(js) AS jt FROM j WHERE js IS NOT NULL),
 n AS (SELECT Tags, unnest(map_values(json_transform(js, '"MAP(VARCHAR, JSON)"'))) AS val FROM o WHERE jt = 'OBJECT')
 SELECT Tags, min(reason) AS reason FROM (
@@ -47,14 +50,15 @@ SELECT Tags, min(reason) AS reason FROM (
 
 def rollup_sql(src: Source, *, rejects: bool = True) -> str:
     """One source grouped by the DIMS it has (absent ones are added as NULL by the UNION BY NAME)."""
-    dims = ", ".join(qi(d) for d in DIMS if src.column(d) is not None)
+    dims = ", ".join(qi(d) for d in DIMS if src.column(DERIVED.get(d, d)) is not None)
     display = "".join(f", any_value({qi(d)}) AS {qi(d)}" for d in DISPLAY if src.column(d) is not None)
     # Constants stay out of the grouping keys; typed files have no text quirks.
     quirks = ("x_Quirks", "") if has_quirks(src) else ("", "0::BIGINT AS x_Quirks, ")
+    applied = "sum(x_ContractAppliedCost) AS ContractAppliedCost, " if src.column("ContractApplied") else ""
     return f"""
         SELECT {src.index} AS x_Src, {quirks[1]}* FROM (
             SELECT x_Mask, {quirks[0] + ", " if quirks[0] else ""}{dims}{display},
-                   sum(BilledCost) AS BilledCost, count(*) AS Rows, count(BilledCost) AS CostRows,
+                   sum(BilledCost) AS BilledCost, {applied}count(*) AS Rows, count(BilledCost) AS CostRows,
                    min(ChargePeriodStart) AS FirstCharge, max(ChargePeriodEnd) AS LastCharge
             FROM ({typed_sql(src, rejects=rejects)})
             GROUP BY ALL)"""
@@ -64,9 +68,10 @@ def build_rollup(con: duckdb.DuckDBPyConnection, sources: list[Source]) -> None:
     """Scan every source once (CSV parse errors go to tables.csv_rejects(i)) into tables.RAW_ROLLUP, then
     find the bad Tags and currency values (tables.BAD_TAGS, tables.BAD_CURRENCIES)."""
     typed_nulls = ", ".join(f"NULL::VARCHAR AS {qi(d)}" for d in (*DIMS, *DISPLAY))
-    shape = f"SELECT 0 AS x_Src, 0 AS x_Mask, 0::BIGINT AS x_Quirks, {typed_nulls}, NULL::{focus.DECIMAL_SQL} AS " \
-            "BilledCost, 0::BIGINT AS Rows, 0::BIGINT AS CostRows, NULL::TIMESTAMP AS FirstCharge, " \
-            "NULL::TIMESTAMP AS LastCharge WHERE false"
+    money = f"NULL::{focus.DECIMAL_SQL}"
+    shape = (f"SELECT 0 AS x_Src, 0 AS x_Mask, 0::BIGINT AS x_Quirks, {typed_nulls}, {money} AS BilledCost, "
+             f"{money} AS ContractAppliedCost, 0::BIGINT AS Rows, 0::BIGINT AS CostRows, "
+             "NULL::TIMESTAMP AS FirstCharge, NULL::TIMESTAMP AS LastCharge WHERE false")
     parts = [shape, *(rollup_sql(src) for src in sources)]
     con.execute(f"CREATE OR REPLACE TEMP TABLE {tables.RAW_ROLLUP} AS {' UNION ALL BY NAME '.join(parts)}")
     con.execute(f"""
@@ -82,7 +87,8 @@ def row_ok_sql(prefix: str = "") -> str:
     p = prefix
     return (f"({p}x_Mask = 0 AND {p}BillingCurrency IS NOT NULL "
             f"AND {p}BillingCurrency NOT IN (SELECT currency FROM {tables.BAD_CURRENCIES}) "
-            f"AND ({p}Tags IS NULL OR {p}Tags NOT IN (SELECT Tags FROM {tables.BAD_TAGS})))")
+            f"AND ({p}Tags IS NULL OR {p}Tags NOT IN (SELECT Tags FROM {tables.BAD_TAGS})) "
+            f"AND ({p}AllocatedTags IS NULL OR {p}AllocatedTags NOT IN (SELECT Tags FROM {tables.BAD_TAGS})))")
 
 
 def csv_rejects(con: duckdb.DuckDBPyConnection, src: Source) -> list[tuple[int, str, str]]:
