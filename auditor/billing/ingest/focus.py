@@ -87,6 +87,48 @@ SERVICE_CATEGORIES = (
     "Migration", "Mobile", "Networking", "Security", "Storage", "Web", "Other",
 )
 
+# Parent ServiceCategory of each allowed ServiceSubcategory (servicesubcategory.md, FOCUS 1.1+).
+_SUBCATEGORIES = {
+    "AI and Machine Learning": ("AI Platforms", "Bots", "Generative AI", "Machine Learning",
+                                "Natural Language Processing"),
+    "Analytics": ("Analytics Platforms", "Business Intelligence", "Data Processing", "Search", "Streaming Analytics"),
+    "Business Applications": ("Productivity and Collaboration",),
+    "Compute": ("Containers", "End User Computing", "Quantum Compute", "Serverless Compute", "Virtual Machines"),
+    "Databases": ("Caching", "Data Warehouses", "Ledger Databases", "NoSQL Databases", "Relational Databases",
+                  "Time Series Databases"),
+    "Developer Tools": ("Developer Platforms", "Continuous Integration and Deployment", "Development Environments",
+                        "Source Code Management", "Quality Assurance"),
+    "Identity": ("Identity and Access Management",),
+    "Integration": ("API Management", "Messaging", "Workflow Orchestration"),
+    "Internet of Things": ("IoT Analytics", "IoT Platforms"),
+    "Management and Governance": ("Architecture", "Compliance", "Cost Management", "Data Governance",
+                                  "Disaster Recovery", "Endpoint Management", "Observability", "Support"),
+    "Media": ("Content Creation", "Gaming", "Media Streaming", "Mixed Reality"),
+    "Migration": ("Data Migration", "Resource Migration"),
+    "Mobile": (),
+    "Multicloud": ("Multicloud Integration",),
+    "Networking": ("Application Networking", "Content Delivery", "Network Connectivity", "Network Infrastructure",
+                   "Network Routing", "Network Security"),
+    "Security": ("Secret Management", "Security Posture Management", "Threat Detection and Response"),
+    "Storage": ("Backup Storage", "Block Storage", "File Storage", "Object Storage", "Storage Platforms"),
+    "Web": ("Application Platforms",),
+    "Other": (),
+}
+SUBCATEGORY_PARENT = {sub: cat for cat, subs in _SUBCATEGORIES.items() for sub in (*subs, f"Other ({cat})")}
+
+# Allowed-value columns besides ChargeCategory, ServiceCategory and ServiceSubcategory (checked on the rollup):
+# column -> (allowed values, nulls allowed), per the column's "Allowed values" table in the FOCUS spec
+# (chargeclass.md, chargefrequency.md, commitmentdiscountcategory.md, commitmentdiscountstatus.md,
+# capacityreservationstatus.md, pricingcategory.md). Bit i of x_Values is the i-th column here.
+ALLOWED: dict[str, tuple[tuple[str, ...], bool]] = {
+    "ChargeClass": (("Correction",), True),
+    "ChargeFrequency": (("One-Time", "Recurring", "Usage-Based"), False),
+    "CommitmentDiscountCategory": (("Spend", "Usage"), True),
+    "CommitmentDiscountStatus": (("Used", "Unused"), True),
+    "CapacityReservationStatus": (("Used", "Unused"), True),
+    "PricingCategory": (("Standard", "Dynamic", "Committed", "Other"), True),
+}
+
 
 def column_type(name: str) -> str:
     """decimal | datetime | json | string."""

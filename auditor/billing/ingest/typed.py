@@ -154,6 +154,19 @@ _CONTRACT_ELEMENTS = ("CASE json_type({js}) WHEN 'ARRAY' THEN {js} WHEN 'OBJECT'
                       "ELSE json_array({js}) END END")
 
 
+def values_sql(src: Source, raw: dict[str, str]) -> str | None:
+    """Per-row bitmask of allowed-value columns (focus.ALLOWED) holding a value the spec does not allow;
+    None when the file has none of those columns."""
+    parts = []
+    for bit, (name, (values, nullable)) in enumerate(focus.ALLOWED.items()):
+        if name not in raw:
+            continue
+        listed = ", ".join(quote_str(v) for v in values)
+        cond = f"{raw[name]} NOT IN ({listed})" if nullable else f"coalesce({raw[name]} NOT IN ({listed}), true)"
+        parts.append(f"CASE WHEN {cond} THEN {1 << bit} ELSE 0 END")
+    return f"({' + '.join(parts)})::BIGINT" if parts else None
+
+
 def contract_sql(src: Source, raw: dict[str, str]) -> tuple[str, str]:
     """(sorted distinct ContractCommitmentIDs joined by ',', sum of ContractCommitmentAppliedCost) per row;
     NULLs when the file has no ContractApplied or the row applies no commitment."""
@@ -180,6 +193,8 @@ def typed_sql(src: Source, *, rejects: bool = False, listing: bool = False) -> s
     raw = {name: qi("r:" + name) for name in mapped}
     _, later_quirks = _quirks(src, raw)
     outer = [f"{_typed(src, name, raw.get(name, 'NULL'))} AS {qi(name)}" for name in focus.ALL_COLUMNS]
+    values = values_sql(src, raw)
+    outer.append(f"{values or '0::BIGINT'} AS x_Values")
     ids, applied = contract_sql(src, raw)
     outer.append(f"{ids} AS x_ContractCommitmentId")
     outer.append(f"{applied} AS x_ContractAppliedCost")

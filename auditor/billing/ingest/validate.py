@@ -14,7 +14,7 @@ from auditor.billing.db import fetch_dicts, fetch_one_dict
 from auditor.billing.ingest import focus
 from auditor.billing.ingest.focus import quote_ident as qi
 from auditor.billing.ingest.sources import Source
-from auditor.billing.ingest.typed import has_quirks, typed_sql
+from auditor.billing.ingest.typed import has_quirks, typed_sql, values_sql
 
 if TYPE_CHECKING:
     import duckdb
@@ -50,14 +50,19 @@ SELECT Tags, min(reason) AS reason FROM (
 
 def rollup_sql(src: Source, *, rejects: bool = True) -> str:
     """One source grouped by the DIMS it has (absent ones are added as NULL by the UNION BY NAME)."""
-    dims = ", ".join(qi(d) for d in DIMS if src.column(DERIVED.get(d, d)) is not None)
+    keys, consts = ["x_Mask"], []  # constants stay out of the grouping keys; typed files have no text quirks
+    for bits, present in (("x_Quirks", has_quirks(src)),
+                          ("x_Values", values_sql(src, {name: "" for name, _ in src.mapping}) is not None)):
+        if present:
+            keys.append(bits)
+        else:
+            consts.append(f"0::BIGINT AS {bits}")
+    keys += [qi(d) for d in DIMS if src.column(DERIVED.get(d, d)) is not None]
     display = "".join(f", any_value({qi(d)}) AS {qi(d)}" for d in DISPLAY if src.column(d) is not None)
-    # Constants stay out of the grouping keys; typed files have no text quirks.
-    quirks = ("x_Quirks", "") if has_quirks(src) else ("", "0::BIGINT AS x_Quirks, ")
     applied = "sum(x_ContractAppliedCost) AS ContractAppliedCost, " if src.column("ContractApplied") else ""
     return f"""
-        SELECT {src.index} AS x_Src, {quirks[1]}* FROM (
-            SELECT x_Mask, {quirks[0] + ", " if quirks[0] else ""}{dims}{display},
+        SELECT {src.index} AS x_Src, {"".join(c + ", " for c in consts)}* FROM (
+            SELECT {", ".join(keys)}{display},
                    sum(BilledCost) AS BilledCost, {applied}count(*) AS Rows, count(BilledCost) AS CostRows,
                    min(ChargePeriodStart) AS FirstCharge, max(ChargePeriodEnd) AS LastCharge
             FROM ({typed_sql(src, rejects=rejects)})
@@ -69,7 +74,7 @@ def build_rollup(con: duckdb.DuckDBPyConnection, sources: list[Source]) -> None:
     find the bad Tags and currency values (tables.BAD_TAGS, tables.BAD_CURRENCIES)."""
     typed_nulls = ", ".join(f"NULL::VARCHAR AS {qi(d)}" for d in (*DIMS, *DISPLAY))
     money = f"NULL::{focus.DECIMAL_SQL}"
-    shape = (f"SELECT 0 AS x_Src, 0 AS x_Mask, 0::BIGINT AS x_Quirks, {typed_nulls}, {money} AS BilledCost, "
+    shape = (f"SELECT 0 AS x_Src, 0 AS x_Mask, 0::BIGINT AS x_Quirks, 0::BIGINT AS x_Values, {typed_nulls}, {money} AS BilledCost, "
              f"{money} AS ContractAppliedCost, 0::BIGINT AS Rows, 0::BIGINT AS CostRows, "
              "NULL::TIMESTAMP AS FirstCharge, NULL::TIMESTAMP AS LastCharge WHERE false")
     parts = [shape, *(rollup_sql(src) for src in sources)]
@@ -111,11 +116,12 @@ def problem_rows(con: duckdb.DuckDBPyConnection, src: Source, limit: int) -> lis
     return fetch_dicts(con, sql)
 
 
-def quirk_example(con: duckdb.DuckDBPyConnection, src: Source, bit: int, column: str | None) -> tuple[int, str | None] | None:
-    """First data row (and raw value of `column`) showing quirk `bit`; stops at the first match."""
-    value = "NULL" if column is None else qi("raw:" + column)
+def quirk_example(con: duckdb.DuckDBPyConnection, src: Source, bit: int, column: str | None,
+                  mask: str = "x_Quirks") -> tuple[int, str | None] | None:
+    """First data row (and raw value of `column`) showing bit `bit` of `mask`; stops at the first match."""
+    value = "NULL" if column is None else qi("raw:" + column) if mask == "x_Quirks" else qi(column)
     sql = (f"SELECT x_Row, {value} AS example FROM ({typed_sql(src, listing=True)}) "
-           f"WHERE (x_Quirks & {1 << bit}) <> 0 LIMIT 1")
+           f"WHERE ({mask} & {1 << bit}) <> 0 LIMIT 1")
     row = fetch_one_dict(con, sql)
     return None if row is None else (int(row["x_Row"]), None if row["example"] is None else str(row["example"]))
 
