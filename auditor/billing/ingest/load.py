@@ -54,9 +54,10 @@ def open_sources(con: duckdb.DuckDBPyConnection, paths: list[Path]) -> tuple[lis
 
 
 def load_billing(paths: list[Path], *, currency: str | None = None, max_listed: int = 1000,
-                 notes: tuple[Note, ...] = ()) -> BillingData:
+                 notes: tuple[Note, ...] = (), labels: dict[str, str] | None = None) -> BillingData:
     """The billing data in `paths` (files or folders); `notes` found earlier (folders a caller expanded
-    itself) are reported with the data's own."""
+    itself) are reported with the data's own. `labels` (path -> name) names files the caller made, e.g.
+    temporary conversions, by what the user gave: files, rejections and notes show the label, never the path."""
     import duckdb
 
     con = connect()
@@ -73,7 +74,7 @@ def load_billing(paths: list[Path], *, currency: str | None = None, max_listed: 
     union = " UNION ALL ".join(f"SELECT * EXCLUDE (x_Mask, x_Quirks, x_Values) FROM ({typed_sql(s)}) WHERE {keep}"
                                for s in sources)
     con.execute(f"CREATE OR REPLACE TEMP VIEW {tables.VALID_ROWS} AS {union}")
-    found = problems.collect(con, sources, max_listed)
+    found = problems.relabel(problems.collect(con, sources, max_listed), labels or {})
     return BillingData(
         con=con, view=tables.VALID_ROWS, rollup=tables.ROLLUP, files=found.files,
         rows=sum(f.rows for f in found.files), valid_rows=_count(con, ok),

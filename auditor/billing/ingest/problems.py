@@ -5,7 +5,7 @@ from __future__ import annotations
 import csv
 import datetime as dt
 import io
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from decimal import Decimal, InvalidOperation
 from typing import TYPE_CHECKING, Any
 
@@ -249,6 +249,15 @@ def collect(con: duckdb.DuckDBPyConnection, sources: list[Source], max_listed: i
     money, unreadable = _rejected_money(con, ok, parse_costs)
     return Found(tuple(files), tuple(rejected), total_rejected, money, unreadable,
                  max(0, total_rejected - listed_rows), tuple(notes))
+
+
+def relabel(found: Found, labels: dict[str, str]) -> Found:
+    """`found` with each file path in `labels` replaced by its label (files, rejections, notes)."""
+    if not labels:
+        return found
+    return replace(found, files=tuple(replace(f, path=labels.get(f.path, f.path)) for f in found.files),
+                   rejected=tuple(replace(r, file=labels.get(r.file, r.file)) for r in found.rejected),
+                   notes=tuple(replace(n, file=labels.get(n.file, n.file)) for n in found.notes))
 
 
 def _rejected_money(con: duckdb.DuckDBPyConnection, ok: str, parsed: list[Rejection]) -> tuple[tuple[Money, ...], int]:
