@@ -10,7 +10,7 @@ from __future__ import annotations
 from typing import TYPE_CHECKING, Any
 
 from auditor.billing import tables
-from auditor.billing.db import fetch_dicts, fetch_one_dict
+from auditor.billing.db import fetch_dicts, fetch_one_dict, fetch_scalar
 from auditor.billing.ingest import focus
 from auditor.billing.ingest.focus import quote_ident as qi
 from auditor.billing.ingest.sources import Source
@@ -48,8 +48,13 @@ SELECT Tags, min(reason) AS reason FROM (
 ) GROUP BY Tags"""
 
 
-def rollup_sql(src: Source, *, rejects: bool = True) -> str:
-    """One source grouped by the DIMS it has (absent ones are added as NULL by the UNION BY NAME)."""
+def rollup_sql(src: Source, *, rejects: bool = True, exact: bool = False) -> str:
+    """One source grouped by the DIMS it has (absent ones are added as NULL by the UNION BY NAME).
+
+    Grouping by a dozen text columns is what made ingest slow (each string key is compared on every row).
+    By default rows are grouped by one 64-bit hash of the dimensions instead, each group keeping its values
+    with any_value(); a second, independent hash (salted, arguments reversed) is kept as min and max per
+    group, and build_rollup regroups exactly (`exact`, by the columns themselves) should they ever differ."""
     keys, consts = ["x_Mask"], []  # constants stay out of the grouping keys; typed files have no text quirks
     for bits, present in (("x_Quirks", has_quirks(src)),
                           ("x_Values", values_sql(src, {name: "" for name, _ in src.mapping}) is not None)):
@@ -57,28 +62,52 @@ def rollup_sql(src: Source, *, rejects: bool = True) -> str:
             keys.append(bits)
         else:
             consts.append(f"0::BIGINT AS {bits}")
-    keys += [qi(d) for d in DIMS if src.column(DERIVED.get(d, d)) is not None]
+    dims = [qi(d) for d in DIMS if src.column(DERIVED.get(d, d)) is not None]
     display = "".join(f", any_value({qi(d)}) AS {qi(d)}" for d in DISPLAY if src.column(d) is not None)
     applied = "sum(x_ContractAppliedCost) AS ContractAppliedCost, " if src.column("ContractApplied") else ""
-    return f"""
-        SELECT {src.index} AS x_Src, {"".join(c + ", " for c in consts)}* FROM (
-            SELECT {", ".join(keys)}{display},
-                   sum(BilledCost) AS BilledCost, {applied}count(*) AS Rows, count(BilledCost) AS CostRows,
-                   min(ChargePeriodStart) AS FirstCharge, max(ChargePeriodEnd) AS LastCharge
-            FROM ({typed_sql(src, rejects=rejects)})
+    metrics = (f"sum(BilledCost) AS BilledCost, {applied}count(*) AS Rows, count(BilledCost) AS CostRows, "
+               "min(ChargePeriodStart) AS FirstCharge, max(ChargePeriodEnd) AS LastCharge")
+    typed = typed_sql(src, rejects=rejects)
+    if exact or not dims:
+        return f"""
+        SELECT {src.index} AS x_Src, {"".join(c + ", " for c in consts)}0::UBIGINT AS x_Check, * FROM (
+            SELECT {", ".join(keys + dims)}{display}, {metrics}
+            FROM ({typed})
             GROUP BY ALL)"""
+    # One any_value of a struct: DuckDB keeps a struct in one state, far cheaper than a state per column.
+    carried = dims + [qi(d) for d in DISPLAY if src.column(d) is not None]
+    struct = ", ".join(f"{d}: {d}" for d in carried)
+    check = f"hash('tagaudit', {', '.join(reversed(dims))})"
+    names = ["BilledCost", *(["ContractAppliedCost"] if applied else []), "Rows", "CostRows", "FirstCharge",
+             "LastCharge"]
+    outer = [*keys, *(f"x_Dims.{d} AS {d}" for d in carried), *names, "x_Check"]
+    return f"""
+        SELECT {src.index} AS x_Src, {"".join(c + ", " for c in consts)}{", ".join(outer)} FROM (
+            SELECT {", ".join(keys)}, any_value({{{struct}}}) AS x_Dims, {metrics},
+                   max({check}) - min({check}) AS x_Check
+            FROM (SELECT *, hash({", ".join(dims)}) AS x_Hash FROM ({typed}))
+            GROUP BY {", ".join(keys)}, x_Hash)"""
 
 
-def build_rollup(con: duckdb.DuckDBPyConnection, sources: list[Source]) -> None:
+def build_rollup(con: duckdb.DuckDBPyConnection, sources: list[Source], *, exact: bool = False) -> None:
     """Scan every source once (CSV parse errors go to tables.csv_rejects(i)) into tables.RAW_ROLLUP, then
     find the bad Tags and currency values (tables.BAD_TAGS, tables.BAD_CURRENCIES)."""
     typed_nulls = ", ".join(f"NULL::VARCHAR AS {qi(d)}" for d in (*DIMS, *DISPLAY))
     money = f"NULL::{focus.DECIMAL_SQL}"
-    shape = (f"SELECT 0 AS x_Src, 0 AS x_Mask, 0::BIGINT AS x_Quirks, 0::BIGINT AS x_Values, {typed_nulls}, {money} AS BilledCost, "
-             f"{money} AS ContractAppliedCost, 0::BIGINT AS Rows, 0::BIGINT AS CostRows, "
-             "NULL::TIMESTAMP AS FirstCharge, NULL::TIMESTAMP AS LastCharge WHERE false")
-    parts = [shape, *(rollup_sql(src) for src in sources)]
+    shape = (f"SELECT 0 AS x_Src, 0 AS x_Mask, 0::BIGINT AS x_Quirks, 0::BIGINT AS x_Values, {typed_nulls}, "
+             f"{money} AS BilledCost, {money} AS ContractAppliedCost, 0::BIGINT AS Rows, 0::BIGINT AS CostRows, "
+             "NULL::TIMESTAMP AS FirstCharge, NULL::TIMESTAMP AS LastCharge, 0::UBIGINT AS x_Check WHERE false")
+    parts = [shape, *(rollup_sql(src, exact=exact) for src in sources)]
     con.execute(f"CREATE OR REPLACE TEMP TABLE {tables.RAW_ROLLUP} AS {' UNION ALL BY NAME '.join(parts)}")
+    if not exact and fetch_scalar(con, f"SELECT count(*) FROM {tables.RAW_ROLLUP} WHERE x_Check <> 0"):
+        # Two distinct dimension tuples shared a 64-bit hash (about 1 in 10^13 for a million groups):
+        # regroup by the columns themselves. CSV reject tables are refilled by the new scan.
+        for src in sources:
+            if src.format == "csv":
+                con.execute(f"DROP TABLE IF EXISTS {tables.csv_rejects(src.index)}")
+                con.execute(f"DROP TABLE IF EXISTS {tables.csv_reject_scans(src.index)}")
+        build_rollup(con, sources, exact=True)
+        return
     con.execute(f"""
         CREATE OR REPLACE TEMP TABLE {tables.BAD_TAGS} AS {TAGS_PROBLEMS.format(src=tables.RAW_ROLLUP)}""")
     con.execute(f"""
