@@ -29,7 +29,7 @@ BAD_CURRENCIES = "billing_bad_currencies"
 `^[A-Z]{3}$`. Read by `validate.row_ok_sql` and `ingest.problems`."""
 
 ROLLUP = "billing_rollup"
-"""View created by `ingest.load.load_billing`: the valid RAW_ROLLUP groups (in `currency`, when one was
+"""Table created by `ingest.load.load_billing` (materialised once: every allocation query reads it): the valid RAW_ROLLUP groups (in `currency`, when one was
 chosen); same columns. Handed on as `BillingData.rollup`; read by `ingest.load` (period),
 `allocate.classify` (via `allocate.pools` and `check`) and `check` (AI categories)."""
 

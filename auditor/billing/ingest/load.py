@@ -70,7 +70,7 @@ def load_billing(paths: list[Path], *, currency: str | None = None, max_listed: 
                             hint="check that each file is complete and in the format its name says") from exc
     ok = validate.row_ok_sql()
     keep = ok if currency is None else f"{ok} AND BillingCurrency = {focus.quote_str(currency)}"
-    con.execute(f"CREATE OR REPLACE TEMP VIEW {tables.ROLLUP} AS SELECT * FROM {tables.RAW_ROLLUP} WHERE {keep}")
+    con.execute(f"CREATE OR REPLACE TEMP TABLE {tables.ROLLUP} AS SELECT * FROM {tables.RAW_ROLLUP} WHERE {keep}")
     union = " UNION ALL ".join(f"SELECT * EXCLUDE (x_Mask, x_Quirks, x_Values) FROM ({typed_sql(s)}) WHERE {keep}"
                                for s in sources)
     con.execute(f"CREATE OR REPLACE TEMP VIEW {tables.VALID_ROWS} AS {union}")
