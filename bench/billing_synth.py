@@ -75,7 +75,8 @@ def focus_sql(rows: int, *, start: str = "2026-10-01") -> str:
              THEN 'arn:aws:bedrock:us-east-1:123456789012:application-inference-profile/p' || res
              ELSE svc.provider || '/res-' || res END AS ResourceId,
         'res-' || res AS ResourceName, svc.category AS ServiceCategory, svc.service AS ServiceName,
-        CASE WHEN svc.category = 'AI and Machine Learning' THEN 'Generative AI' ELSE 'Other (Compute)' END
+        CASE WHEN svc.category = 'AI and Machine Learning' THEN 'Generative AI'
+             ELSE 'Other (' || svc.category || ')' END
             AS ServiceSubcategory,
         svc.meter AS SkuMeter, 'sku-' || svc.k AS SkuId, 'acct-' || (res % 50) AS SubAccountId,
         'Account ' || (res % 50) AS SubAccountName, tg.tags AS Tags, svc.model AS x_Model,

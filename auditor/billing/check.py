@@ -29,6 +29,8 @@ class CheckReport:
     data: BillingData | None
     ai_spend: tuple[Money, ...]
     not_generative: tuple[tuple[str, str, int, Decimal], ...]  # currency, service, rows, cost
+    # FOCUS 1.3 ContractApplied on AI rows: currency, commitment id(s), billed cost, applied cost, rows
+    committed_ai: tuple[tuple[str, str, Decimal, Decimal, int], ...] = ()
 
     @property
     def exit_code(self) -> int:
@@ -56,14 +58,25 @@ def check_files(paths: list[Path], *, currency: str | None = None, max_listed: i
     data = load_billing(usable, currency=currency, max_listed=max_listed, notes=tuple(skipped))
     return CheckReport(tuple(unusable), data, _ai_spend(data), tuple(
         (str(r["currency"]), str(r["service"]), int(r["rows"]), Decimal(r["cost"]))
-        for r in classify.unrecognised_ai_category(data.con, data.rollup)))
+        for r in classify.unrecognised_ai_category(data.con, data.rollup)), _committed(data))
 
 
 def _ai_spend(data: BillingData) -> tuple[Money, ...]:
-    classify.create_ai_table(data.con, data.rollup, tables.CHECK_AI, ("BillingCurrency", "BilledCost", "Rows"))
+    classify.create_ai_table(data.con, data.rollup, tables.CHECK_AI,
+                             ("BillingCurrency", "BilledCost", "Rows", "x_ContractCommitmentId", "ContractAppliedCost"))
     rows = fetch_dicts(data.con, f"SELECT BillingCurrency AS currency, sum(BilledCost) AS amount, sum(Rows) AS n "
                                  f"FROM {tables.CHECK_AI} GROUP BY 1 ORDER BY 1")
     return tuple(Money(str(r["currency"]), Decimal(r["amount"]), int(r["n"])) for r in rows)
+
+
+def _committed(data: BillingData) -> tuple[tuple[str, str, Decimal, Decimal, int], ...]:
+    """AI spend under a FOCUS 1.3 contract commitment (ContractApplied), by currency and commitment."""
+    rows = fetch_dicts(data.con, f"""
+        SELECT BillingCurrency AS currency, x_ContractCommitmentId AS ids, sum(BilledCost) AS billed,
+               coalesce(sum(ContractAppliedCost), 0) AS applied, sum(Rows) AS n
+        FROM {tables.CHECK_AI} WHERE x_ContractCommitmentId IS NOT NULL GROUP BY 1, 2 ORDER BY 1, 2""")
+    return tuple((str(r["currency"]), str(r["ids"]), Decimal(r["billed"]), Decimal(r["applied"]), int(r["n"]))
+                 for r in rows)
 
 
 def _money(items: tuple[Money, ...]) -> str:
@@ -90,6 +103,9 @@ def summary_lines(report: CheckReport) -> list[str]:
     if data.excluded:
         lines.append(f"excluded by --currency {data.currency}: {_money(data.excluded)}")
     lines.append(f"AI spend (generative AI rows): {_money(report.ai_spend)}")
+    for cur, ids, billed, applied, n in report.committed_ai:
+        lines.append(f"  of which committed (contract commitment {ids}): {billed.normalize():f} {cur} ({n} rows; "
+                     f"applied to the commitment {applied.normalize():f}); the rest is on-demand")
     for cur, service, n, cost in report.not_generative:
         lines.append(f"not counted as generative AI: {service} ({n} rows, {cost.normalize():f} {cur}) "
                      "in category 'AI and Machine Learning'")
@@ -119,7 +135,10 @@ def report_json(report: CheckReport) -> dict[str, Any]:
                          for r in data.rejected],
             "rejected_cost": money(data.rejected_cost), "unreadable_cost_rows": data.unreadable_cost_rows,
             "billed_cost": money(data.currencies), "excluded": money(data.excluded),
-            "ai_spend": money(report.ai_spend), "notes": [str(n) for n in data.notes],
+            "ai_spend": money(report.ai_spend),
+            "committed_ai_spend": [{"currency": c, "commitment": i, "billed": str(b), "applied": str(a), "rows": n}
+                                   for c, i, b, a, n in report.committed_ai],
+            "notes": [str(n) for n in data.notes],
             "period": None if not data.period else [_iso(data.period[0]), _iso(data.period[1])],
         })
     return out

@@ -15,12 +15,13 @@ from __future__ import annotations
 RAW_ROLLUP = "billing_rollup_all"
 """Created by `ingest.validate.build_rollup` (one scan of every source). Every data row, valid or not,
 grouped by x_Src (source index), x_Mask (reject bits), x_Quirks (read-through bits), `validate.DIMS`
-and `validate.DISPLAY` (any_value), with BilledCost (sum), Rows, CostRows (rows with a readable cost),
+and `validate.DISPLAY` (any_value), with BilledCost (sum), ContractAppliedCost (sum of the FOCUS 1.3
+ContractApplied ContractCommitmentAppliedCost; NULL without that column), Rows, CostRows (rows with a readable cost),
 FirstCharge, LastCharge. Read by `validate` (bad values), `ingest.problems` (counts, notes, rejected
 cost) and `ingest.load` (totals, and the ROLLUP view)."""
 
 BAD_TAGS = "billing_bad_tags"
-"""Created by `ingest.validate.build_rollup`: (Tags, reason), one row per distinct Tags value that
+"""Created by `ingest.validate.build_rollup`: (Tags, reason), one row per distinct Tags or AllocatedTags value that
 rejects a row. Read by `validate.row_ok_sql` and `ingest.problems` (the reason of each rejection)."""
 
 BAD_CURRENCIES = "billing_bad_currencies"
@@ -28,13 +29,14 @@ BAD_CURRENCIES = "billing_bad_currencies"
 `^[A-Z]{3}$`. Read by `validate.row_ok_sql` and `ingest.problems`."""
 
 ROLLUP = "billing_rollup"
-"""View created by `ingest.load.load_billing`: the valid RAW_ROLLUP groups (in `currency`, when one was
+"""Table created by `ingest.load.load_billing` (materialised once: every allocation query reads it): the valid RAW_ROLLUP groups (in `currency`, when one was
 chosen); same columns. Handed on as `BillingData.rollup`; read by `ingest.load` (period),
 `allocate.classify` (via `allocate.pools` and `check`) and `check` (AI categories)."""
 
 VALID_ROWS = "focus_rows"
 """View created by `ingest.load.load_billing`: every valid row, typed (`ingest.typed.typed_sql`: every
-FOCUS 1.2 column, the tool's x_ columns, x_SourceFile). Handed on as `BillingData.view`; read by
+FOCUS 1.2 and 1.3 column, the tool's x_ columns, x_ContractCommitmentId and x_ContractAppliedCost (from
+ContractApplied), x_SourceFile). Handed on as `BillingData.view`; read by
 `allocate.reconciliation` (it needs InvoiceId and billing periods, which the rollup does not keep)."""
 
 

@@ -10,7 +10,7 @@ from pathlib import Path
 from typing import Any
 
 from auditor.billing.ingest.sources import MAX_FILES, too_many, walk_billing
-from auditor.billing.records import Allocation, BillingData
+from auditor.billing.records import Allocation, BillingData, Note
 from auditor.inventory.match import billed_provider, link_pool
 from auditor.inventory.records import CallRef, Integration, Inventory, PoolReport, Summary, TagGap
 from auditor.policy import Policy
@@ -34,11 +34,15 @@ class ScannedRepo:
     report: Report
 
 
-def expand_billing(paths: list[Path]) -> list[Path]:
+def expand_billing(paths: list[Path]) -> tuple[list[Path], list[Note]]:
+    """The billing files in `paths` (folders walked), and notes on what folders held that was skipped
+    (FIFOs, sockets, devices: never opened)."""
     out: list[Path] = []
+    skipped: list[Note] = []
     for path in paths:
         if path.is_dir():
-            out += walk_billing(path, MAX_FILES - len(out), lambda p: p.name.lower().endswith(BILLING_SUFFIXES))
+            out += walk_billing(path, MAX_FILES - len(out), lambda p: p.name.lower().endswith(BILLING_SUFFIXES),
+                                skipped=skipped)
         elif path.exists():
             out.append(path)
         else:
@@ -48,16 +52,27 @@ def expand_billing(paths: list[Path]) -> list[Path]:
     if not out:
         raise TagauditError("no billing files found", where=", ".join(map(str, paths)),
                             hint="pass FOCUS CSV/Parquet files or provider exports")
-    return out
+    return out, skipped
 
 
-def prepare_billing(paths: list[Path], workdir: Path, account: str | None = None) -> tuple[list[Path], list[str]]:
+@dataclass(frozen=True)
+class PreparedBilling:
+    """FOCUS files to load; `labels` names each temporary conversion by the user's files it came from."""
+
+    paths: list[Path]
+    notes: list[str]
+    labels: dict[str, str]
+    skipped: tuple[Note, ...]
+
+
+def prepare_billing(paths: list[Path], workdir: Path, account: str | None = None) -> PreparedBilling:
     """FOCUS files as given; provider-native exports converted to FOCUS 1.2 Parquet in `workdir`."""
     from auditor.billing.convert import CONVERTERS, convert_files, sniff
 
     focus: list[Path] = []
     native: dict[str, list[Path]] = defaultdict(list)
-    for path in expand_billing(paths):
+    files, skipped = expand_billing(paths)
+    for path in files:
         kind = sniff(path)
         if kind == "focus":
             focus.append(path)
@@ -67,13 +82,15 @@ def prepare_billing(paths: list[Path], workdir: Path, account: str | None = None
         else:
             native[CONVERTERS[kind]].append(path)
     notes = []
+    labels = {}
     for family, inputs in sorted(native.items()):
         target = workdir / f"{family}.parquet"
         result = convert_files(inputs, "auto", target, account=account)
         focus.append(target)
+        labels[str(target)] = f"{', '.join(map(str, inputs))} (converted to FOCUS)"
         notes.append(f"converted {', '.join(p.name for p in inputs)} to FOCUS 1.2 ({result.rows} rows)")
         notes += list(result.notes)
-    return focus, notes
+    return PreparedBilling(focus, notes, labels, tuple(skipped))
 
 
 def call_ref(repo: str, call: AuditedCall, owner: str | None, policy: Policy) -> CallRef:

@@ -46,10 +46,10 @@ def run_audit(inputs: AuditInputs, note: Callable[[str], None]) -> tuple[Invento
         report = run_gate([repo], repo, pol, GateOptions(use_baseline=False, cache_dir=cache)).report
         scanned.append(ScannedRepo(repo.resolve().name, repo, report))
     with temp_workdir() as work:
-        focus, notes = prepare_billing(inputs.billing, Path(work), inputs.account)
-        for text in notes:
+        prepared = prepare_billing(inputs.billing, Path(work), inputs.account)
+        for text in prepared.notes:
             note(text)
-        data = load_billing(focus, currency=inputs.currency)
+        data = load_billing(prepared.paths, currency=inputs.currency, notes=prepared.skipped, labels=prepared.labels)
         allocation = pool_spend(data, policy)
         rec = reconcile(data, load_invoices(inputs.invoices), policy) if inputs.invoices else None
         return build_inventory(scanned, data, allocation, rec, policy), policy

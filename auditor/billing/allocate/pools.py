@@ -2,10 +2,12 @@
 
     pool_spend(data: BillingData, policy: Policy) -> Allocation
 
-A row is allocated when every policy key (`policy.keys`) resolves from its FOCUS Tags (with the
-policy's aliases) or from the policy's scope map (see auditor.billing.allocate.scope). Everything else lands in
+A row is allocated when every policy key (`policy.keys`) resolves from its FOCUS Tags merged with its
+FOCUS 1.3 AllocatedTags (with the policy's aliases) or from the policy's scope map (see auditor.billing.allocate.scope). Everything else lands in
 an untagged pool keyed by provider, sub-account, resource, model and the missing keys, with its cost
-split by cost source. Pools and breakdowns are summed from the same table, so
+split by cost source (spend under a FOCUS 1.3 contract commitment, ContractApplied, carries the
+suffix "/committed", apart from on-demand). A 1.3 split row (AllocatedMethodId set) is a row of its own
+and its origin charge is not in the data, so nothing is counted twice. Pools and breakdowns are summed from the same table, so
 allocated + untagged == total AI BilledCost exactly. One currency per allocation: with AI spend in
 several currencies and no `currency` chosen at load time, this raises TagauditError naming them.
 """
@@ -52,7 +54,7 @@ def _currency(con: duckdb.DuckDBPyConnection, data: BillingData) -> str | None:
 
 
 _KEEP = ("BillingCurrency", "SubAccountId", "SubAccountName", "ResourceId", "ResourceName", "x_ProjectId",
-         "x_WorkspaceId", "x_ApiKeyId", "BillingAccountId", "Tags", "BilledCost", "Rows", "FirstCharge",
+         "x_WorkspaceId", "x_ApiKeyId", "BillingAccountId", "Tags", "AllocatedTags", "BilledCost", "Rows", "FirstCharge",
          "LastCharge")
 
 

@@ -1,4 +1,8 @@
-"""Resolve each AI row's allocation tags in DuckDB: FOCUS Tags (policy aliases) plus the policy scope map.
+"""Resolve each AI row's allocation tags in DuckDB: FOCUS Tags merged with FOCUS 1.3 AllocatedTags
+(policy aliases), plus the policy scope map.
+
+AllocatedTags (FOCUS 1.3, allocatedtags.md) carry the tags of a split row's AllocatedResourceId and
+"MUST NOT include resource tags already present in Tags"; should a file repeat a key anyway, Tags wins.
 
 Resolution runs once per distinct combination of the columns that can carry tags, never per row.
 Per key, a FOCUS tag wins over the scope map (it is what the provider billed); among several tag keys
@@ -31,7 +35,7 @@ from scanners import wildcard
 if TYPE_CHECKING:
     import duckdb
 
-DIM_COLUMNS = ("x_Provider", "Tags", "SubAccountId", "ResourceId", "ResourceName", "x_ProjectId",
+DIM_COLUMNS = ("x_Provider", "Tags", "AllocatedTags", "SubAccountId", "ResourceId", "ResourceName", "x_ProjectId",
                "x_WorkspaceId", "x_ApiKeyId", "BillingAccountId")
 NORMALIZE = "regexp_replace(lower(trim({})), '[\\s_-]+', '_', 'g')"
 
@@ -90,14 +94,18 @@ def resolve(con: duckdb.DuckDBPyConnection, policy: Policy, dims: str) -> None:
     match = " OR ".join(f"(s.kind = {qs(kind)} AND {cond})" for kind, cond in _MATCH.items())
     con.execute(f"""
         CREATE OR REPLACE TEMP TABLE {tables.ALLOC_RESOLVED} AS
-        WITH kv AS (SELECT dim_id, unnest(map_entries(json_transform(TRY_CAST(Tags AS JSON),
+        WITH kv AS (SELECT dim_id, 0 AS origin, unnest(map_entries(json_transform(TRY_CAST(Tags AS JSON),
                                                                      '"MAP(VARCHAR, JSON)"'))) AS e
-                    FROM {dims} WHERE Tags IS NOT NULL),
+                    FROM {dims} WHERE Tags IS NOT NULL
+                    UNION ALL
+                    SELECT dim_id, 2 AS origin, unnest(map_entries(json_transform(TRY_CAST(AllocatedTags AS JSON),
+                                                                     '"MAP(VARCHAR, JSON)"'))) AS e
+                    FROM {dims} WHERE AllocatedTags IS NOT NULL),
         tagged AS (
             SELECT kv.dim_id, a.key, kv.e.key AS raw_key,
                    CASE WHEN json_type(kv.e.value) IN ('VARCHAR', 'BIGINT', 'UBIGINT', 'DOUBLE')
                         THEN NULLIF(trim(json_extract_string(kv.e.value, '$')), '') END AS value,
-                   CASE WHEN {NORMALIZE.format('kv.e.key')} = a.key THEN 0 ELSE 1 END AS rank
+                   kv.origin + CASE WHEN {NORMALIZE.format('kv.e.key')} = a.key THEN 0 ELSE 1 END AS rank
             FROM kv JOIN {alias} a ON a.norm = {NORMALIZE.format('kv.e.key')}),
         scoped AS (
             SELECT d.dim_id, s.key, '' AS raw_key, s.value, 1000 + s.idx AS rank

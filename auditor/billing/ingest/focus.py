@@ -1,7 +1,9 @@
-"""The FOCUS 1.2 schema tagaudit reads into: columns, types, version history and accepted aliases.
+"""The FOCUS 1.2 schema tagaudit reads into, the 1.3 additions, types, version history and aliases.
 
-Older versions map onto 1.2 by name (columns a version lacks read as NULL). Preview-era names
-(`Provider`, `Publisher`, `InvoiceIssuer`) and the 1.3 `ServiceProviderName` are accepted as aliases.
+Older versions map onto 1.2 by name (columns a version lacks read as NULL). FOCUS 1.3 columns
+(COLUMNS_1_3) are read as spec columns, never as unknown extensions; 1.3 deprecates ProviderName and
+PublisherName but keeps them, and a file with only `ServiceProviderName` reads it as ProviderName too.
+Preview-era names (`Provider`, `Publisher`, `InvoiceIssuer`) are accepted as aliases.
 """
 
 from __future__ import annotations
@@ -14,7 +16,7 @@ DECIMAL_COLUMNS = (
     "PricingCurrencyEffectiveCost", "PricingCurrencyListUnitPrice", "PricingQuantity",
 )
 DATETIME_COLUMNS = ("BillingPeriodEnd", "BillingPeriodStart", "ChargePeriodEnd", "ChargePeriodStart")
-JSON_COLUMNS = ("SkuPriceDetails", "Tags")
+JSON_COLUMNS = ("SkuPriceDetails", "Tags", "AllocatedMethodDetails", "AllocatedTags", "ContractApplied")
 
 # FOCUS 1.2 columns in specification order (alphabetical), with the version that introduced them.
 COLUMNS_1_2: dict[str, str] = {
@@ -36,6 +38,17 @@ COLUMNS_1_2: dict[str, str] = {
     "SubAccountType": "1.2", "Tags": "1.0",
 }
 
+# Columns FOCUS 1.3 (ratified December 2025) adds to the Cost and Usage dataset, per
+# FOCUS_Spec specification/datasets/cost_and_usage/columns/<name>.md ("Introduced (version): 1.3").
+COLUMNS_1_3: dict[str, str] = {
+    "AllocatedMethodDetails": "1.3", "AllocatedMethodId": "1.3", "AllocatedResourceId": "1.3",
+    "AllocatedResourceName": "1.3", "AllocatedTags": "1.3", "ContractApplied": "1.3", "HostProviderName": "1.3",
+    "ServiceProviderName": "1.3",
+}
+VERSIONS = {**COLUMNS_1_2, **COLUMNS_1_3}
+# 1.3 marks these deprecated (ServiceProviderName / HostProviderName replace them) but keeps them.
+DEPRECATED_1_3 = ("ProviderName", "PublisherName")
+
 # Mandatory in every FOCUS version 1.0-1.2.
 MANDATORY = (
     "BilledCost", "BillingAccountId", "BillingAccountName", "BillingCurrency", "BillingPeriodEnd",
@@ -51,7 +64,7 @@ CORE = (
 )
 
 ALIASES = {
-    "ServiceProviderName": "ProviderName",  # FOCUS 1.3 replacement
+    "ServiceProviderName": "ProviderName",  # FOCUS 1.3 replacement, when the deprecated name is absent
     "Provider": "ProviderName",  # 1.0-preview names
     "Publisher": "PublisherName",
     "InvoiceIssuer": "InvoiceIssuerName",
@@ -65,7 +78,7 @@ X_COLUMNS = (
     "x_SkuDescription", "x_CostCenter", "x_CreditType", "x_InvoiceMonth",
 )
 
-ALL_COLUMNS = (*COLUMNS_1_2, *X_COLUMNS)
+ALL_COLUMNS = (*COLUMNS_1_2, *COLUMNS_1_3, *X_COLUMNS)
 
 CHARGE_CATEGORIES = ("Usage", "Purchase", "Tax", "Credit", "Adjustment")
 SERVICE_CATEGORIES = (
@@ -73,6 +86,48 @@ SERVICE_CATEGORIES = (
     "Multicloud", "Identity", "Integration", "Internet of Things", "Management and Governance", "Media",
     "Migration", "Mobile", "Networking", "Security", "Storage", "Web", "Other",
 )
+
+# Parent ServiceCategory of each allowed ServiceSubcategory (servicesubcategory.md, FOCUS 1.1+).
+_SUBCATEGORIES = {
+    "AI and Machine Learning": ("AI Platforms", "Bots", "Generative AI", "Machine Learning",
+                                "Natural Language Processing"),
+    "Analytics": ("Analytics Platforms", "Business Intelligence", "Data Processing", "Search", "Streaming Analytics"),
+    "Business Applications": ("Productivity and Collaboration",),
+    "Compute": ("Containers", "End User Computing", "Quantum Compute", "Serverless Compute", "Virtual Machines"),
+    "Databases": ("Caching", "Data Warehouses", "Ledger Databases", "NoSQL Databases", "Relational Databases",
+                  "Time Series Databases"),
+    "Developer Tools": ("Developer Platforms", "Continuous Integration and Deployment", "Development Environments",
+                        "Source Code Management", "Quality Assurance"),
+    "Identity": ("Identity and Access Management",),
+    "Integration": ("API Management", "Messaging", "Workflow Orchestration"),
+    "Internet of Things": ("IoT Analytics", "IoT Platforms"),
+    "Management and Governance": ("Architecture", "Compliance", "Cost Management", "Data Governance",
+                                  "Disaster Recovery", "Endpoint Management", "Observability", "Support"),
+    "Media": ("Content Creation", "Gaming", "Media Streaming", "Mixed Reality"),
+    "Migration": ("Data Migration", "Resource Migration"),
+    "Mobile": (),
+    "Multicloud": ("Multicloud Integration",),
+    "Networking": ("Application Networking", "Content Delivery", "Network Connectivity", "Network Infrastructure",
+                   "Network Routing", "Network Security"),
+    "Security": ("Secret Management", "Security Posture Management", "Threat Detection and Response"),
+    "Storage": ("Backup Storage", "Block Storage", "File Storage", "Object Storage", "Storage Platforms"),
+    "Web": ("Application Platforms",),
+    "Other": (),
+}
+SUBCATEGORY_PARENT = {sub: cat for cat, subs in _SUBCATEGORIES.items() for sub in (*subs, f"Other ({cat})")}
+
+# Allowed-value columns besides ChargeCategory, ServiceCategory and ServiceSubcategory (checked on the rollup):
+# column -> (allowed values, nulls allowed), per the column's "Allowed values" table in the FOCUS spec
+# (chargeclass.md, chargefrequency.md, commitmentdiscountcategory.md, commitmentdiscountstatus.md,
+# capacityreservationstatus.md, pricingcategory.md). Bit i of x_Values is the i-th column here.
+ALLOWED: dict[str, tuple[tuple[str, ...], bool]] = {
+    "ChargeClass": (("Correction",), True),
+    "ChargeFrequency": (("One-Time", "Recurring", "Usage-Based"), False),
+    "CommitmentDiscountCategory": (("Spend", "Usage"), True),
+    "CommitmentDiscountStatus": (("Used", "Unused"), True),
+    "CapacityReservationStatus": (("Used", "Unused"), True),
+    "PricingCategory": (("Standard", "Dynamic", "Committed", "Other"), True),
+}
 
 
 def column_type(name: str) -> str:
@@ -129,7 +184,7 @@ def rounds_to_ten_places(sql_type: str) -> bool:
 
 def detect_version(columns: set[str]) -> str:
     """The newest FOCUS version whose added columns appear (a file may still be partial)."""
-    introduced = {COLUMNS_1_2[c] for c in columns if c in COLUMNS_1_2}
+    introduced = {VERSIONS[c] for c in columns if c in VERSIONS}
     return max(introduced, default="1.0")
 
 

@@ -54,9 +54,10 @@ def open_sources(con: duckdb.DuckDBPyConnection, paths: list[Path]) -> tuple[lis
 
 
 def load_billing(paths: list[Path], *, currency: str | None = None, max_listed: int = 1000,
-                 notes: tuple[Note, ...] = ()) -> BillingData:
+                 notes: tuple[Note, ...] = (), labels: dict[str, str] | None = None) -> BillingData:
     """The billing data in `paths` (files or folders); `notes` found earlier (folders a caller expanded
-    itself) are reported with the data's own."""
+    itself) are reported with the data's own. `labels` (path -> name) names files the caller made, e.g.
+    temporary conversions, by what the user gave: files, rejections and notes show the label, never the path."""
     import duckdb
 
     con = connect()
@@ -69,11 +70,11 @@ def load_billing(paths: list[Path], *, currency: str | None = None, max_listed: 
                             hint="check that each file is complete and in the format its name says") from exc
     ok = validate.row_ok_sql()
     keep = ok if currency is None else f"{ok} AND BillingCurrency = {focus.quote_str(currency)}"
-    con.execute(f"CREATE OR REPLACE TEMP VIEW {tables.ROLLUP} AS SELECT * FROM {tables.RAW_ROLLUP} WHERE {keep}")
-    union = " UNION ALL ".join(f"SELECT * EXCLUDE (x_Mask, x_Quirks) FROM ({typed_sql(s)}) WHERE {keep}"
+    con.execute(f"CREATE OR REPLACE TEMP TABLE {tables.ROLLUP} AS SELECT * FROM {tables.RAW_ROLLUP} WHERE {keep}")
+    union = " UNION ALL ".join(f"SELECT * EXCLUDE (x_Mask, x_Quirks, x_Values) FROM ({typed_sql(s)}) WHERE {keep}"
                                for s in sources)
     con.execute(f"CREATE OR REPLACE TEMP VIEW {tables.VALID_ROWS} AS {union}")
-    found = problems.collect(con, sources, max_listed)
+    found = problems.relabel(problems.collect(con, sources, max_listed), labels or {})
     return BillingData(
         con=con, view=tables.VALID_ROWS, rollup=tables.ROLLUP, files=found.files,
         rows=sum(f.rows for f in found.files), valid_rows=_count(con, ok),

@@ -5,7 +5,7 @@ from __future__ import annotations
 import csv
 import datetime as dt
 import io
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from decimal import Decimal, InvalidOperation
 from typing import TYPE_CHECKING, Any
 
@@ -97,10 +97,11 @@ def _row_rejections(bad: _BadValues, src: Source, row: dict[str, Any], data_row:
         what = ("BillingCurrency is empty" if row["BillingCurrency"] is None
                 else f"{_short(row['BillingCurrency'])} is not an ISO 4217 currency code")
         out.append(Rejection(src.path, data_row, "BillingCurrency", what, HINTS["currency"], cost, currency))
-    reason = bad.tags.get(row["Tags"]) if row["Tags"] is not None else None
-    if reason:
-        out.append(Rejection(src.path, data_row, "Tags", f"{_short(row['Tags'])} {reason}", HINTS["tags"],
-                             cost, currency))
+    for column in ("Tags", "AllocatedTags"):
+        reason = bad.tags.get(row[column]) if row[column] is not None else None
+        if reason:
+            out.append(Rejection(src.path, data_row, column, f"{_short(row[column])} {reason}", HINTS["tags"],
+                                 cost, currency))
     return out
 
 
@@ -157,20 +158,60 @@ def _quirk_notes(con: duckdb.DuckDBPyConnection, src: Source) -> list[Note]:
 
 
 def _value_notes(con: duckdb.DuckDBPyConnection, src: Source) -> list[Note]:
-    allowed = {"ChargeCategory": focus.CHARGE_CATEGORIES, "ServiceCategory": focus.SERVICE_CATEGORIES}
+    """Allowed-value columns holding a value the FOCUS spec does not allow: one note per column and value."""
+    allowed = {"ChargeCategory": focus.CHARGE_CATEGORIES, "ServiceCategory": focus.SERVICE_CATEGORIES,
+               "ServiceSubcategory": tuple(focus.SUBCATEGORY_PARENT)}
     notes = []
     for column, values in allowed.items():
         if src.column(column) is None:
             continue
         listed = ", ".join(focus.quote_str(v) for v in values)
+        # ServiceSubcategory "MUST NOT be null" too, but tagaudit's own converters do not fill it yet
+        # (issue 10, item 10); until they do, only values outside the list are noted.
+        empty = f"{column} IS NULL OR " if column != "ServiceSubcategory" else ""
         rows = fetch_dicts(con, f"""SELECT {column} AS value, sum(Rows) AS n FROM {tables.RAW_ROLLUP}
-                                    WHERE x_Src = {src.index} AND ({column} IS NULL OR {column} NOT IN ({listed}))
+                                    WHERE x_Src = {src.index} AND ({empty}{column} NOT IN ({listed}))
                                     GROUP BY 1 ORDER BY 2 DESC""")
         for value, count in ((r["value"], r["n"]) for r in rows):
             hint = f"use one of {', '.join(values)}" if column == "ChargeCategory" else \
                 f"use a FOCUS {column} value (e.g. {values[0]}, {values[3]}, Other)"
             notes.append(Note(src.path, column, "empty" if value is None else "not an allowed FOCUS value",
                               hint, int(count), None, value))
+    return notes + _parent_notes(con, src) + _bit_value_notes(con, src)
+
+
+def _parent_notes(con: duckdb.DuckDBPyConnection, src: Source) -> list[Note]:
+    """ServiceSubcategory "MUST have one and only one parent ServiceCategory" (servicesubcategory.md)."""
+    if src.column("ServiceSubcategory") is None or src.column("ServiceCategory") is None:
+        return []
+    pairs = ", ".join(f"({focus.quote_str(s)}, {focus.quote_str(c)})" for s, c in focus.SUBCATEGORY_PARENT.items())
+    rows = fetch_dicts(con, f"""WITH p(sub, cat) AS (VALUES {pairs})
+                                SELECT r.ServiceSubcategory AS sub, r.ServiceCategory AS cat, p.cat AS parent,
+                                       sum(r.Rows) AS n
+                                FROM {tables.RAW_ROLLUP} r JOIN p ON p.sub = r.ServiceSubcategory
+                                WHERE r.x_Src = {src.index} AND r.ServiceCategory IS DISTINCT FROM p.cat
+                                GROUP BY ALL ORDER BY n DESC""")
+    return [Note(src.path, "ServiceSubcategory", f"belongs to ServiceCategory {r['parent']!r}, not {r['cat']!r}",
+                 "pair each ServiceSubcategory with its parent ServiceCategory", int(r["n"]), None, r["sub"])
+            for r in rows]
+
+
+def _bit_value_notes(con: duckdb.DuckDBPyConnection, src: Source) -> list[Note]:
+    """The focus.ALLOWED columns, from the rollup's x_Values bits (one scan for an example, per column)."""
+    counts = fetch_dicts(con, f"""WITH q AS (SELECT x_Values, sum(Rows) AS n FROM {tables.RAW_ROLLUP}
+                                            WHERE x_Src = {src.index} AND coalesce(x_Values, 0) <> 0 GROUP BY 1)
+                                  SELECT b AS bit, sum(n) AS n FROM q, range(0, {len(focus.ALLOWED)}) t(b)
+                                  WHERE ((x_Values >> b) & 1) = 1 GROUP BY b ORDER BY b""")
+    notes = []
+    names = list(focus.ALLOWED)
+    for r in counts:
+        column = names[int(r["bit"])]
+        values, nullable = focus.ALLOWED[column]
+        first = validate.quirk_example(con, src, int(r["bit"]), column, mask="x_Values")
+        example = first and first[1]
+        what = "empty (FOCUS allows no nulls here)" if example is None and not nullable else "not an allowed FOCUS value"
+        notes.append(Note(src.path, column, what, f"use one of {', '.join(values)}" + (" or leave it empty" if nullable else ""),
+                          int(r["n"]), first and first[0], example))
     return notes
 
 
@@ -208,6 +249,15 @@ def collect(con: duckdb.DuckDBPyConnection, sources: list[Source], max_listed: i
     money, unreadable = _rejected_money(con, ok, parse_costs)
     return Found(tuple(files), tuple(rejected), total_rejected, money, unreadable,
                  max(0, total_rejected - listed_rows), tuple(notes))
+
+
+def relabel(found: Found, labels: dict[str, str]) -> Found:
+    """`found` with each file path in `labels` replaced by its label (files, rejections, notes)."""
+    if not labels:
+        return found
+    return replace(found, files=tuple(replace(f, path=labels.get(f.path, f.path)) for f in found.files),
+                   rejected=tuple(replace(r, file=labels.get(r.file, r.file)) for r in found.rejected),
+                   notes=tuple(replace(n, file=labels.get(n.file, n.file)) for n in found.notes))
 
 
 def _rejected_money(con: duckdb.DuckDBPyConnection, ok: str, parsed: list[Rejection]) -> tuple[tuple[Money, ...], int]:

@@ -147,6 +147,40 @@ def _quirks(src: Source, raw: dict[str, str]) -> tuple[str, str]:
     return ("(" + (" + ".join(nulls) or "0") + ")::BIGINT"), ("(" + (" + ".join(later) or "0") + ")::BIGINT")
 
 
+# FOCUS 1.3 ContractApplied (contractapplied.md): a JSON array of commitment objects (the spec's examples
+# wrap it as {"ContractApplied": [...]}; a single object is read as a one-element array).
+_CONTRACT_ELEMENTS = ("CASE json_type({js}) WHEN 'ARRAY' THEN {js} WHEN 'OBJECT' THEN "
+                      "CASE WHEN json_exists({js}, '$.ContractApplied') THEN json_extract({js}, '$.ContractApplied') "
+                      "ELSE json_array({js}) END END")
+
+
+def values_sql(src: Source, raw: dict[str, str]) -> str | None:
+    """Per-row bitmask of allowed-value columns (focus.ALLOWED) holding a value the spec does not allow;
+    None when the file has none of those columns."""
+    parts = []
+    for bit, (name, (values, nullable)) in enumerate(focus.ALLOWED.items()):
+        if name not in raw:
+            continue
+        listed = ", ".join(quote_str(v) for v in values)
+        cond = f"{raw[name]} NOT IN ({listed})" if nullable else f"coalesce({raw[name]} NOT IN ({listed}), true)"
+        parts.append(f"CASE WHEN {cond} THEN {1 << bit} ELSE 0 END")
+    return f"({' + '.join(parts)})::BIGINT" if parts else None
+
+
+def contract_sql(src: Source, raw: dict[str, str]) -> tuple[str, str]:
+    """(sorted distinct ContractCommitmentIDs joined by ',', sum of ContractCommitmentAppliedCost) per row;
+    NULLs when the file has no ContractApplied or the row applies no commitment."""
+    if "ContractApplied" not in raw:
+        return "NULL::VARCHAR", f"NULL::{focus.DECIMAL_SQL}"
+    text = raw["ContractApplied"] if src.format == "csv" else f"CAST({_typed(src, 'ContractApplied', raw['ContractApplied'])} AS VARCHAR)"
+    elements = _CONTRACT_ELEMENTS.format(js=f"TRY_CAST({text} AS JSON)")
+    ids = (f"NULLIF(array_to_string(list_sort(list_distinct(list_filter(json_extract_string({elements}, "
+           f"'$[*].ContractCommitmentID'), lambda x: x IS NOT NULL AND x <> ''))), ','), '')")
+    cost = (f"list_sum(list_transform(json_extract_string({elements}, '$[*].ContractCommitmentAppliedCost'), "
+            f"lambda x: TRY_CAST(x AS {focus.DECIMAL_SQL})))::{focus.DECIMAL_SQL}")
+    return ids, cost
+
+
 def typed_sql(src: Source, *, rejects: bool = False, listing: bool = False) -> str:
     """SELECT of every FOCUS 1.2 and x_ column, typed, plus x_Mask, x_Quirks, x_SourceFile (and, when
     `listing`, x_Row and the raw text of every checked column as "raw:<Column>")."""
@@ -159,6 +193,11 @@ def typed_sql(src: Source, *, rejects: bool = False, listing: bool = False) -> s
     raw = {name: qi("r:" + name) for name in mapped}
     _, later_quirks = _quirks(src, raw)
     outer = [f"{_typed(src, name, raw.get(name, 'NULL'))} AS {qi(name)}" for name in focus.ALL_COLUMNS]
+    values = values_sql(src, raw)
+    outer.append(f"{values or '0::BIGINT'} AS x_Values")
+    ids, applied = contract_sql(src, raw)
+    outer.append(f"{ids} AS x_ContractCommitmentId")
+    outer.append(f"{applied} AS x_ContractAppliedCost")
     outer.append(f"{_mask(src, checks, raw)} AS x_Mask")
     outer.append(f"q_null + {later_quirks} AS x_Quirks")
     outer.append(f"{quote_str(src.path)} AS x_SourceFile")

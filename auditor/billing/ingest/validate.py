@@ -10,11 +10,11 @@ from __future__ import annotations
 from typing import TYPE_CHECKING, Any
 
 from auditor.billing import tables
-from auditor.billing.db import fetch_dicts, fetch_one_dict
+from auditor.billing.db import fetch_dicts, fetch_one_dict, fetch_scalar
 from auditor.billing.ingest import focus
 from auditor.billing.ingest.focus import quote_ident as qi
 from auditor.billing.ingest.sources import Source
-from auditor.billing.ingest.typed import has_quirks, typed_sql
+from auditor.billing.ingest.typed import has_quirks, typed_sql, values_sql
 
 if TYPE_CHECKING:
     import duckdb
@@ -25,15 +25,18 @@ if TYPE_CHECKING:
 DIMS = (
     "ProviderName", "BillingAccountId", "BillingCurrency",
     "ChargeCategory", "ServiceCategory", "ServiceSubcategory", "ServiceName", "SkuMeter", "SubAccountId",
-    "ResourceId", "Tags", "x_Model", "x_ProjectId", "x_ApiKeyId", "x_WorkspaceId", "x_TokenType", "x_Batch",
+    "ResourceId", "Tags", "AllocatedTags", "x_ContractCommitmentId", "x_Model", "x_ProjectId", "x_ApiKeyId", "x_WorkspaceId", "x_TokenType", "x_Batch",
     "x_ServiceTier", "x_CostType", "x_UsageType", "x_ServiceCode", "x_SkuMeterCategory",
 )
 DISPLAY = ("SubAccountName", "ResourceName")
+# Dimensions typed_sql derives from a FOCUS column (present when that column is).
+DERIVED = {"x_ContractCommitmentId": "ContractApplied"}
 
-# Checked once per distinct Tags value. TRY_CAST(... AS JSON) never raises, so no step depends on the
+# Checked once per distinct Tags or AllocatedTags value (both are KeyValueFormat JSON objects). TRY_CAST(... AS JSON) never raises, so no step depends on the
 # optimiser evaluating filters before functions that would fail on invalid JSON.
 TAGS_PROBLEMS = """
-WITH j AS (SELECT Tags, TRY_CAST(Tags AS JSON) AS js FROM (SELECT DISTINCT Tags FROM {src} WHERE Tags IS NOT NULL)),
+WITH j AS (SELECT Tags, TRY_CAST(Tags AS JSON) AS js FROM (
+    SELECT Tags FROM {src} WHERE Tags IS NOT NULL UNION SELECT AllocatedTags FROM {src} WHERE AllocatedTags IS NOT NULL)),
 o AS (SELECT Tags, js, json_type(js) AS jt FROM j WHERE js IS NOT NULL),
 n AS (SELECT Tags, unnest(map_values(json_transform(js, '"MAP(VARCHAR, JSON)"'))) AS val FROM o WHERE jt = 'OBJECT')
 SELECT Tags, min(reason) AS reason FROM (
@@ -45,30 +48,66 @@ SELECT Tags, min(reason) AS reason FROM (
 ) GROUP BY Tags"""
 
 
-def rollup_sql(src: Source, *, rejects: bool = True) -> str:
-    """One source grouped by the DIMS it has (absent ones are added as NULL by the UNION BY NAME)."""
-    dims = ", ".join(qi(d) for d in DIMS if src.column(d) is not None)
+def rollup_sql(src: Source, *, rejects: bool = True, exact: bool = False) -> str:
+    """One source grouped by the DIMS it has (absent ones are added as NULL by the UNION BY NAME).
+
+    Grouping by a dozen text columns is what made ingest slow (each string key is compared on every row).
+    By default rows are grouped by one 64-bit hash of the dimensions instead, each group keeping its values
+    with any_value(); a second, independent hash (salted, arguments reversed) is kept as min and max per
+    group, and build_rollup regroups exactly (`exact`, by the columns themselves) should they ever differ."""
+    keys, consts = ["x_Mask"], []  # constants stay out of the grouping keys; typed files have no text quirks
+    for bits, present in (("x_Quirks", has_quirks(src)),
+                          ("x_Values", values_sql(src, {name: "" for name, _ in src.mapping}) is not None)):
+        if present:
+            keys.append(bits)
+        else:
+            consts.append(f"0::BIGINT AS {bits}")
+    dims = [qi(d) for d in DIMS if src.column(DERIVED.get(d, d)) is not None]
     display = "".join(f", any_value({qi(d)}) AS {qi(d)}" for d in DISPLAY if src.column(d) is not None)
-    # Constants stay out of the grouping keys; typed files have no text quirks.
-    quirks = ("x_Quirks", "") if has_quirks(src) else ("", "0::BIGINT AS x_Quirks, ")
-    return f"""
-        SELECT {src.index} AS x_Src, {quirks[1]}* FROM (
-            SELECT x_Mask, {quirks[0] + ", " if quirks[0] else ""}{dims}{display},
-                   sum(BilledCost) AS BilledCost, count(*) AS Rows, count(BilledCost) AS CostRows,
-                   min(ChargePeriodStart) AS FirstCharge, max(ChargePeriodEnd) AS LastCharge
-            FROM ({typed_sql(src, rejects=rejects)})
+    applied = "sum(x_ContractAppliedCost) AS ContractAppliedCost, " if src.column("ContractApplied") else ""
+    metrics = (f"sum(BilledCost) AS BilledCost, {applied}count(*) AS Rows, count(BilledCost) AS CostRows, "
+               "min(ChargePeriodStart) AS FirstCharge, max(ChargePeriodEnd) AS LastCharge")
+    typed = typed_sql(src, rejects=rejects)
+    if exact or not dims:
+        return f"""
+        SELECT {src.index} AS x_Src, {"".join(c + ", " for c in consts)}0::UBIGINT AS x_Check, * FROM (
+            SELECT {", ".join(keys + dims)}{display}, {metrics}
+            FROM ({typed})
             GROUP BY ALL)"""
+    # One any_value of a struct: DuckDB keeps a struct in one state, far cheaper than a state per column.
+    carried = dims + [qi(d) for d in DISPLAY if src.column(d) is not None]
+    struct = ", ".join(f"{d}: {d}" for d in carried)
+    check = f"hash('tagaudit', {', '.join(reversed(dims))})"
+    names = ["BilledCost", *(["ContractAppliedCost"] if applied else []), "Rows", "CostRows", "FirstCharge",
+             "LastCharge"]
+    outer = [*keys, *(f"x_Dims.{d} AS {d}" for d in carried), *names, "x_Check"]
+    return f"""
+        SELECT {src.index} AS x_Src, {"".join(c + ", " for c in consts)}{", ".join(outer)} FROM (
+            SELECT {", ".join(keys)}, any_value({{{struct}}}) AS x_Dims, {metrics},
+                   max({check}) - min({check}) AS x_Check
+            FROM (SELECT *, hash({", ".join(dims)}) AS x_Hash FROM ({typed}))
+            GROUP BY {", ".join(keys)}, x_Hash)"""
 
 
-def build_rollup(con: duckdb.DuckDBPyConnection, sources: list[Source]) -> None:
+def build_rollup(con: duckdb.DuckDBPyConnection, sources: list[Source], *, exact: bool = False) -> None:
     """Scan every source once (CSV parse errors go to tables.csv_rejects(i)) into tables.RAW_ROLLUP, then
     find the bad Tags and currency values (tables.BAD_TAGS, tables.BAD_CURRENCIES)."""
     typed_nulls = ", ".join(f"NULL::VARCHAR AS {qi(d)}" for d in (*DIMS, *DISPLAY))
-    shape = f"SELECT 0 AS x_Src, 0 AS x_Mask, 0::BIGINT AS x_Quirks, {typed_nulls}, NULL::{focus.DECIMAL_SQL} AS " \
-            "BilledCost, 0::BIGINT AS Rows, 0::BIGINT AS CostRows, NULL::TIMESTAMP AS FirstCharge, " \
-            "NULL::TIMESTAMP AS LastCharge WHERE false"
-    parts = [shape, *(rollup_sql(src) for src in sources)]
+    money = f"NULL::{focus.DECIMAL_SQL}"
+    shape = (f"SELECT 0 AS x_Src, 0 AS x_Mask, 0::BIGINT AS x_Quirks, 0::BIGINT AS x_Values, {typed_nulls}, "
+             f"{money} AS BilledCost, {money} AS ContractAppliedCost, 0::BIGINT AS Rows, 0::BIGINT AS CostRows, "
+             "NULL::TIMESTAMP AS FirstCharge, NULL::TIMESTAMP AS LastCharge, 0::UBIGINT AS x_Check WHERE false")
+    parts = [shape, *(rollup_sql(src, exact=exact) for src in sources)]
     con.execute(f"CREATE OR REPLACE TEMP TABLE {tables.RAW_ROLLUP} AS {' UNION ALL BY NAME '.join(parts)}")
+    if not exact and fetch_scalar(con, f"SELECT count(*) FROM {tables.RAW_ROLLUP} WHERE x_Check <> 0"):
+        # Two distinct dimension tuples shared a 64-bit hash (about 1 in 10^13 for a million groups):
+        # regroup by the columns themselves. CSV reject tables are refilled by the new scan.
+        for src in sources:
+            if src.format == "csv":
+                con.execute(f"DROP TABLE IF EXISTS {tables.csv_rejects(src.index)}")
+                con.execute(f"DROP TABLE IF EXISTS {tables.csv_reject_scans(src.index)}")
+        build_rollup(con, sources, exact=True)
+        return
     con.execute(f"""
         CREATE OR REPLACE TEMP TABLE {tables.BAD_TAGS} AS {TAGS_PROBLEMS.format(src=tables.RAW_ROLLUP)}""")
     con.execute(f"""
@@ -82,7 +121,8 @@ def row_ok_sql(prefix: str = "") -> str:
     p = prefix
     return (f"({p}x_Mask = 0 AND {p}BillingCurrency IS NOT NULL "
             f"AND {p}BillingCurrency NOT IN (SELECT currency FROM {tables.BAD_CURRENCIES}) "
-            f"AND ({p}Tags IS NULL OR {p}Tags NOT IN (SELECT Tags FROM {tables.BAD_TAGS})))")
+            f"AND ({p}Tags IS NULL OR {p}Tags NOT IN (SELECT Tags FROM {tables.BAD_TAGS})) "
+            f"AND ({p}AllocatedTags IS NULL OR {p}AllocatedTags NOT IN (SELECT Tags FROM {tables.BAD_TAGS})))")
 
 
 def csv_rejects(con: duckdb.DuckDBPyConnection, src: Source) -> list[tuple[int, str, str]]:
@@ -105,11 +145,12 @@ def problem_rows(con: duckdb.DuckDBPyConnection, src: Source, limit: int) -> lis
     return fetch_dicts(con, sql)
 
 
-def quirk_example(con: duckdb.DuckDBPyConnection, src: Source, bit: int, column: str | None) -> tuple[int, str | None] | None:
-    """First data row (and raw value of `column`) showing quirk `bit`; stops at the first match."""
-    value = "NULL" if column is None else qi("raw:" + column)
+def quirk_example(con: duckdb.DuckDBPyConnection, src: Source, bit: int, column: str | None,
+                  mask: str = "x_Quirks") -> tuple[int, str | None] | None:
+    """First data row (and raw value of `column`) showing bit `bit` of `mask`; stops at the first match."""
+    value = "NULL" if column is None else qi("raw:" + column) if mask == "x_Quirks" else qi(column)
     sql = (f"SELECT x_Row, {value} AS example FROM ({typed_sql(src, listing=True)}) "
-           f"WHERE (x_Quirks & {1 << bit}) <> 0 LIMIT 1")
+           f"WHERE ({mask} & {1 << bit}) <> 0 LIMIT 1")
     row = fetch_one_dict(con, sql)
     return None if row is None else (int(row["x_Row"]), None if row["example"] is None else str(row["example"]))
 
