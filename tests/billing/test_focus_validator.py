@@ -139,7 +139,12 @@ def case(kind: str, inputs: list[Path], name: str, *known: str) -> Any:  # a pyt
     return pytest.param(kind, inputs, frozenset(known), id=name, marks=marks)
 
 
-# The converter kinds of auditor.billing.convert.CONVERTERS must all appear (test below).
+# The converter kinds of auditor.billing.convert.CONVERTERS must all appear (test below). Why the rules
+# fail today: BilledCost-C-005-C, ProviderName differs from InvoiceIssuerName ("AWS" / "Amazon Web
+# Services, Inc.", "Google Cloud" / "Google"), read as paid to a third party; PricingQuantity-C-004-C, a Tax
+# row with a PricingQuantity; PricingUnit-C-003-O, "1K tokens" and "Hrs" are not UnitFormat;
+# PricingUnit-C-006-C, PricingQuantity set with PricingUnit null; ServiceSubcategory-C-002-M (and
+# ServiceName-C-008-C through it), ServiceSubcategory null (EC2, Cognitive Services, Vertex AI).
 CASES = [
     case("openai-costs", [NATIVE / "openai-costs.json", NATIVE / "openai-usage.json"],
          "openai costs + usage"),
