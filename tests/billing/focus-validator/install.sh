@@ -18,9 +18,10 @@ requirements="$here/requirements.txt"
 is_312() { "$1" -c 'import sys; sys.exit(sys.version_info[:2] != (3, 12))' >/dev/null 2>&1; }
 
 find_python() {
-    local candidate
+    local candidate pyenv_root
+    pyenv_root="${PYENV_ROOT:-$(pyenv root 2>/dev/null || echo "${HOME:-/root}/.pyenv")}"
     for candidate in "${FOCUS_VALIDATOR_PYTHON:-}" "$(command -v python3.12 || true)" \
-                     "${PYENV_ROOT:-$HOME/.pyenv}"/versions/3.12*/bin/python3.12; do
+                     "$pyenv_root"/versions/3.12*/bin/python3.12; do
         if [ -n "$candidate" ] && [ -x "$candidate" ] && is_312 "$candidate"; then echo "$candidate"; return 0; fi
     done
     if command -v uv >/dev/null && candidate="$(uv python find 3.12 2>/dev/null)" && is_312 "$candidate"; then
