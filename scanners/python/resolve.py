@@ -41,6 +41,10 @@ _MAX_DEPTH = 60  # links followed in one go (each costs a few Python frames)
 MAX_HOPS = 1000
 BOUND_REASON = f"resolution bound of {MAX_HOPS} hops reached"
 _FILE_ROUNDS = 400  # resumptions per file, so that a hostile file cannot make resolution quadratic
+# Expression evaluations per file. Values computed while the depth bound is hit are not memoised, so a chain
+# of names that each have several candidate bindings (branch arms, loops) can fan out exponentially; past this
+# budget every further evaluation is cut short like the depth bound (the call is reported unverifiable).
+_FILE_STEPS = 400_000
 AnnotationLookup = Callable[[int, int], list[Evidence]]
 # What another module of the repository exports under a dotted import name (link.py), or None.
 LinkHook = Callable[[str], "Value | None"]
@@ -159,6 +163,7 @@ class Resolver:
         self.hits = 0  # times _MAX_DEPTH was reached; a value computed meanwhile is not memoised
         self.frontier: tuple[ast.expr, Scope, int, str | None] | None = None
         self.rounds_left = _FILE_ROUNDS
+        self.steps_left = _FILE_STEPS
         self._arm_memo: dict[int, Arms] = {}
         self._arm_spans = 0
         self._arm_tree: _ArmTree = ([], [], [])
@@ -358,6 +363,11 @@ class Resolver:
         if len(self.active) > _MAX_DEPTH:
             self.hits += 1
             self.frontier = (node, scope, line, self.self_cls)
+            return Dyn(BOUND_REASON)
+        self.steps_left -= 1
+        if self.steps_left < 0:
+            self.hits += 1
+            self.frontier = None  # nothing to resume: the file's budget is spent
             return Dyn(BOUND_REASON)
         self.active.add(key)
         hits = self.hits
