@@ -161,11 +161,12 @@ def convert_files(inputs: list[Path], kind: str, output: Path, *, account: str |
 
 # FOCUS 1.2 columns that are Conditional or Recommended: a converter that does not fill one leaves it out of
 # the file rather than writing an all-null column (the validator reads a present column as "supported").
+# InvoiceId is not among them: FOCUS recommends the column be present (CostAndUsage-D-033-O), null or not.
 OPTIONAL = (
     "AvailabilityZone", "BillingAccountType", "CapacityReservationId", "CapacityReservationStatus",
     "CommitmentDiscountCategory", "CommitmentDiscountId", "CommitmentDiscountName", "CommitmentDiscountQuantity",
     "CommitmentDiscountStatus", "CommitmentDiscountType", "CommitmentDiscountUnit", "ConsumedQuantity",
-    "ConsumedUnit", "ContractedUnitPrice", "InvoiceId", "ListUnitPrice", "PricingCategory", "PricingCurrency",
+    "ConsumedUnit", "ContractedUnitPrice", "ListUnitPrice", "PricingCategory", "PricingCurrency",
     "PricingCurrencyContractedUnitPrice", "PricingCurrencyEffectiveCost", "PricingCurrencyListUnitPrice",
     "RegionId", "RegionName", "ResourceId", "ResourceName", "ResourceType", "SkuId", "SkuMeter", "SkuPriceDetails",
     "SkuPriceId", "SubAccountId", "SubAccountName", "SubAccountType", "ChargeFrequency", "ServiceSubcategory", "Tags",
