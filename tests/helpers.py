@@ -8,6 +8,8 @@ import textwrap
 from dataclasses import dataclass
 from pathlib import Path
 
+import pytest
+
 from auditor.cli import main
 from auditor.policy import Policy, load_policy
 from auditor.records import AuditedCall, Finding
@@ -59,3 +61,11 @@ def run_cli(args: list[str]) -> CliResult:
     with contextlib.redirect_stdout(out), contextlib.redirect_stderr(err):
         code = main(args)
     return CliResult(code, out.getvalue(), err.getvalue())
+
+
+def isolate_git(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> None:
+    """Git in a test sees neither the user's nor the system's config, nor a GIT_* variable from the caller."""
+    monkeypatch.setenv("GIT_CONFIG_GLOBAL", str(tmp_path / "no-global-gitconfig"))
+    monkeypatch.setenv("GIT_CONFIG_NOSYSTEM", "1")
+    for name in ("GIT_DIR", "GIT_WORK_TREE", "GIT_EXTERNAL_DIFF", "GIT_PAGER", "GIT_CONFIG_COUNT"):
+        monkeypatch.delenv(name, raising=False)

@@ -16,6 +16,7 @@ from pathlib import Path
 import pytest
 
 from auditor import gitcmd
+from tests.helpers import isolate_git
 
 ROOT = Path(__file__).resolve().parent.parent
 GIT_MODULE = ROOT / "auditor" / "gitcmd.py"
@@ -103,10 +104,7 @@ def test_the_git_module_runs_git_through_gitpython_imported_lazily() -> None:
 
 @pytest.fixture(autouse=True)
 def isolated_git(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> None:
-    monkeypatch.setenv("GIT_CONFIG_GLOBAL", str(tmp_path / "no-global-gitconfig"))
-    monkeypatch.setenv("GIT_CONFIG_NOSYSTEM", "1")
-    for name in ("GIT_DIR", "GIT_WORK_TREE", "GIT_EXTERNAL_DIFF", "GIT_PAGER", "GIT_CONFIG_COUNT"):
-        monkeypatch.delenv(name, raising=False)
+    isolate_git(monkeypatch, tmp_path)
     gitcmd._filter_drivers.cache_clear()
 
 

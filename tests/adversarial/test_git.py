@@ -12,6 +12,8 @@ from pathlib import Path
 
 import pytest
 
+from tests.helpers import isolate_git
+
 UNTAGGED = ("from openai import OpenAI\n\nclient = OpenAI()\n\n\ndef ask(q):\n"
             "    return client.chat.completions.create(model='gpt-4o', messages=[q])\n")
 NEW_CALL = "\n\ndef ask_again(q):\n    return client.chat.completions.create(model='gpt-4o', messages=[q])\n"
@@ -38,10 +40,7 @@ AWKWARD = [
 
 @pytest.fixture(autouse=True)
 def isolated_git(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> None:
-    monkeypatch.setenv("GIT_CONFIG_GLOBAL", str(tmp_path / "no-global-gitconfig"))
-    monkeypatch.setenv("GIT_CONFIG_NOSYSTEM", "1")
-    for name in ("GIT_DIR", "GIT_WORK_TREE", "GIT_EXTERNAL_DIFF", "GIT_PAGER", "GIT_CONFIG_COUNT"):
-        monkeypatch.delenv(name, raising=False)
+    isolate_git(monkeypatch, tmp_path)
 
 
 def git(repo: Path, *args: str, author: tuple[str, str] = ALICE, stdin: bytes | None = None) -> bytes:
