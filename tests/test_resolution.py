@@ -433,3 +433,20 @@ def test_lazy_indexing_still_finds_calls_in_every_kind_of_function() -> None:
     )
     assert [op for _, op in ops(code)] == ["chat.completions.create", "responses.parse", "embeddings.create",
                                            "ChatOpenAI(...)", "images.generate"]
+
+
+def test_a_hand_back_answer_never_outlives_its_function() -> None:
+    """`passthrough` once memoised by id(): after a tree was freed, another file's function at the reused
+    address got its answer (a `with bounded(client) as c:` link came and went with memory layout)."""
+    import ast
+
+    from scanners.python.resolve import passthrough
+
+    def first_function(code: str) -> ast.FunctionDef:
+        node = ast.parse(code).body[0]
+        assert isinstance(node, ast.FunctionDef)
+        return node
+
+    for _ in range(200):
+        assert passthrough(first_function("def bounded(client):\n    yield client\n"), False) == (0, "client")
+        assert passthrough(first_function("def other(client):\n    yield 1\n"), False) is None

@@ -24,15 +24,15 @@ _MAX_MODULES = 5000  # modules linked on demand in one run (a bound, not a limit
 # Path components of the repository's modules: an import whose first name is none of them cannot be one.
 # Set before phase 1 runs (forked workers inherit it); None means "unknown, keep every import".
 REPO_NAMES: frozenset[str] | None = None
-_SKIP: dict[int, frozenset[str]] = {}
+_SKIP: dict[int, tuple[Catalog, frozenset[str]]] = {}  # by id, holding the catalog so an id is never reused
 
 
 def repo_imports(data: bytes, catalog: Catalog) -> tuple[str, ...]:
     """The import names in `data` that may name a module of the repository."""
-    skip = _SKIP.get(id(catalog))
-    if skip is None:
-        skip = _SKIP[id(catalog)] = _STDLIB | catalog_roots(catalog)
-    return scan_imports(data, skip, REPO_NAMES)
+    got = _SKIP.get(id(catalog))
+    if got is None or got[0] is not catalog:
+        got = _SKIP[id(catalog)] = (catalog, _STDLIB | catalog_roots(catalog))
+    return scan_imports(data, got[1], REPO_NAMES)
 
 
 def repo_names(paths: Iterable[str]) -> frozenset[str]:

@@ -6,6 +6,7 @@ import ast
 import bisect
 from collections.abc import Callable
 from dataclasses import replace
+from typing import cast
 
 from scanners.catalog import CarrierSpec, Catalog, CtorSpec, Select, TypeSpec
 from scanners.hosts import vendor_for
@@ -109,29 +110,34 @@ def _unwrap_optional(node: ast.expr) -> ast.expr:
     return node
 
 
-_PASSTHROUGH: dict[int, tuple[int, str] | None] = {}
+_UNSET = object()
 
 
 def passthrough(fn: ast.FunctionDef | ast.AsyncFunctionDef, method: bool) -> tuple[int, str] | None:
     """The parameter (position, name) a function hands back as it got it: `return client`, or `yield client`
     in a context manager (`with bounded(client) as c:`). Positions count from the first argument a caller
     passes (a method's `self` is not counted)."""
-    key = id(fn)
-    if key not in _PASSTHROUGH:
-        params = [a.arg for a in fn.args.posonlyargs + fn.args.args]
-        static = any(isinstance(d, ast.Name) and d.id == "staticmethod" for d in fn.decorator_list)
-        if method and not static:
-            params = params[1:]
-        names = params + [a.arg for a in fn.args.kwonlyargs]
-        found = None
-        for node in ast.walk(fn):
-            if isinstance(node, (ast.Return, ast.Yield)) and isinstance(node.value, ast.Name) \
-                    and node.value.id in names:
-                name = node.value.id
-                found = (params.index(name) if name in params else -1, name)
-                break
-        _PASSTHROUGH[key] = found
-    return _PASSTHROUGH[key]
+    # Memoised on the node itself: a cache keyed by id() outlives the tree, and a later file's function at a
+    # reused address got this one's answer (a cross-module test failed in CI, depending on memory layout).
+    cached = getattr(fn, "_tagaudit_passthrough", _UNSET)
+    if cached is _UNSET:
+        cached = _passthrough(fn, method)
+        setattr(fn, "_tagaudit_passthrough", cached)  # noqa: B010 (an attribute ast does not declare)
+    return cast("tuple[int, str] | None", cached)
+
+
+def _passthrough(fn: ast.FunctionDef | ast.AsyncFunctionDef, method: bool) -> tuple[int, str] | None:
+    params = [a.arg for a in fn.args.posonlyargs + fn.args.args]
+    static = any(isinstance(d, ast.Name) and d.id == "staticmethod" for d in fn.decorator_list)
+    if method and not static:
+        params = params[1:]
+    names = params + [a.arg for a in fn.args.kwonlyargs]
+    for node in ast.walk(fn):
+        if isinstance(node, (ast.Return, ast.Yield)) and isinstance(node.value, ast.Name) \
+                and node.value.id in names:
+            name = node.value.id
+            return (params.index(name) if name in params else -1, name)
+    return None
 
 
 def argument(call: ast.Call, param: tuple[int, str]) -> ast.expr | None:
