@@ -10,13 +10,18 @@ from __future__ import annotations
 from functools import lru_cache
 from typing import Any
 
-import re2  # type: ignore[import-untyped]  # google-re2 ships no type information
-
 from scanners.errors import clip
 
 
+def _re2() -> Any:
+    """google-re2, imported on the first pattern (most runs have none): a few ms of every hook run otherwise."""
+    import re2  # type: ignore[import-untyped]  # google-re2 ships no type information
+
+    return re2
+
+
 def _options() -> Any:
-    options = re2.Options()
+    options = _re2().Options()
     options.log_errors = False  # RE2 would otherwise print every rejected pattern to stderr
     return options
 
@@ -24,6 +29,7 @@ def _options() -> Any:
 @lru_cache(maxsize=256)
 def compile_pattern(pattern: str) -> Any:
     """The compiled pattern; raises ValueError with RE2's reason when RE2 cannot run it."""
+    re2 = _re2()
     try:
         return re2.compile(pattern, options=_options())
     except re2.error as exc:

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import hashlib
 import json
+import os
 from dataclasses import dataclass, field
 from functools import lru_cache
 from pathlib import Path
@@ -237,11 +238,12 @@ def _ctor_calls(raw: dict[str, Any]) -> list[str]:
 
 
 def read_family_files(directory: Path = CATALOG_DIR) -> list[tuple[Path, dict[str, Any]]]:
-    out = []
-    for path in sorted(directory.glob("*.yaml")):
-        data = yamlload.load_packaged(path)
-        out.append((path, data))
-    return out
+    return [(path, yamlload.load_packaged(path)) for path in _listed(directory, ".yaml")]
+
+
+def _listed(directory: Path, suffix: str) -> list[Path]:
+    """The directory's files ending in `suffix`, sorted (os.listdir: pathlib's glob compiles a regex first)."""
+    return [directory / name for name in sorted(os.listdir(directory)) if name.endswith(suffix)]
 
 
 SCANNER_CODE_DIR = Path(__file__).parent / "python"
@@ -252,8 +254,7 @@ def catalog_digest(directory: Path = CATALOG_DIR, code_dir: Path = SCANNER_CODE_
     result-cache key): a release bumps the version, but an editable tree or a patched install does not, and a
     resolver change must not be answered from entries the old resolver wrote."""
     h = hashlib.blake2b(digest_size=12)
-    code = sorted(code_dir.glob("*.py"))
-    for path in [*sorted(directory.glob("*.yaml")), GATEWAYS_PATH, HOSTS_PATH, Path(__file__), *code]:
+    for path in [*_listed(directory, ".yaml"), GATEWAYS_PATH, HOSTS_PATH, Path(__file__), *_listed(code_dir, ".py")]:
         h.update(path.name.encode() + b"\0" + path.read_bytes())
     return h.hexdigest()
 

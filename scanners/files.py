@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import os
 import stat
-import tempfile
 from pathlib import Path
 
 
@@ -15,6 +14,8 @@ def write_atomic(path: Path, data: bytes | str, *, mode: int = 0o600) -> None:
     private (0600, as mkstemp makes them); files meant to be committed pass mode=0o644. Raises OSError;
     callers whose file is only a cache ignore it.
     """
+    import tempfile  # only where something is written (cache, baseline): not on a hook run's import path
+
     fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp")
     try:
         if mode != 0o600:

@@ -102,7 +102,13 @@ def test_a_one_file_json_scan_imports_no_billing_report_or_git_library(tmp_path:
     assert modules & HEAVY == set()
 
 
-def test_the_console_report_is_what_loads_rich(tmp_path: Path) -> None:
+def test_the_console_report_to_a_pipe_loads_nothing_heavy_either(tmp_path: Path,
+                                                                 monkeypatch: pytest.MonkeyPatch) -> None:
+    """What pre-commit captures: plain text, written without rich (auditor/report/console.py)."""
+    for name in ("FORCE_COLOR", "TTY_COMPATIBLE"):
+        monkeypatch.delenv(name, raising=False)
     code, modules = _loaded_by(tmp_path, "scan", "app.py")
     assert code == 1
-    assert modules & HEAVY == {"rich"}
+    assert modules & HEAVY == set()
+    monkeypatch.setenv("FORCE_COLOR", "1")  # a terminal, as rich decides it: colour, through rich
+    assert _loaded_by(tmp_path, "scan", "app.py")[1] & HEAVY == {"rich"}

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import datetime as dt
 import sys
-from decimal import Decimal
 from enum import Enum
 from pathlib import Path
 from typing import Annotated
@@ -90,6 +89,8 @@ def score(
         raise typer.Exit(EXIT_CLEAN)
     inv, pol = run_audit(AuditInputs(list(repos or []), list(billing or []), invoices, policy, currency, account,
                                      cache_dir, no_cache), _note)
+    from decimal import Decimal
+
     result = compute_score(inv, past, Decimal(str(pol.tolerance)), dt.datetime.now(dt.timezone.utc))
     if not no_record:
         append_history(history_file, result)
