@@ -145,7 +145,7 @@ SB_DIM = "showback_dim"
 """Created by `finops.showback`: (dim_id, `scope.DIM_COLUMNS`) of SB_AI; resolved into ALLOC_RESOLVED."""
 
 SB_STATUS = "showback_status"
-"""Created by `finops.showback`: (dim_id, allocated, one column per report dimension key)."""
+"""Created by `finops.lines`: (dim_id, allocated, dim_<dimension> per report dimension, key_<key> per policy key)."""
 
 SB_LINES = "showback_lines"
 """Created by `finops.showback`: SB_AI joined to SB_STATUS (period, vendor, model, cost source, quantities,

@@ -19,7 +19,7 @@ from typing import TYPE_CHECKING
 from auditor.billing import tables
 from auditor.billing.allocate import classify, scope
 from auditor.billing.allocate.pools import pool_spend, team_key
-from auditor.billing.db import fetch_dicts
+from auditor.billing.db import describe_columns, fetch_dicts
 from auditor.billing.ingest.focus import quote_ident as qi
 from auditor.billing.ingest.focus import quote_str as qs
 from auditor.billing.ingest.validate import DIMS
@@ -91,17 +91,18 @@ def _status(con: duckdb.DuckDBPyConnection, policy: Policy, keys: dict[str, str]
                     SELECT row_number() OVER () AS dim_id, * FROM (SELECT DISTINCT {cols} FROM {tables.SB_AI})""")
     scope.resolve(con, _with_extra_keys(policy, keys), tables.SB_DIM)
     required = ", ".join(qs(k.name) for k in policy.keys)
-    picks = "".join(f", any_value(r.value) FILTER (WHERE r.key = {qs(key)}) AS {qi('dim_' + dim)}"
-                    for dim, key in keys.items())
+    columns = {**{"dim_" + dim: key for dim, key in keys.items()}, **{"key_" + k.name: k.name for k in policy.keys}}
+    picks = "".join(f", any_value(r.value) FILTER (WHERE r.key = {qs(key)}) AS {qi(column)}"
+                    for column, key in columns.items())
     con.execute(f"""CREATE OR REPLACE TEMP TABLE {tables.SB_STATUS} AS
         SELECT d.dim_id, count(r.value) FILTER (WHERE r.key IN ({required})) = {len(policy.keys)} AS allocated{picks}
         FROM {tables.SB_DIM} d LEFT JOIN {tables.ALLOC_RESOLVED} r ON r.dim_id = d.dim_id
         GROUP BY d.dim_id""")
 
 
-def _lines(con: duckdb.DuckDBPyConnection, keys: dict[str, str], period_kind: str) -> None:
+def _lines(con: duckdb.DuckDBPyConnection, columns: list[str], period_kind: str) -> None:
     same = " AND ".join(f"a.{qi(c)} IS NOT DISTINCT FROM d.{qi(c)}" for c in scope.DIM_COLUMNS)
-    dims = "".join(f", s.{qi('dim_' + dim)}" for dim in keys)
+    dims = "".join(f", s.{qi(c)}" for c in columns)
     con.execute(f"""CREATE OR REPLACE TEMP TABLE {tables.SB_LINES} AS
         SELECT a.x_Period, a.x_Provider, a.x_ProviderName AS vendor, coalesce(a.x_ModelName, '(unknown model)') AS model,
                a.x_CostSource, a.ChargeCategory, a.ConsumedUnit, a.x_HasQuantity, a.BilledCost, a.ConsumedQuantity,
@@ -122,8 +123,12 @@ def build_lines(data: BillingData, policy: Policy, period_kind: str) -> Dimensio
     con = data.con
     _raw(con, data, period_kind)
     _status(con, policy, keys)
-    _lines(con, keys, period_kind)
+    _lines(con, [c for c in fetch_columns(con, tables.SB_STATUS) if c.startswith(("dim_", "key_"))], period_kind)
     return Dimensions(keys, allocation, tuple(notes))
+
+
+def fetch_columns(con: duckdb.DuckDBPyConnection, table: str) -> list[str]:
+    return [name for name, _ in describe_columns(con, table)]
 
 
 _UNIT = re.compile(r"^\s*(?:(\d[\d,]*)\s*([km](?=\s))?\s+)?(.+?)\s*$", re.IGNORECASE)

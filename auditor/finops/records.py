@@ -79,3 +79,72 @@ class Showback:
 
     def breakdown(self, dimension: str) -> Breakdown:
         return next(b for b in self.breakdowns if b.dimension == dimension)
+
+
+@dataclass(frozen=True, slots=True)
+class StatementLine:
+    """One team's month. `status`: charged (production spend charged back), showback (listed, never charged:
+    experimental/R&D), unallocated (no team tag: nobody is charged) or unsplit (overhead that had nobody to
+    split over). Only charged lines receive overhead."""
+
+    month: str
+    team: str
+    status: str
+    direct: Decimal
+    overhead: Decimal
+    total: Decimal
+    rules: str
+
+
+@dataclass(frozen=True, slots=True)
+class MonthStatement:
+    month: str
+    total: Decimal
+    charged: Decimal
+    overhead: Decimal
+    showback: Decimal
+    unallocated: Decimal
+    ready: bool
+    reasons: tuple[str, ...]
+    lines: tuple[StatementLine, ...]
+
+
+@dataclass(frozen=True, slots=True)
+class AllocatedRow:
+    """A FOCUS 1.3 row: an origin charge group passed through, or one team's split of a shared one
+    (AllocatedMethodId set). The rows of one `origin_id` sum to its `origin_cost` exactly."""
+
+    origin_id: int
+    month: str
+    start: datetime
+    end: datetime
+    provider: str
+    sub_account_id: str | None
+    resource_id: str | None
+    model: str
+    cost_source: str
+    status: str
+    team: str
+    billed_cost: Decimal
+    origin_cost: Decimal
+    method_id: str | None
+    method_details: str | None
+    allocated_tags: str | None
+
+
+@dataclass(frozen=True, slots=True)
+class Chargeback:
+    currency: str | None
+    policy: str
+    split: str
+    rules: tuple[str, ...]  # every rule used, in words: printed in every output
+    total: Decimal
+    overhead: Decimal
+    overhead_share: Decimal | None
+    tolerance: Decimal
+    months: tuple[MonthStatement, ...]
+    rows: tuple[AllocatedRow, ...]
+
+    @property
+    def ready(self) -> bool:
+        return bool(self.months) and all(m.ready for m in self.months)
