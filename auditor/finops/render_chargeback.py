@@ -57,6 +57,8 @@ def render_chargeback_markdown(cb: Chargeback) -> str:
     out += [f"- {_md(r)}" for r in cb.rules] + [""]
     for m in cb.months:
         out += _month_md(m, cur)
+    if not cb.months:
+        out += ["No generative-AI spend in the billing data: there is nothing to charge, so nothing is ready.", ""]
     return "\n".join(out)
 
 

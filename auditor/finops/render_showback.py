@@ -86,9 +86,9 @@ def render_showback_markdown(show: Showback) -> str:
     out += [f"| {p.label} | {fmt_money(p.total, cur)} | {fmt_money(p.allocated, cur)} | "
             f"{fmt_money(p.untagged, cur)} | {p.rows} |" for p in show.periods]
     out.append("")
-    for b in show.breakdowns:
+    for b in show.breakdowns if show.periods else ():
         out += _table(b, show)
-    out += _unit_costs(show)
+    out += _unit_costs(show) if show.periods else []
     if show.notes:
         out += ["## Notes", ""] + [f"- {_md(n)}" for n in show.notes] + [""]
     return "\n".join(out)

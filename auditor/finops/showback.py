@@ -145,6 +145,8 @@ def build_showback(data: BillingData, policy: Policy, period_kind: str = "month"
     periods = _periods(con, period_kind)
     notes = list(dims.notes) + [f"no AI billing data in {p.label}" for p in periods if p.rows == 0]
     notes += _partial(periods, dims.allocation.period)
+    if not periods:
+        notes.append(f"no generative-AI spend in the billing data ({data.valid_rows} valid rows read)")
     feature = qi("dim_feature") if "feature" in dims.keys else "NULL"
     show = Showback(dims.allocation.currency, period_kind, policy.name, Decimal(t["total"]), Decimal(t["allocated"]),
                     Decimal(t["untagged"]), int(t["n"]), periods, tuple(breakdowns), _unit_costs(con, feature),

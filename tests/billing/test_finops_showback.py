@@ -202,3 +202,14 @@ def test_every_breakdown_sums_to_the_ai_total_exactly(spend: list[tuple[str, Dec
                 assert sum((q.cost for ln in b.lines for q in ln.periods if q.period == p.label), Decimal(0)) == p.total
         untagged_team = sum((c for _, c, team, *_ in spend if not team), Decimal(0))
         assert _line(show, "team", UNTAGGED) and sum(_line(show, "team", UNTAGGED).values()) == untagged_team
+
+
+def test_billing_without_ai_spend_says_so(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    path = write_csv(tmp_path / "f.csv", [focus_row(ProviderName="AWS", ServiceName="Amazon EC2",
+                                                    ServiceCategory="Compute", x_Model="")])
+    assert main(["report", "showback", str(tmp_path), "--billing", str(path), "--format", "json"]) == 0
+    out = json.loads(capsys.readouterr().out)
+    assert (out["total_ai_cost"], out["periods"]) == ("0", [])
+    assert any("no generative-AI spend" in n for n in out["notes"])
+    assert main(["report", "chargeback", str(tmp_path), "--billing", str(path)]) == 0
+    assert "nothing to charge" in capsys.readouterr().out
