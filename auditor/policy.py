@@ -14,6 +14,13 @@ from typing import Any, Literal, TypeVar, get_args
 
 import yaml
 
+from auditor.finops.settings import (
+    ChargebackSettings,
+    ShowbackSettings,
+    compile_chargeback,
+    compile_showback,
+    finops_problems,
+)
 from auditor.globs import compile_globs
 from auditor.regex import pattern_problem
 from policies import DEFAULT_POLICY, SCHEMA_PATH
@@ -97,6 +104,8 @@ class Policy:
     tolerance: float
     digest: str
     aliases: dict[str, str] = field(default_factory=dict)
+    showback: ShowbackSettings = field(default_factory=ShowbackSettings)
+    chargeback: ChargebackSettings = field(default_factory=ChargebackSettings)
 
     def canonical(self, key: str) -> str | None:
         """The policy key a tag key stands for (aliases, case, '-'/'_'), or None."""
@@ -295,6 +304,7 @@ def _semantic_problems(data: dict[str, Any], source: Path | str, lines: dict[tup
     if isinstance(tolerance, float) and math.isnan(tolerance):  # .nan passes the schema's minimum/maximum
         problems.append(f"{_where(source, lines, ('tolerance',))}: .nan is not a number; "
                         "use a fraction between 0 and 1, e.g. 0.05")
+    problems += finops_problems(data, lambda key_path: _where(source, lines, key_path), known)
     return problems
 
 
@@ -395,6 +405,8 @@ def compile_policy(data: dict[str, Any], source: str) -> Policy:
         tolerance=float(data.get("tolerance", 0.05)),
         digest=hashlib.sha256(canonical_json.encode()).hexdigest()[:16],
         aliases=aliases,
+        showback=compile_showback(data.get("showback"), canon),
+        chargeback=compile_chargeback(data.get("chargeback"), canon),
     )
 
 

@@ -53,6 +53,8 @@ def test_the_check_passes_when_the_extra_is_installed() -> None:
         pytest.param(["billing", "convert", "nothing.json", "-o", "out.csv"], id="billing convert stops first"),
         pytest.param(["inventory", "."], id="inventory stops before scanning"),
         pytest.param(["score", "."], id="score stops before scanning"),
+        pytest.param(["report", "showback", "."], id="report showback stops before reading billing"),
+        pytest.param(["report", "chargeback", "."], id="report chargeback stops before reading billing"),
     ],
 )
 def test_audit_commands_without_the_extra_exit_2_with_the_install_command(
@@ -61,7 +63,7 @@ def test_audit_commands_without_the_extra_exit_2_with_the_install_command(
     monkeypatch.chdir(tmp_path)
     _without(monkeypatch, *AUDIT_MODULES)
     result = run_cli(args)
-    command = " ".join(args[:2] if args[0] == "billing" else args[:1])
+    command = " ".join(args[:2] if args[0] in ("billing", "report") else args[:1])
     assert (result.exit_code, result.stdout) == (2, "")
     assert result.stderr == (f"tagaudit: error: 'tagaudit {command}' needs the audit extra "
                              f"(missing: duckdb, jinja2, matplotlib); {HINT}\n")

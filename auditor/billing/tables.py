@@ -131,3 +131,28 @@ def converted_part(family: str) -> str:
 CONVERTED = "converted"
 """Created by `convert.convert_files`: the union of every `converted_part`, FOCUS 1.2 columns then the
 x_ columns. Read there (COPY to the output, row count, totals)."""
+
+# --- finops (showback, chargeback) --------------------------------------------------------------------
+
+SB_RAW = "showback_raw"
+"""Created by `finops.showback`: VALID_ROWS grouped by `validate.DIMS`, ResourceName, x_Period (the
+report period of ChargePeriodStart), ConsumedUnit and x_HasQuantity, with BilledCost, ConsumedQuantity, Rows."""
+
+SB_AI = "showback_ai"
+"""Created by `allocate.classify.create_ai_table` for `finops.showback`: the AI groups of SB_RAW."""
+
+SB_DIM = "showback_dim"
+"""Created by `finops.showback`: (dim_id, `scope.DIM_COLUMNS`) of SB_AI; resolved into ALLOC_RESOLVED."""
+
+SB_STATUS = "showback_status"
+"""Created by `finops.lines`: (dim_id, allocated, dim_<dimension> per report dimension, key_<key> per policy key)."""
+
+SB_LINES = "showback_lines"
+"""Created by `finops.showback`: SB_AI joined to SB_STATUS (period, vendor, model, cost source, quantities,
+cost, dimension values). Read by `finops.showback` and `finops.chargeback`."""
+
+SB_PERIODS = "showback_periods"
+"""Created by `finops.showback`: (p TIMESTAMP), every period start from the first to the last with data."""
+
+SB_UNITS = "showback_units"
+"""Created by `finops.showback`: (raw, unit, factor), ConsumedUnit normalised ("1000 Tokens" -> token x 1000)."""

@@ -9,7 +9,7 @@ import typer
 from typer.core import TyperGroup
 
 from auditor import __version__
-from auditor.cli import baseline, billing, inventory, policy, scan
+from auditor.cli import baseline, billing, inventory, policy, report, scan
 from scanners.errors import EXIT_CLEAN, EXIT_USAGE, TagauditError
 
 EXIT_INTERRUPTED = 130
@@ -61,6 +61,7 @@ app.command()(scan.rules)
 app.add_typer(policy.policy_app, name="policy")
 app.add_typer(baseline.baseline_app, name="baseline")
 app.add_typer(billing.billing_app, name="billing")  # typer only; DuckDB loads inside its commands
+app.add_typer(report.report_app, name="report")  # likewise
 app.command()(baseline.suppressions)
 app.command()(inventory.inventory)
 app.command()(inventory.score)

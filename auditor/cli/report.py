@@ -1,0 +1,116 @@
+"""`tagaudit report showback|chargeback`: FinOps reports from billing, by the policy's keys and rules.
+
+Only typer and the renderer registries load here; DuckDB and the rest of billing load when a command runs.
+"""
+
+from __future__ import annotations
+
+import sys
+from enum import Enum
+from pathlib import Path
+from typing import Annotated
+
+import typer
+
+from auditor.cli.extras import require_audit_extra
+from auditor.cli.inventory import AccountOpt, BillingOpt, CurrencyOpt, InvoicesOpt, Repos
+from auditor.cli.options import CacheDirOpt, NoCacheOpt, PolicyOpt
+from auditor.finops.registry import CHARGEBACK_RENDERERS, SHOWBACK_RENDERERS
+from scanners.errors import EXIT_CLEAN, EXIT_FINDINGS, TagauditError
+
+report_app = typer.Typer(
+    help="FinOps reports from billing data: showback (spend per team, feature, customer, environment, model, "
+         "vendor and cost source per period) and chargeback (monthly statements with shared overhead split).\n\n"
+         "Exit codes: 0 report written, 1 chargeback not ready (with --fail-if-not-ready), 2 unusable input.",
+    no_args_is_help=True,
+)
+
+ShowbackFormat = Enum("ShowbackFormat", {n: n for n in SHOWBACK_RENDERERS}, type=str)  # type: ignore[misc]
+ChargebackFormat = Enum("ChargebackFormat", {n: n for n in CHARGEBACK_RENDERERS}, type=str)  # type: ignore[misc]
+
+
+class Period(str, Enum):
+    month = "month"
+    week = "week"
+
+
+def _note(text: str) -> None:
+    sys.stderr.write(f"tagaudit: note: {text}\n")
+
+
+def output_targets(specs: list[str] | None, formats: list[str]) -> list[tuple[str, Path]]:
+    """`--output FORMAT=PATH` values, checked before any work starts."""
+    targets = []
+    for spec in specs or []:
+        kind, sep, where = spec.partition("=")
+        if not sep or not where or kind not in formats:
+            raise TagauditError(f"--output {spec!r} is not FORMAT=PATH", hint=f"formats: {', '.join(formats)}")
+        targets.append((kind, Path(where)))
+    return targets
+
+
+def write_targets(targets: list[tuple[str, Path]], texts: dict[str, str]) -> None:
+    for kind, target in targets:
+        target.parent.mkdir(parents=True, exist_ok=True)
+        target.write_text(texts[kind], encoding="utf-8")
+
+
+OutputOpt = Annotated[list[str] | None, typer.Option("--output", "-o", metavar="FORMAT=PATH",
+                                                     help="Also write FORMAT to PATH (repeatable).")]
+PeriodOpt = Annotated[Period, typer.Option("--period", help="Report period.")]
+
+
+@report_app.command()
+def showback(
+    repos: Repos = None, billing: BillingOpt = None, policy: PolicyOpt = None, period: PeriodOpt = Period.month,
+    fmt: Annotated[ShowbackFormat, typer.Option("--format", "-f", help="Written to standard output.")]
+    = ShowbackFormat["markdown"],
+    output: OutputOpt = None, currency: CurrencyOpt = None, account: AccountOpt = None,
+    cache_dir: CacheDirOpt = None, no_cache: NoCacheOpt = False,
+) -> None:
+    """AI spend per period by team, feature, customer, environment, model, vendor and cost source; untagged
+    spend on its own line; change against the previous period; cost per unit by feature."""
+    require_audit_extra("report showback")
+    from auditor.finops.pipeline import ReportInputs, loaded_billing
+    from auditor.finops.showback import build_showback
+
+    targets = output_targets(output, list(SHOWBACK_RENDERERS))
+    inputs = ReportInputs(list(repos or []), list(billing or []), policy, currency, account, cache_dir, no_cache)
+    with loaded_billing(inputs, _note) as (data, pol):
+        show = build_showback(data, pol, period.value)
+    kinds = {fmt.value, *(kind for kind, _ in targets)}
+    texts = {kind: SHOWBACK_RENDERERS[kind](show) for kind in kinds}
+    write_targets(targets, texts)
+    sys.stdout.write(texts[fmt.value])
+    raise typer.Exit(EXIT_CLEAN)
+
+
+@report_app.command()
+def chargeback(
+    repos: Repos = None, billing: BillingOpt = None, invoices: InvoicesOpt = None, policy: PolicyOpt = None,
+    fmt: Annotated[ChargebackFormat, typer.Option("--format", "-f", help="Written to standard output (csv: the "
+                                                  "statement; focus: FOCUS 1.3 allocated rows as CSV).")]
+    = ChargebackFormat["markdown"],
+    output: OutputOpt = None,
+    fail_if_not_ready: Annotated[bool, typer.Option("--fail-if-not-ready", help="Exit 1 unless every month "
+                                                                                "reconciles.")] = False,
+    currency: CurrencyOpt = None, account: AccountOpt = None, cache_dir: CacheDirOpt = None,
+    no_cache: NoCacheOpt = False,
+) -> None:
+    """Monthly chargeback statement per team: direct spend, shared overhead share (split by the policy's rule),
+    total; experimental spend listed as showback only; reconciled to the invoices or marked not ready."""
+    require_audit_extra("report chargeback")
+    from auditor.billing import load_invoices
+    from auditor.finops.chargeback import build_chargeback
+    from auditor.finops.pipeline import ReportInputs, loaded_billing
+
+    targets = output_targets(output, list(CHARGEBACK_RENDERERS))
+    bills = load_invoices(invoices) if invoices else None
+    inputs = ReportInputs(list(repos or []), list(billing or []), policy, currency, account, cache_dir, no_cache)
+    with loaded_billing(inputs, _note) as (data, pol):
+        cb = build_chargeback(data, pol, bills)
+    kinds = {fmt.value, *(kind for kind, _ in targets)}
+    texts = {kind: CHARGEBACK_RENDERERS[kind](cb) for kind in kinds}
+    write_targets(targets, texts)
+    sys.stdout.write(texts[fmt.value])
+    raise typer.Exit(EXIT_FINDINGS if fail_if_not_ready and not cb.ready else EXIT_CLEAN)

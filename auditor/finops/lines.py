@@ -1,0 +1,157 @@
+"""The per-period AI spend table both reports read: every AI row group with its period and report dimensions.
+
+    build_lines(data, policy, period_kind) -> Dimensions    creates tables.SB_LINES (and SB_PERIODS)
+
+Allocation runs first (`pool_spend`: the currency check and the totals the report must reconcile to); the
+per-period rows then resolve tags the same way (`scope.resolve`, FOCUS Tags beat the scope map), grouped
+by the real ResourceName rather than the rollup's display value. A dimension key that is not a required
+policy key (a customer or workspace tag) is resolved like one but never decides whether a row is allocated.
+After this runs, tables.ALLOC_RESOLVED holds this resolution, not pool_spend's.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import re
+from dataclasses import dataclass
+from typing import TYPE_CHECKING
+
+from auditor.billing import tables
+from auditor.billing.allocate import classify, scope
+from auditor.billing.allocate.pools import pool_spend, team_key
+from auditor.billing.db import describe_columns, fetch_dicts
+from auditor.billing.ingest.focus import quote_ident as qi
+from auditor.billing.ingest.focus import quote_str as qs
+from auditor.billing.ingest.validate import DIMS
+from auditor.billing.records import Allocation, BillingData
+from auditor.policy import KeyRule, Policy, normalize_key
+from scanners.errors import TagauditError
+
+if TYPE_CHECKING:
+    import duckdb
+
+PERIOD_KINDS = ("month", "week")
+_TAG_DIMENSIONS = ("team", "feature", "customer", "environment")
+
+
+@dataclass(frozen=True, slots=True)
+class Dimensions:
+    """Report dimension -> the policy key it reads (only dimensions the policy can answer), the allocation
+    the lines reconcile to, and what could not be broken down."""
+
+    keys: dict[str, str]
+    allocation: Allocation
+    notes: tuple[str, ...]
+
+
+def dimension_keys(policy: Policy) -> tuple[dict[str, str], list[str]]:
+    names = {k.name for k in policy.keys}
+    wanted = {
+        "team": team_key(policy),
+        "feature": policy.showback.feature_key or ("use_case" if "use_case" in names else None),
+        "customer": policy.showback.customer_key,
+        "environment": policy.showback.environment_key or ("environment" if "environment" in names else None),
+    }
+    notes = [f"no {dim} breakdown: the policy names no {dim} key (set showback.{dim}_key)"
+             for dim, key in wanted.items() if key is None]
+    return {dim: key for dim, key in wanted.items() if key is not None}, notes
+
+
+def _with_extra_keys(policy: Policy, keys: dict[str, str]) -> Policy:
+    """The policy plus any dimension key it does not require, so scope.resolve resolves that key too."""
+    names = {k.name for k in policy.keys}
+    extra = [key for key in dict.fromkeys(keys.values()) if key not in names]
+    if not extra:
+        return policy
+    aliases = dict(policy.aliases)
+    rules = []
+    for key in extra:
+        alias_list = policy.showback.customer_aliases if key == policy.showback.customer_key else ()
+        rules.append(KeyRule(key, tuple(alias_list)))
+        for alias in (key, *alias_list):
+            aliases.setdefault(normalize_key(alias), key)
+    return dataclasses.replace(policy, keys=policy.keys + tuple(rules), aliases=aliases)
+
+
+def _raw(con: duckdb.DuckDBPyConnection, data: BillingData, period_kind: str) -> None:
+    dims = ", ".join(qi(d) for d in DIMS)
+    con.execute(f"""CREATE OR REPLACE TEMP TABLE {tables.SB_RAW} AS
+        SELECT {dims}, ResourceName, date_trunc({qs(period_kind)}, ChargePeriodStart) AS x_Period, ConsumedUnit,
+               ConsumedQuantity IS NOT NULL AS x_HasQuantity, sum(BilledCost) AS BilledCost,
+               sum(ConsumedQuantity) AS ConsumedQuantity, count(*) AS Rows
+        FROM {data.view} GROUP BY ALL""")
+    keep = tuple(c for c in scope.DIM_COLUMNS if c != "x_Provider") + (
+        "ChargeCategory", "x_Period", "ConsumedUnit", "x_HasQuantity", "BilledCost", "ConsumedQuantity", "Rows")
+    classify.create_ai_table(con, tables.SB_RAW, tables.SB_AI, keep)
+
+
+def _status(con: duckdb.DuckDBPyConnection, policy: Policy, keys: dict[str, str]) -> None:
+    cols = ", ".join(qi(c) for c in scope.DIM_COLUMNS)
+    con.execute(f"""CREATE OR REPLACE TEMP TABLE {tables.SB_DIM} AS
+                    SELECT row_number() OVER () AS dim_id, * FROM (SELECT DISTINCT {cols} FROM {tables.SB_AI})""")
+    scope.resolve(con, _with_extra_keys(policy, keys), tables.SB_DIM)
+    required = ", ".join(qs(k.name) for k in policy.keys)
+    columns = {**{"dim_" + dim: key for dim, key in keys.items()}, **{"key_" + k.name: k.name for k in policy.keys}}
+    picks = "".join(f", any_value(r.value) FILTER (WHERE r.key = {qs(key)}) AS {qi(column)}"
+                    for column, key in columns.items())
+    con.execute(f"""CREATE OR REPLACE TEMP TABLE {tables.SB_STATUS} AS
+        SELECT d.dim_id, count(r.value) FILTER (WHERE r.key IN ({required})) = {len(policy.keys)} AS allocated{picks}
+        FROM {tables.SB_DIM} d LEFT JOIN {tables.ALLOC_RESOLVED} r ON r.dim_id = d.dim_id
+        GROUP BY d.dim_id""")
+
+
+def _lines(con: duckdb.DuckDBPyConnection, columns: list[str], period_kind: str) -> None:
+    same = " AND ".join(f"a.{qi(c)} IS NOT DISTINCT FROM d.{qi(c)}" for c in scope.DIM_COLUMNS)
+    dims = "".join(f", s.{qi(c)}" for c in columns)
+    con.execute(f"""CREATE OR REPLACE TEMP TABLE {tables.SB_LINES} AS
+        SELECT a.x_Period, a.x_Provider, a.x_ProviderName AS vendor, coalesce(a.x_ModelName, '(unknown model)') AS model,
+               a.x_CostSource, a.ChargeCategory, a.ConsumedUnit, a.x_HasQuantity, a.BilledCost, a.ConsumedQuantity,
+               a.Rows, a.SubAccountId, a.ResourceId, s.allocated{dims}
+        FROM {tables.SB_AI} a JOIN {tables.SB_DIM} d ON {same} JOIN {tables.SB_STATUS} s ON s.dim_id = d.dim_id""")
+    step = qs("1 " + period_kind)
+    con.execute(f"""CREATE OR REPLACE TEMP TABLE {tables.SB_PERIODS} AS
+        SELECT unnest(generate_series(min(x_Period), max(x_Period), INTERVAL {step})) AS p
+        FROM {tables.SB_LINES} HAVING count(*) > 0""")
+
+
+def build_lines(data: BillingData, policy: Policy, period_kind: str) -> Dimensions:
+    """Create tables.SB_LINES and SB_PERIODS for `period_kind` (month or week)."""
+    if period_kind not in PERIOD_KINDS:
+        raise TagauditError(f"unknown period {period_kind!r}", hint=f"use one of {', '.join(PERIOD_KINDS)}")
+    allocation = pool_spend(data, policy)
+    keys, notes = dimension_keys(policy)
+    con = data.con
+    _raw(con, data, period_kind)
+    _status(con, policy, keys)
+    _lines(con, [c for c in fetch_columns(con, tables.SB_STATUS) if c.startswith(("dim_", "key_"))], period_kind)
+    return Dimensions(keys, allocation, tuple(notes))
+
+
+def fetch_columns(con: duckdb.DuckDBPyConnection, table: str) -> list[str]:
+    return [name for name, _ in describe_columns(con, table)]
+
+
+_UNIT = re.compile(r"^\s*(?:(\d[\d,]*)\s*([km](?=\s))?\s+)?(.+?)\s*$", re.IGNORECASE)
+
+
+def normalize_unit(raw: str) -> tuple[str, int]:
+    """ConsumedUnit as (singular lower-case unit, units per quantity): "1000 Tokens" -> ("token", 1000)."""
+    m = _UNIT.match(raw)
+    if m is None or not m.group(3):
+        return raw.strip().lower() or "(no unit)", 1
+    factor = int(m.group(1).replace(",", "")) if m.group(1) else 1
+    factor *= {"k": 1000, "m": 1_000_000}.get((m.group(2) or "").lower(), 1)
+    unit = re.sub(r"\s+", " ", m.group(3).lower())
+    if len(unit) > 3 and unit.endswith("s") and not unit.endswith("ss"):
+        unit = unit[:-1]
+    return unit, factor
+
+
+def create_units(con: duckdb.DuckDBPyConnection) -> None:
+    """tables.SB_UNITS from the distinct ConsumedUnit values (a handful), normalised in Python."""
+    raws = [r["u"] for r in fetch_dicts(con, f"SELECT DISTINCT ConsumedUnit AS u FROM {tables.SB_LINES} "
+                                             "WHERE x_HasQuantity AND ConsumedUnit IS NOT NULL")]
+    con.execute(f"CREATE OR REPLACE TEMP TABLE {tables.SB_UNITS} (raw VARCHAR, unit VARCHAR, factor HUGEINT)")
+    if raws:
+        con.executemany(f"INSERT INTO {tables.SB_UNITS} VALUES (?, ?, ?)",
+                        [(raw, *normalize_unit(raw)) for raw in sorted(raws)])
