@@ -16,7 +16,7 @@ from typing import TYPE_CHECKING, Any
 
 from auditor.billing import tables
 from auditor.billing.db import fetch_dicts, fetch_one_dict, fetch_scalar
-from auditor.billing.ingest import focus, problems, validate
+from auditor.billing.ingest import focus, problems, splits, validate
 from auditor.billing.ingest.sources import Source, describe, expand_paths
 from auditor.billing.ingest.typed import MACROS, typed_sql
 from auditor.billing.records import BillingData, Money, Note, Rejection, SourceFile
@@ -70,20 +70,31 @@ def load_billing(paths: list[Path], *, currency: str | None = None, max_listed: 
                             hint="check that each file is complete and in the format its name says") from exc
     ok = validate.row_ok_sql()
     keep = ok if currency is None else f"{ok} AND BillingCurrency = {focus.quote_str(currency)}"
-    con.execute(f"CREATE OR REPLACE TEMP TABLE {tables.ROLLUP} AS SELECT * FROM {tables.RAW_ROLLUP} WHERE {keep}")
-    union = " UNION ALL ".join(f"SELECT * EXCLUDE (x_Mask, x_Quirks, x_Values) FROM ({typed_sql(s)}) WHERE {keep}"
-                               for s in sources)
-    con.execute(f"CREATE OR REPLACE TEMP VIEW {tables.VALID_ROWS} AS {union}")
+    # Origin charges their FOCUS 1.3 split rows replace (and splits set aside) are valid but not counted.
+    counted = f"{ok} AND x_Replaced = 0"
+    con.execute(f"CREATE OR REPLACE TEMP TABLE {tables.ROLLUP} AS SELECT * FROM {tables.RAW_ROLLUP} "
+                f"WHERE {keep} AND x_Replaced = 0")
+    con.execute(f"CREATE OR REPLACE TEMP VIEW {tables.VALID_ROWS} AS {_valid_rows(sources, keep)}")
     found = problems.relabel(problems.collect(con, sources, max_listed), labels or {})
     return BillingData(
         con=con, view=tables.VALID_ROWS, rollup=tables.ROLLUP, files=found.files,
         rows=sum(f.rows for f in found.files), valid_rows=_count(con, ok),
         rejected_rows=found.rejected_rows, rejected=found.rejected, rejected_cost=found.rejected_cost,
         unreadable_cost_rows=found.unreadable_cost_rows, unlisted_rows=found.unlisted_rows,
-        currencies=_money(con, ok), excluded=_money(con, f"{ok} AND BillingCurrency <> "
-                                                     f"{focus.quote_str(currency)}") if currency else (),
+        currencies=_money(con, counted), excluded=_money(con, f"{counted} AND BillingCurrency <> "
+                                                          f"{focus.quote_str(currency)}") if currency else (),
         period=_period(con), notes=(*notes, *skipped, *found.notes), currency=currency,
     )
+
+
+def _valid_rows(sources: list[Source], keep: str) -> str:
+    """Every valid, counted row of every source, typed (without the per-row check columns)."""
+    if not splits.has_splits(sources):
+        return " UNION ALL ".join(f"SELECT * EXCLUDE (x_Mask, x_Quirks, x_Values) FROM ({typed_sql(s)}) WHERE {keep}"
+                                  for s in sources)
+    return " UNION ALL ".join(f"SELECT * EXCLUDE (x_Mask, x_Quirks, x_Values, x_Replaced) FROM "
+                              f"({splits.with_replaced(typed_sql(s), s, True)}) WHERE {keep} AND x_Replaced = 0"
+                              for s in sources)
 
 
 def _count(con: duckdb.DuckDBPyConnection, where: str) -> int:

@@ -11,7 +11,7 @@ from typing import TYPE_CHECKING, Any
 
 from auditor.billing import tables
 from auditor.billing.db import fetch_dicts, fetch_row
-from auditor.billing.ingest import focus, validate
+from auditor.billing.ingest import focus, splits, validate
 from auditor.billing.ingest.sources import Source
 from auditor.billing.ingest.typed import NULL_LITERAL_COLUMNS, QUIRK_NULL_BASE, QUIRK_ROUNDED, checks_for
 from auditor.billing.records import Money, Note, Rejection, SourceFile
@@ -246,6 +246,8 @@ def collect(con: duckdb.DuckDBPyConnection, sources: list[Source], max_listed: i
         notes.extend(src.notes)
         notes.extend(_quirk_notes(con, src))
         notes.extend(_value_notes(con, src))
+    if splits.has_splits(sources):
+        notes.extend(splits.notes(con, sources, ok))
     money, unreadable = _rejected_money(con, ok, parse_costs)
     return Found(tuple(files), tuple(rejected), total_rejected, money, unreadable,
                  max(0, total_rejected - listed_rows), tuple(notes))
