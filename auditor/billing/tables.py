@@ -34,6 +34,11 @@ SPLIT_PAIRS = "billing_split_pairs"
 matched), one row per origin-charge key (two hashes of `splits.SPLIT_KEY`) that has both origin and split rows;
 matched when their Σ BilledCost agree. Read by `splits.with_replaced` (x_Replaced in RAW_ROLLUP and VALID_ROWS)."""
 
+COMMITMENTS = "billing_contract_commitments"
+"""Created by `ingest.commitments.load` (always, empty without a Contract Commitment file): the valid rows of the
+FOCUS 1.3 Contract Commitment dataset (`commitments.COLUMNS`, money DECIMAL(38, 10), periods TIMESTAMP,
+x_SourceFile). Read by `commitments.committed_spend` (via `check`), joined on ContractCommitmentId."""
+
 ROLLUP = "billing_rollup"
 """Table created by `ingest.load.load_billing` (materialised once: every allocation query reads it): the valid RAW_ROLLUP groups (in `currency`, when one was
 chosen); same columns. Handed on as `BillingData.rollup`; read by `ingest.load` (period),

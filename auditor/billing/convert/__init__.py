@@ -102,7 +102,8 @@ def _groups(inputs: list[Path], kind: str) -> dict[str, list[Path]]:
             raise TagauditError("no such file", where=str(path), hint="check the input path")
         found = kind if kind != "auto" else sniff(path)
         if found == "focus":
-            raise TagauditError("already FOCUS (has BilledCost)", where=str(path),
+            raise TagauditError("already FOCUS (a Cost and Usage file with BilledCost, or a Contract Commitment file)",
+                                where=str(path),
                                 hint="use `tagaudit billing check` on it directly")
         if found is None:
             raise TagauditError("cannot tell which export this is", where=str(path),

@@ -253,6 +253,18 @@ def collect(con: duckdb.DuckDBPyConnection, sources: list[Source], max_listed: i
                  max(0, total_rejected - listed_rows), tuple(notes))
 
 
+def with_commitments(found: Found, loaded: Any) -> Found:
+    """`found` plus the Contract Commitment files (an ingest.commitments.Loaded): their files, rejected rows
+    (no BilledCost, so no rejected cost) and notes."""
+    if not loaded.files:
+        return found
+    rejected = sum(f.rejected_rows for f in loaded.files)
+    listed = len({(r.file, r.row) for r in loaded.rejected})
+    return replace(found, files=(*found.files, *loaded.files), rejected=(*found.rejected, *loaded.rejected),
+                   rejected_rows=found.rejected_rows + rejected, unlisted_rows=found.unlisted_rows + rejected - listed,
+                   notes=(*found.notes, *loaded.notes))
+
+
 def relabel(found: Found, labels: dict[str, str]) -> Found:
     """`found` with each file path in `labels` replaced by its label (files, rejections, notes)."""
     if not labels:
