@@ -18,6 +18,7 @@ from typing import Any
 from auditor.billing import tables
 from auditor.billing.allocate import classify
 from auditor.billing.db import fetch_dicts
+from auditor.billing.ingest import commitments
 from auditor.billing.ingest.sources import describe, expand_paths
 from auditor.billing.records import BillingData, Money
 from scanners.errors import EXIT_CLEAN, EXIT_FINDINGS, EXIT_USAGE, TagauditError
@@ -31,6 +32,8 @@ class CheckReport:
     not_generative: tuple[tuple[str, str, int, Decimal], ...]  # currency, service, rows, cost
     # FOCUS 1.3 ContractApplied on AI rows: currency, commitment id(s), billed cost, applied cost, rows
     committed_ai: tuple[tuple[str, str, Decimal, Decimal, int], ...] = ()
+    # FOCUS 1.3 Contract Commitment dataset rows with the AI spend applied to each (ingest.commitments)
+    commitments: tuple[dict[str, Any], ...] = ()
 
     @property
     def exit_code(self) -> int:
@@ -56,9 +59,11 @@ def check_files(paths: list[Path], *, currency: str | None = None, max_listed: i
     if not usable:
         return CheckReport(tuple(unusable), None, (), ())
     data = load_billing(usable, currency=currency, max_listed=max_listed, notes=tuple(skipped))
-    return CheckReport(tuple(unusable), data, _ai_spend(data), tuple(
+    ai_spend = _ai_spend(data)
+    return CheckReport(tuple(unusable), data, ai_spend, tuple(
         (str(r["currency"]), str(r["service"]), int(r["rows"]), Decimal(r["cost"]))
-        for r in classify.unrecognised_ai_category(data.con, data.rollup)), _committed(data))
+        for r in classify.unrecognised_ai_category(data.con, data.rollup)), _committed(data),
+        tuple(commitments.committed_spend(data.con, tables.CHECK_AI)))
 
 
 def _ai_spend(data: BillingData) -> tuple[Money, ...]:
@@ -96,7 +101,7 @@ def summary_lines(report: CheckReport) -> list[str]:
         parts = [_money(data.rejected_cost)] if data.rejected_cost else []
         if data.unreadable_cost_rows:
             parts.append(f"{data.unreadable_cost_rows} rows whose cost is unreadable")
-        lines.append(f"{data.rejected_rows} rows rejected, cost not counted: {' + '.join(parts)}")
+        lines.append(f"{data.rejected_rows} rows rejected, cost not counted: {' + '.join(parts) or 'none billed'}")
         if data.unlisted_rows:
             lines.append(f"({data.unlisted_rows} rejected rows not listed one by one; raise --max-listed)")
     lines.append(f"BilledCost: {_money(data.currencies)}")
@@ -106,6 +111,7 @@ def summary_lines(report: CheckReport) -> list[str]:
     for cur, ids, billed, applied, n in report.committed_ai:
         lines.append(f"  of which committed (contract commitment {ids}): {billed.normalize():f} {cur} ({n} rows; "
                      f"applied to the commitment {applied.normalize():f}); the rest is on-demand")
+    lines += commitments.summary_lines(report.commitments, report.committed_ai, report.ai_spend)
     for cur, service, n, cost in report.not_generative:
         lines.append(f"not counted as generative AI: {service} ({n} rows, {cost.normalize():f} {cur}) "
                      "in category 'AI and Machine Learning'")
@@ -138,6 +144,9 @@ def report_json(report: CheckReport) -> dict[str, Any]:
             "ai_spend": money(report.ai_spend),
             "committed_ai_spend": [{"currency": c, "commitment": i, "billed": str(b), "applied": str(a), "rows": n}
                                    for c, i, b, a, n in report.committed_ai],
+            **({"contract_commitments": [{k: v if v is None or isinstance(v, (int, str)) else
+                                          _iso(v) if hasattr(v, "strftime") else str(v) for k, v in c.items()}
+                                         for c in report.commitments]} if report.commitments else {}),
             "notes": [str(n) for n in data.notes],
             "period": None if not data.period else [_iso(data.period[0]), _iso(data.period[1])],
         })

@@ -14,7 +14,8 @@ from __future__ import annotations
 
 RAW_ROLLUP = "billing_rollup_all"
 """Created by `ingest.validate.build_rollup` (one scan of every source). Every data row, valid or not,
-grouped by x_Src (source index), x_Mask (reject bits), x_Quirks (read-through bits), `validate.DIMS`
+grouped by x_Src (source index), x_Mask (reject bits), x_Quirks (read-through bits), x_Replaced (`ingest.splits`:
+1 an origin charge its FOCUS 1.3 split rows replace, 2 a split row set aside, else 0), `validate.DIMS`
 and `validate.DISPLAY` (any_value), with BilledCost (sum), ContractAppliedCost (sum of the FOCUS 1.3
 ContractApplied ContractCommitmentAppliedCost; NULL without that column), Rows, CostRows (rows with a readable cost),
 FirstCharge, LastCharge. Read by `validate` (bad values), `ingest.problems` (counts, notes, rejected
@@ -27,6 +28,16 @@ rejects a row. Read by `validate.row_ok_sql` and `ingest.problems` (the reason o
 BAD_CURRENCIES = "billing_bad_currencies"
 """Created by `ingest.validate.build_rollup`: (currency), each distinct BillingCurrency that is not
 `^[A-Z]{3}$`. Read by `validate.row_ok_sql` and `ingest.problems`."""
+
+SPLIT_PAIRS = "billing_split_pairs"
+"""Created by `ingest.splits.build_pairs` when a source has AllocatedMethodId (FOCUS 1.3 split rows): (k1, k2,
+matched), one row per origin-charge key (two hashes of `splits.SPLIT_KEY`) that has both origin and split rows;
+matched when their Σ BilledCost agree. Read by `splits.with_replaced` (x_Replaced in RAW_ROLLUP and VALID_ROWS)."""
+
+COMMITMENTS = "billing_contract_commitments"
+"""Created by `ingest.commitments.load` (always, empty without a Contract Commitment file): the valid rows of the
+FOCUS 1.3 Contract Commitment dataset (`commitments.COLUMNS`, money DECIMAL(38, 10), periods TIMESTAMP,
+x_SourceFile). Read by `commitments.committed_spend` (via `check`), joined on ContractCommitmentId."""
 
 ROLLUP = "billing_rollup"
 """Table created by `ingest.load.load_billing` (materialised once: every allocation query reads it): the valid RAW_ROLLUP groups (in `currency`, when one was

@@ -14,7 +14,7 @@ from typing import Annotated
 
 import typer
 
-from auditor.billing.convert import CONVERTERS
+from auditor.billing.convert import CONVERTERS, FOCUS_VERSIONS
 from auditor.cli.extras import require_audit_extra
 from scanners.errors import EXIT_CLEAN
 
@@ -27,6 +27,7 @@ billing_app = typer.Typer(
 
 # "auto" sniffs each input; the rest are the converter registry's keys.
 Source = Enum("Source", {"auto": "auto", **{kind: kind for kind in CONVERTERS}}, type=str)  # type: ignore[misc]
+FocusVersion = Enum("FocusVersion", {v: v for v in FOCUS_VERSIONS}, type=str)  # type: ignore[misc]
 
 
 class Format(str, Enum):
@@ -41,12 +42,15 @@ def convert(
     source: Annotated[Source, typer.Option("--from", help="What the inputs are; auto sniffs each.")] = Source["auto"],
     account: Annotated[str | None, typer.Option(help="BillingAccountId for OpenAI/Anthropic (their exports "
                                                         "do not name the organisation).")] = None,
+    focus_version: Annotated[FocusVersion, typer.Option("--focus-version", help="FOCUS version to write; 1.3 adds "
+                                                        "ServiceProviderName, HostProviderName and a "
+                                                        "<name>.focus-metadata.json file.")] = FocusVersion["1.2"],
 ) -> None:
     """Convert provider-native billing exports to one FOCUS 1.2 file (Σ BilledCost = the native total)."""
     require_audit_extra("billing convert")
     from auditor.billing.convert import convert_files
 
-    result = convert_files(list(inputs), source.value, output, account=account)
+    result = convert_files(list(inputs), source.value, output, account=account, focus_version=focus_version.value)
     for note in result.notes:
         sys.stderr.write(f"tagaudit: note: {note}\n")
     totals = "; ".join(f"{m.amount.normalize():f} {m.currency}" for m in result.focus_total) or "0"

@@ -1,6 +1,6 @@
-"""Provider-native billing exports -> FOCUS 1.2 files. One module per source; this module dispatches.
+"""Provider-native billing exports -> FOCUS 1.2 (or 1.3) files. One module per source; this module dispatches.
 
-    convert_files(inputs, kind, output, *, account=None) -> ConvertResult
+    convert_files(inputs, kind, output, *, account=None, focus_version="1.2") -> ConvertResult
     sniff(path) -> kind | None
 
 Kinds: openai-costs, openai-usage, anthropic-cost, anthropic-usage, aws-cur, azure, gcp ("auto" sniffs
@@ -9,7 +9,9 @@ each input). Costs and usage of one vendor convert together (usage fills Consume
 converters' x_ columns that some row fills; it is written by DuckDB's COPY. Converting never changes
 money silently: an amount with more than 10 decimals (a float-shaped JSON number, a 13-place cent string)
 is rounded once to DECIMAL(38, 10) and noted with both totals; each converter's Σ BilledCost must equal
-the native total (after that one rounding), or the conversion fails.
+the native total (after that one rounding), or the conversion fails. With `focus_version="1.3"` the same
+rows are written as FOCUS 1.3 (`convert.focus13`: ServiceProviderName, HostProviderName, the conditional
+1.3 columns some row fills) with a `<name>.focus-metadata.json` beside the file.
 """
 
 from __future__ import annotations
@@ -41,6 +43,7 @@ CONVERTERS: dict[str, str] = {
     "gcp": "gcp",
 }
 KINDS = tuple(CONVERTERS)
+FOCUS_VERSIONS = ("1.2", "1.3")
 
 
 @dataclass(frozen=True, slots=True)
@@ -50,6 +53,8 @@ class ConvertResult:
     native_total: tuple[Money, ...]
     focus_total: tuple[Money, ...]
     notes: tuple[str, ...]
+    focus_version: str = "1.2"
+    metadata: str | None = None  # the FOCUS metadata file written beside the output (1.3)
 
 
 def sniff(path: Path) -> str | None:
@@ -97,7 +102,8 @@ def _groups(inputs: list[Path], kind: str) -> dict[str, list[Path]]:
             raise TagauditError("no such file", where=str(path), hint="check the input path")
         found = kind if kind != "auto" else sniff(path)
         if found == "focus":
-            raise TagauditError("already FOCUS (has BilledCost)", where=str(path),
+            raise TagauditError("already FOCUS (a Cost and Usage file with BilledCost, or a Contract Commitment file)",
+                                where=str(path),
                                 hint="use `tagaudit billing check` on it directly")
         if found is None:
             raise TagauditError("cannot tell which export this is", where=str(path),
@@ -106,31 +112,35 @@ def _groups(inputs: list[Path], kind: str) -> dict[str, list[Path]]:
     return groups
 
 
-def write(con: duckdb.DuckDBPyConnection, sql: str, output: Path) -> None:
-    """COPY FOCUS rows to Parquet or CSV (ISO 8601 UTC times, plain decimals)."""
+def write(con: duckdb.DuckDBPyConnection, sql: str, output: Path, kv: dict[str, str] | None = None) -> None:
+    """COPY FOCUS rows to Parquet (with `kv` as key-value metadata) or CSV (ISO 8601 UTC times, plain decimals)."""
     from auditor.billing.ingest import focus
 
     target = focus.quote_str(str(output))
     if output.name.lower().endswith(".parquet"):
-        con.execute(f"COPY ({sql}) TO {target} (FORMAT parquet)")
+        meta = (", KV_METADATA {" + ", ".join(f"{focus.quote_ident(k)}: {focus.quote_str(v)}" for k, v in kv.items())
+                + "}") if kv else ""
+        con.execute(f"COPY ({sql}) TO {target} (FORMAT parquet{meta})")
     elif output.name.lower().endswith(".csv"):
         con.execute(f"COPY ({sql}) TO {target} (FORMAT csv, HEADER true, TIMESTAMPFORMAT '%Y-%m-%dT%H:%M:%SZ')")
     else:
         raise TagauditError("unknown output type", where=str(output), hint="name it .parquet or .csv")
 
 
-def convert_files(inputs: list[Path], kind: str, output: Path, *, account: str | None = None) -> ConvertResult:
+def convert_files(inputs: list[Path], kind: str, output: Path, *, account: str | None = None,
+                  focus_version: str = "1.2") -> ConvertResult:
     import importlib
 
     from auditor.billing import tables
     from auditor.billing.convert.common import table_totals
     from auditor.billing.db import fetch_scalar
-    from auditor.billing.ingest import focus
     from auditor.billing.ingest.load import connect
     from auditor.billing.records import Money
 
     if kind != "auto" and kind not in KINDS:
         raise TagauditError(f"unknown source {kind!r}", hint=f"use one of auto, {', '.join(KINDS)}")
+    if focus_version not in FOCUS_VERSIONS:
+        raise TagauditError(f"cannot write FOCUS {focus_version}", hint=f"use one of {', '.join(FOCUS_VERSIONS)}")
     con = connect()
     parts: list[str] = []
     native: list[Money] = []
@@ -148,15 +158,36 @@ def convert_files(inputs: list[Path], kind: str, output: Path, *, account: str |
         native.extend(done.native_total)
         notes.extend(done.notes)
         extra.extend(c for c in module.EXTRA if c not in extra)
-    cols = [*focus.COLUMNS_1_2, *extra]
-    union = " UNION ALL BY NAME ".join(f"SELECT * FROM {t}" for t in parts)
-    sql = f"SELECT {', '.join(focus.quote_ident(c) for c in cols)} FROM ({union})"
-    con.execute(f"CREATE OR REPLACE TEMP TABLE {tables.CONVERTED} AS {sql}")
-    kept = _filled(con, tables.CONVERTED, cols)
-    write(con, f"SELECT {', '.join(focus.quote_ident(c) for c in kept)} FROM {tables.CONVERTED}", output)
+    meta = _write_union(con, parts, extra, output, focus_version)
     rows = int(fetch_scalar(con, f"SELECT count(*) FROM {tables.CONVERTED}"))
     merged = tuple(Money(c, a, sum(m.rows for m in native if m.currency == c)) for c, a in _amounts(native).items())
-    return ConvertResult(str(output), rows, merged, table_totals(con, tables.CONVERTED), tuple(notes))
+    return ConvertResult(str(output), rows, merged, table_totals(con, tables.CONVERTED), tuple(notes), focus_version,
+                         meta)
+
+
+def _write_union(con: duckdb.DuckDBPyConnection, parts: list[str], extra: list[str], output: Path,
+                 focus_version: str) -> str | None:
+    """Union the converted parts into tables.CONVERTED in `focus_version`'s columns and write the output
+    (and, for 1.3, its metadata file, whose path is returned)."""
+    from auditor.billing import tables
+    from auditor.billing.convert import focus13
+    from auditor.billing.db import describe_columns
+    from auditor.billing.ingest import focus
+
+    union = " UNION ALL BY NAME ".join(f"SELECT * FROM {t}" for t in parts)
+    if focus_version == "1.3":
+        cols = focus13.columns(extra)
+        present = {name for name, _ in describe_columns(con, f"({union})")}
+        sql = f"SELECT {focus13.select_list(present, cols)} FROM ({union})"
+    else:
+        cols = [*focus.COLUMNS_1_2, *extra]
+        sql = f"SELECT {', '.join(focus.quote_ident(c) for c in cols)} FROM ({union})"
+    con.execute(f"CREATE OR REPLACE TEMP TABLE {tables.CONVERTED} AS {sql}")
+    kept = _filled(con, tables.CONVERTED, cols)
+    kv = {"FocusVersion": focus_version} if focus_version == "1.3" else None
+    write(con, f"SELECT {', '.join(focus.quote_ident(c) for c in kept)} FROM {tables.CONVERTED}", output, kv)
+    meta = focus13.write_metadata(output, kept) if focus_version == "1.3" else None
+    return None if meta is None else str(meta)
 
 
 # FOCUS 1.2 columns that are Conditional or Recommended: a converter that does not fill one leaves it out of
@@ -170,6 +201,9 @@ OPTIONAL = (
     "PricingCurrencyContractedUnitPrice", "PricingCurrencyEffectiveCost", "PricingCurrencyListUnitPrice",
     "RegionId", "RegionName", "ResourceId", "ResourceName", "ResourceType", "SkuId", "SkuMeter", "SkuPriceDetails",
     "SkuPriceId", "SubAccountId", "SubAccountName", "SubAccountType", "ChargeFrequency", "ServiceSubcategory", "Tags",
+    # FOCUS 1.3 conditional columns (convert.focus13.CONDITIONAL): only when some row fills them.
+    "AllocatedMethodDetails", "AllocatedMethodId", "AllocatedResourceId", "AllocatedResourceName", "AllocatedTags",
+    "ContractApplied",
 )
 
 

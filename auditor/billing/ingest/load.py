@@ -1,10 +1,12 @@
-"""`load_billing`: FOCUS 1.0-1.2 files (CSV, CSV.gz, Parquet) into one DuckDB view of valid 1.2 rows.
+"""`load_billing`: FOCUS 1.0-1.3 files (CSV, CSV.gz, Parquet) into one DuckDB view of valid 1.2 rows.
 
     load_billing(paths: list[Path], *, currency: str | None = None, max_listed: int = 1000) -> BillingData
 
 Every data row ends up in exactly one place: the valid view, `rejected` (unreadable; its cost is not
 counted, but reported when readable), or `excluded` (valid but in a currency other than `currency`).
 Only the first `max_listed` rejected rows per file are listed one by one; counts and costs are exact.
+FOCUS 1.3 Contract Commitment files (told apart by their columns) may sit beside the cost files: their rows
+are checked and counted the same way (rows, valid, rejected) and the valid ones are in tables.COMMITMENTS.
 Raises TagauditError (exit 2) when a file is missing, empty, unparseable or lacks a core column.
 """
 
@@ -16,7 +18,7 @@ from typing import TYPE_CHECKING, Any
 
 from auditor.billing import tables
 from auditor.billing.db import fetch_dicts, fetch_one_dict, fetch_scalar
-from auditor.billing.ingest import focus, problems, validate
+from auditor.billing.ingest import commitments, focus, problems, splits, validate
 from auditor.billing.ingest.sources import Source, describe, expand_paths
 from auditor.billing.ingest.typed import MACROS, typed_sql
 from auditor.billing.records import BillingData, Money, Note, Rejection, SourceFile
@@ -61,7 +63,9 @@ def load_billing(paths: list[Path], *, currency: str | None = None, max_listed: 
     import duckdb
 
     con = connect()
-    sources, skipped = open_sources(con, paths)
+    described, skipped = open_sources(con, paths)
+    sources = [s for s in described if s.dataset != commitments.DATASET]
+    contracts = commitments.load(con, [s for s in described if s.dataset == commitments.DATASET], max_listed)
     try:
         validate.build_rollup(con, sources)
     except duckdb.Error as exc:  # e.g. a corrupt .gz or Parquet page: unusable, never a traceback
@@ -70,20 +74,38 @@ def load_billing(paths: list[Path], *, currency: str | None = None, max_listed: 
                             hint="check that each file is complete and in the format its name says") from exc
     ok = validate.row_ok_sql()
     keep = ok if currency is None else f"{ok} AND BillingCurrency = {focus.quote_str(currency)}"
-    con.execute(f"CREATE OR REPLACE TEMP TABLE {tables.ROLLUP} AS SELECT * FROM {tables.RAW_ROLLUP} WHERE {keep}")
-    union = " UNION ALL ".join(f"SELECT * EXCLUDE (x_Mask, x_Quirks, x_Values) FROM ({typed_sql(s)}) WHERE {keep}"
-                               for s in sources)
-    con.execute(f"CREATE OR REPLACE TEMP VIEW {tables.VALID_ROWS} AS {union}")
-    found = problems.relabel(problems.collect(con, sources, max_listed), labels or {})
+    # Origin charges their FOCUS 1.3 split rows replace (and splits set aside) are valid but not counted.
+    counted = f"{ok} AND x_Replaced = 0"
+    con.execute(f"CREATE OR REPLACE TEMP TABLE {tables.ROLLUP} AS SELECT * FROM {tables.RAW_ROLLUP} "
+                f"WHERE {keep} AND x_Replaced = 0")
+    con.execute(f"CREATE OR REPLACE TEMP VIEW {tables.VALID_ROWS} AS {_valid_rows(sources, keep)}")
+    found = problems.relabel(problems.with_commitments(problems.collect(con, sources, max_listed), contracts),
+                             labels or {})
     return BillingData(
         con=con, view=tables.VALID_ROWS, rollup=tables.ROLLUP, files=found.files,
-        rows=sum(f.rows for f in found.files), valid_rows=_count(con, ok),
+        rows=sum(f.rows for f in found.files), valid_rows=_count(con, ok) + contracts.valid,
         rejected_rows=found.rejected_rows, rejected=found.rejected, rejected_cost=found.rejected_cost,
         unreadable_cost_rows=found.unreadable_cost_rows, unlisted_rows=found.unlisted_rows,
-        currencies=_money(con, ok), excluded=_money(con, f"{ok} AND BillingCurrency <> "
-                                                     f"{focus.quote_str(currency)}") if currency else (),
+        currencies=_money(con, counted), excluded=_money(con, f"{counted} AND BillingCurrency <> "
+                                                          f"{focus.quote_str(currency)}") if currency else (),
         period=_period(con), notes=(*notes, *skipped, *found.notes), currency=currency,
     )
+
+
+def _valid_rows(sources: list[Source], keep: str) -> str:
+    """Every valid, counted row of every source, typed (without the per-row check columns)."""
+    if not sources:  # only Contract Commitment files: no cost rows, same columns
+        kinds = {"decimal": focus.DECIMAL_SQL, "datetime": "TIMESTAMP"}
+        cols = [f"NULL::{kinds.get(focus.column_type(c), 'VARCHAR')} AS {focus.quote_ident(c)}"
+                for c in focus.ALL_COLUMNS]
+        return (f"SELECT {', '.join(cols)}, NULL::VARCHAR AS x_ContractCommitmentId, NULL::{focus.DECIMAL_SQL} AS "
+                "x_ContractAppliedCost, NULL::VARCHAR AS x_SourceFile WHERE false")
+    if not splits.has_splits(sources):
+        return " UNION ALL ".join(f"SELECT * EXCLUDE (x_Mask, x_Quirks, x_Values) FROM ({typed_sql(s)}) WHERE {keep}"
+                                  for s in sources)
+    return " UNION ALL ".join(f"SELECT * EXCLUDE (x_Mask, x_Quirks, x_Values, x_Replaced) FROM "
+                              f"({splits.with_replaced(typed_sql(s), s, True)}) WHERE {keep} AND x_Replaced = 0"
+                              for s in sources)
 
 
 def _count(con: duckdb.DuckDBPyConnection, where: str) -> int:

@@ -11,7 +11,7 @@ from typing import TYPE_CHECKING, Any
 
 from auditor.billing import tables
 from auditor.billing.db import fetch_dicts, fetch_row
-from auditor.billing.ingest import focus, validate
+from auditor.billing.ingest import focus, splits, validate
 from auditor.billing.ingest.sources import Source
 from auditor.billing.ingest.typed import NULL_LITERAL_COLUMNS, QUIRK_NULL_BASE, QUIRK_ROUNDED, checks_for
 from auditor.billing.records import Money, Note, Rejection, SourceFile
@@ -246,9 +246,23 @@ def collect(con: duckdb.DuckDBPyConnection, sources: list[Source], max_listed: i
         notes.extend(src.notes)
         notes.extend(_quirk_notes(con, src))
         notes.extend(_value_notes(con, src))
+    if splits.has_splits(sources):
+        notes.extend(splits.notes(con, sources, ok))
     money, unreadable = _rejected_money(con, ok, parse_costs)
     return Found(tuple(files), tuple(rejected), total_rejected, money, unreadable,
                  max(0, total_rejected - listed_rows), tuple(notes))
+
+
+def with_commitments(found: Found, loaded: Any) -> Found:
+    """`found` plus the Contract Commitment files (an ingest.commitments.Loaded): their files, rejected rows
+    (no BilledCost, so no rejected cost) and notes."""
+    if not loaded.files:
+        return found
+    rejected = sum(f.rejected_rows for f in loaded.files)
+    listed = len({(r.file, r.row) for r in loaded.rejected})
+    return replace(found, files=(*found.files, *loaded.files), rejected=(*found.rejected, *loaded.rejected),
+                   rejected_rows=found.rejected_rows + rejected, unlisted_rows=found.unlisted_rows + rejected - listed,
+                   notes=(*found.notes, *loaded.notes))
 
 
 def relabel(found: Found, labels: dict[str, str]) -> Found:

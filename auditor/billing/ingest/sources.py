@@ -34,12 +34,23 @@ class Source:
     mapping: tuple[tuple[str, str], ...]  # FOCUS or x_ column -> file column
     version: str
     notes: tuple[Note, ...]
+    dataset: str = "CostAndUsage"  # or COMMITMENT_DATASET (FOCUS 1.3 Contract Commitment; no mapping)
 
     def column(self, name: str) -> str | None:
         return next((src for dst, src in self.mapping if dst == name), None)
 
     def type_of(self, file_column: str) -> str:
         return next(t for c, t in self.types if c == file_column)
+
+
+# FOCUS 1.3 Contract Commitment dataset (contract_commitment/dataset.md), read by ingest.commitments.
+COMMITMENT_DATASET = "ContractCommitment"
+
+
+def is_commitment_header(columns: set[str]) -> bool:
+    """A Contract Commitment file: it has ContractCommitmentId and ContractId and no BilledCost."""
+    lower = {c.lower() for c in columns}
+    return {"contractcommitmentid", "contractid"} <= lower and "billedcost" not in lower
 
 
 def file_format(path: Path) -> str | None:
@@ -149,6 +160,8 @@ def describe(con: duckdb.DuckDBPyConnection, path: Path, index: int) -> Source:
             raise TagauditError(f"not a readable Parquet file ({str(exc).splitlines()[0]})", where=str(path),
                                 hint="export it again, or convert it with `tagaudit billing convert`") from exc
         header = tuple(c for c, _ in types)
+    if is_commitment_header(set(header)):
+        return Source(index, str(path), fmt, header, types, (), "1.3", (), COMMITMENT_DATASET)
     mapping, notes = map_columns(str(path), header)
     typed = dict(types)
     wrong = [p for name, col in mapping if (p := focus.type_problem(name, typed[col]))]
@@ -176,7 +189,7 @@ def _check_unique(path: Path, header: tuple[str, ...]) -> None:
 def sniff_columns(columns: set[str]) -> str | None:
     """Which export a header looks like: "focus", a native kind `tagaudit billing convert` reads, or None."""
     lower = {c.lower() for c in columns}
-    if "billedcost" in lower:
+    if "billedcost" in lower or is_commitment_header(columns):  # a FOCUS 1.3 Contract Commitment file
         return "focus"
     if lower & {"line_item_usage_type", "lineitem/usagetype", "line_item_unblended_cost", "lineitem/unblendedcost"}:
         return "aws-cur"

@@ -29,6 +29,15 @@ MACROS = (
     # True when a money text has significant digits beyond the 10th decimal (DECIMAL(38, 10) rounds it):
     # plain text by its digits; exponent forms by DECIMAL(38, 20) (both sides of <> typed alike: comparing
     # mixed scales casts the 10-place value up, which raises from 1e18); a non-zero amount that becomes 0.
+    # True when a Tags/AllocatedTags text is null or would pass validate.TAGS_PROBLEMS (a JSON object, no
+    # repeated key, no nested value), per row; ingest.splits pairs only rows that will be valid. The CASE keeps
+    # json_transform off non-objects (it raises on them).
+    ("CREATE OR REPLACE TEMP MACRO focus_tags_ok(v) AS v IS NULL OR coalesce("
+     "json_type(TRY_CAST(v AS JSON)) = 'OBJECT' "
+     "AND len(json_keys(TRY_CAST(v AS JSON))) = len(list_distinct(json_keys(TRY_CAST(v AS JSON)))) "
+     "AND NOT list_has_any(list_transform(map_values(json_transform(CASE WHEN json_type(TRY_CAST(v AS JSON)) = 'OBJECT' "
+     "THEN TRY_CAST(v AS JSON) ELSE '{}'::JSON END, '\"MAP(VARCHAR, JSON)\"')), lambda x: json_type(x)), ['OBJECT', 'ARRAY']), "
+     "false)"),
     ("CREATE OR REPLACE TEMP MACRO focus_rounds(v) AS "
     "coalesce(regexp_matches(trim(v), '^[+-]?[0-9]*[.][0-9]{10}[0-9]*[1-9][0-9]*$'), false) OR coalesce("
     f"TRY_CAST(trim(v) AS DECIMAL(38, 20)) <> TRY_CAST(TRY_CAST(trim(v) AS {focus.DECIMAL_SQL}) AS DECIMAL(38, 20)), "

@@ -12,6 +12,7 @@ from typing import TYPE_CHECKING, Any
 from auditor.billing import tables
 from auditor.billing.db import fetch_dicts, fetch_one_dict, fetch_scalar
 from auditor.billing.ingest import focus
+from auditor.billing.ingest import splits as split_rows
 from auditor.billing.ingest.focus import quote_ident as qi
 from auditor.billing.ingest.sources import Source
 from auditor.billing.ingest.typed import has_quirks, typed_sql, values_sql
@@ -48,13 +49,14 @@ SELECT Tags, min(reason) AS reason FROM (
 ) GROUP BY Tags"""
 
 
-def rollup_sql(src: Source, *, rejects: bool = True, exact: bool = False) -> str:
+def rollup_sql(src: Source, *, rejects: bool = True, exact: bool = False, splits: bool = False) -> str:
     """One source grouped by the DIMS it has (absent ones are added as NULL by the UNION BY NAME).
 
     Grouping by a dozen text columns is what made ingest slow (each string key is compared on every row).
     By default rows are grouped by one 64-bit hash of the dimensions instead, each group keeping its values
     with any_value(); a second, independent hash (salted, arguments reversed) is kept as min and max per
-    group, and build_rollup regroups exactly (`exact`, by the columns themselves) should they ever differ."""
+    group, and build_rollup regroups exactly (`exact`, by the columns themselves) should they ever differ.
+    With `splits` (tables.SPLIT_PAIRS built), x_Replaced is a key too (ingest.splits); else it is 0."""
     keys, consts = ["x_Mask"], []  # constants stay out of the grouping keys; typed files have no text quirks
     for bits, present in (("x_Quirks", has_quirks(src)),
                           ("x_Values", values_sql(src, {name: "" for name, _ in src.mapping}) is not None)):
@@ -68,6 +70,11 @@ def rollup_sql(src: Source, *, rejects: bool = True, exact: bool = False) -> str
     metrics = (f"sum(BilledCost) AS BilledCost, {applied}count(*) AS Rows, count(BilledCost) AS CostRows, "
                "min(ChargePeriodStart) AS FirstCharge, max(ChargePeriodEnd) AS LastCharge")
     typed = typed_sql(src, rejects=rejects)
+    if splits:
+        typed = split_rows.with_replaced(typed, src, splits)
+        keys.append("x_Replaced")
+    else:
+        consts.append("0::TINYINT AS x_Replaced")
     if exact or not dims:
         return f"""
         SELECT {src.index} AS x_Src, {"".join(c + ", " for c in consts)}0::UBIGINT AS x_Check, * FROM (
@@ -94,10 +101,14 @@ def build_rollup(con: duckdb.DuckDBPyConnection, sources: list[Source], *, exact
     find the bad Tags and currency values (tables.BAD_TAGS, tables.BAD_CURRENCIES)."""
     typed_nulls = ", ".join(f"NULL::VARCHAR AS {qi(d)}" for d in (*DIMS, *DISPLAY))
     money = f"NULL::{focus.DECIMAL_SQL}"
-    shape = (f"SELECT 0 AS x_Src, 0 AS x_Mask, 0::BIGINT AS x_Quirks, 0::BIGINT AS x_Values, {typed_nulls}, "
+    shape = (f"SELECT 0 AS x_Src, 0 AS x_Mask, 0::BIGINT AS x_Quirks, 0::BIGINT AS x_Values, 0::TINYINT AS x_Replaced, "
+             f"{typed_nulls}, "
              f"{money} AS BilledCost, {money} AS ContractAppliedCost, 0::BIGINT AS Rows, 0::BIGINT AS CostRows, "
              "NULL::TIMESTAMP AS FirstCharge, NULL::TIMESTAMP AS LastCharge, 0::UBIGINT AS x_Check WHERE false")
-    parts = [shape, *(rollup_sql(src, exact=exact) for src in sources)]
+    splits = split_rows.has_splits(sources)
+    if splits:
+        split_rows.build_pairs(con, sources)
+    parts = [shape, *(rollup_sql(src, exact=exact, splits=splits) for src in sources)]
     con.execute(f"CREATE OR REPLACE TEMP TABLE {tables.RAW_ROLLUP} AS {' UNION ALL BY NAME '.join(parts)}")
     if not exact and fetch_scalar(con, f"SELECT count(*) FROM {tables.RAW_ROLLUP} WHERE x_Check <> 0"):
         # Two distinct dimension tuples shared a 64-bit hash (about 1 in 10^13 for a million groups):
