@@ -70,7 +70,8 @@ def load_billing(paths: list[Path], *, currency: str | None = None, max_listed: 
                             hint="check that each file is complete and in the format its name says") from exc
     ok = validate.row_ok_sql()
     keep = ok if currency is None else f"{ok} AND BillingCurrency = {focus.quote_str(currency)}"
-    con.execute(f"CREATE OR REPLACE TEMP TABLE {tables.ROLLUP} AS SELECT * FROM {tables.RAW_ROLLUP} WHERE {keep}")
+    # A view, not a copy: filtering ~10k groups is cheaper than materialising ~35 columns (20 ms at 2M rows).
+    con.execute(f"CREATE OR REPLACE TEMP VIEW {tables.ROLLUP} AS SELECT * FROM {tables.RAW_ROLLUP} WHERE {keep}")
     union = " UNION ALL ".join(f"SELECT * EXCLUDE (x_Mask, x_Quirks, x_Values) FROM ({typed_sql(s)}) WHERE {keep}"
                                for s in sources)
     con.execute(f"CREATE OR REPLACE TEMP VIEW {tables.VALID_ROWS} AS {union}")
