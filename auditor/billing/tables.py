@@ -40,7 +40,7 @@ FOCUS 1.3 Contract Commitment dataset (`commitments.COLUMNS`, money DECIMAL(38, 
 x_SourceFile). Read by `commitments.committed_spend` (via `check`), joined on ContractCommitmentId."""
 
 ROLLUP = "billing_rollup"
-"""Table created by `ingest.load.load_billing` (materialised once: every allocation query reads it): the valid RAW_ROLLUP groups (in `currency`, when one was
+"""View created by `ingest.load.load_billing` (a copy of ~35 columns cost more than filtering): the valid RAW_ROLLUP groups (in `currency`, when one was
 chosen); same columns. Handed on as `BillingData.rollup`; read by `ingest.load` (period),
 `allocate.classify` (via `allocate.pools` and `check`) and `check` (AI categories)."""
 
@@ -67,14 +67,14 @@ def csv_reject_scans(index: int) -> str:
 
 
 def ai_provider(ai_table: str) -> str:
-    """Created by `allocate.classify.create_ai_table(..., ai_table, ...)`: the distinct provider-pattern
-    columns of the source table that are generative AI, with x_Provider, x_ProviderName. Read only there."""
+    """A CTE of `allocate.classify.create_ai_table(..., ai_table, ...)` (not a table): the distinct
+    provider-pattern columns of the source table that are generative AI, with x_Provider, x_ProviderName."""
     return f"{ai_table}_provider"
 
 
 def ai_detail(ai_table: str) -> str:
-    """Created by `allocate.classify.create_ai_table`: distinct (x_Provider, ProviderName, the model and
-    cost-source pattern columns) with x_ModelName, x_CostSource. Read only there."""
+    """A CTE of `allocate.classify.create_ai_table` (not a table): distinct (x_Provider, ProviderName, the
+    model and cost-source pattern columns) with x_ModelName, x_CostSource."""
     return f"{ai_table}_detail"
 
 
@@ -100,12 +100,13 @@ resolves to per ALLOC_DIM row (FOCUS tag beats scope map). Read by `allocate.poo
 seen ids)."""
 
 ALLOC_STATUS = "alloc_status"
-"""Created by `allocate.pools`: (dim_id, missing VARCHAR[] in policy-key order, team). Read by `pools`."""
+"""A CTE of the ALLOC_ROWS statement in `allocate.pools` (not a table): (dim_id, missing VARCHAR[] in
+policy-key order, team)."""
 
 ALLOC_ROWS = "alloc_rows"
 """Created by `allocate.pools`: POOL_AI groups joined to their dim_id and status (x_Provider,
-x_ProviderName, x_ModelName, x_CostSource, BillingCurrency, SubAccountId, SubAccountName, ResourceId,
-ResourceName, BilledCost, Rows, FirstCharge, LastCharge, dim_id, missing, team, allocated, pool_id).
+x_ProviderName, x_ModelName, x_CostSource, BillingCurrency, SubAccountId, SubAccountName, ResourceId and
+ResourceName (a FOCUS 1.3 split row's AllocatedResourceId / AllocatedResourceName when set), BilledCost, Rows, FirstCharge, LastCharge, dim_id, missing, team, allocated, pool_id).
 Read by `pools` (currency check, totals, pools, spend, seen ids)."""
 
 RECON_BILLED = "recon_billed"

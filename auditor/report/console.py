@@ -56,6 +56,7 @@ def render_console(report: Report, stream: IO[str] | None = None, *, show_calls:
         return
     text = [_plain(line) for line in before] + _plain_table(rows) + [_plain(line) for line in after]
     out.write("".join(t + "\n" for t in text))
+    out.flush()  # as rich does: a closed pipe fails here, inside the CLI's error boundary (exit 2), not at exit
 
 
 def _lines(report: Report, s: dict[str, Any], show_calls: bool, group_by: str) -> list[Line]:

@@ -495,8 +495,10 @@ def test_a_valid_history_store_still_reads(env: dict[str, str], tmp_path: Path) 
     pytest.param("{cli} scan examples/app --format json > /dev/full", id="JSON on a full disk"),
     pytest.param("{cli} rules > /dev/full", id="the rule list on a full disk"),
     pytest.param("{cli} scan examples/app --show-calls >&-", id="a closed standard output"),
-    pytest.param("{cli} scan examples/app --show-calls | head -c 1 > /dev/null; exit ${{PIPESTATUS[0]}}",
-                 id="a reader that stops early"),
+    # The reader is gone before tagaudit (100+ ms to start) writes: a reader that stops after a byte is a race the
+    # writer wins whenever the whole report fits the pipe's buffer (then nothing failed, and exit 1 is right).
+    pytest.param("{cli} scan examples/app --show-calls | true; exit ${{PIPESTATUS[0]}}",
+                 id="a reader that is gone"),
 ])
 def test_an_unwritable_stdout_is_one_line_and_exit_2(shell: str) -> None:
     proc = subprocess.run(["bash", "-c", shell.format(cli=f"{sys.executable} -m auditor")], cwd=REPO,

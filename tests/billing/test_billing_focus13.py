@@ -101,3 +101,18 @@ def test_tax_on_ai_services_counts_the_same_way_for_every_provider(tmp_path: Pat
     result = pool_spend(load_billing([write_csv(tmp_path / "tax.csv", rows)]), policy_from({}))
     assert result.total_ai_cost == Decimal("0.30")
     assert {s.name for s in result.spend_by_vendor} == {"Google Vertex AI", "AWS Bedrock", "Azure OpenAI"}
+
+
+def test_a_split_rows_pool_is_keyed_by_its_allocated_resource_not_the_shared_origin(tmp_path: Path) -> None:
+    """Two split rows of one provisioned-throughput charge, each allocated to an app without full tags: two pools,
+    named by AllocatedResourceId/AllocatedResourceName; an unsplit row keeps its ResourceId."""
+    split = {"AllocatedMethodId": "proportional-tokens", "ResourceId": "arn:aws:bedrock:us-east-1:1:provisioned/pt",
+             "ResourceName": "pt", "Tags": TEAM}
+    rows = [bedrock_row(**split, BilledCost="6.00", AllocatedResourceId="app-a", AllocatedResourceName="App A"),
+            bedrock_row(**split, BilledCost="4.00", AllocatedResourceId="app-b", AllocatedResourceName="App B"),
+            bedrock_row(BilledCost="1.00", ResourceId="arn:aws:bedrock:us-east-1:1:provisioned/other", Tags=TEAM)]
+    result = pool_spend(load_billing([write_csv(tmp_path / "split.csv", rows)]), policy_from({}))
+    pools = {(p.resource_id, p.resource_name): p.cost for p in result.pools}
+    assert pools == {("app-a", "App A"): Decimal("6.00"), ("app-b", "App B"): Decimal("4.00"),
+                     ("arn:aws:bedrock:us-east-1:1:provisioned/other", None): Decimal("1.00")}
+    assert result.untagged_cost + result.allocated_cost == result.total_ai_cost == Decimal("11.00")

@@ -129,26 +129,28 @@ def _join(left: str, right: str, columns: tuple[str, ...]) -> str:
 def create_ai_table(con: duckdb.DuckDBPyConnection, table: str, name: str, keep: tuple[str, ...]) -> None:
     """Materialise the generative-AI rows of `table` (columns `keep`) with x_Provider, x_ProviderName,
     x_ModelName and x_CostSource. Patterns run once per distinct combination of the columns they read,
-    then join back, so their cost does not grow with the number of rows."""
+    then join back, so their cost does not grow with the number of rows. One statement: the two small
+    pattern tables are CTEs (tables.ai_provider / tables.ai_detail name them), not temp tables of their own."""
     p = load_patterns()
     provider, detail = tables.ai_provider(name), tables.ai_detail(name)
     pcols = ", ".join(qi(c) for c in p.provider_columns)
-    con.execute(f"""CREATE OR REPLACE TEMP TABLE {provider} AS
-                    SELECT *, {p.provider_name} AS x_ProviderName FROM (
-                        SELECT *, {p.provider} AS x_Provider FROM (SELECT DISTINCT {pcols} FROM {table}))
-                    WHERE x_Provider IS NOT NULL""")
     dcols = tuple(c for c in p.detail_columns if c != "ProviderName")
     base = f"{table} r JOIN {provider} c ON {_join('r', 'c', p.provider_columns)}"
-    con.execute(f"""CREATE OR REPLACE TEMP TABLE {detail} AS
-                    SELECT *, {p.model} AS x_ModelName, {p.cost_source} AS x_CostSource FROM (
-                        SELECT DISTINCT c.x_Provider, c.ProviderName, {', '.join('r.' + qi(c) for c in dcols)}
-                        FROM {base})""")
     cols = ", ".join(f"r.{qi(c)}" for c in keep)
-    con.execute(f"""CREATE OR REPLACE TEMP TABLE {name} AS
-                    SELECT {cols}, c.x_Provider, c.x_ProviderName, d.x_ModelName, d.x_CostSource
-                    FROM {base} JOIN {detail} d
-                      ON d.x_Provider = c.x_Provider AND d.ProviderName IS NOT DISTINCT FROM c.ProviderName
-                         AND {_join('r', 'd', dcols)}""")
+    con.execute(f"""
+        CREATE OR REPLACE TEMP TABLE {name} AS
+        WITH {provider} AS MATERIALIZED (
+            SELECT *, {p.provider_name} AS x_ProviderName FROM (
+                SELECT *, {p.provider} AS x_Provider FROM (SELECT DISTINCT {pcols} FROM {table}))
+            WHERE x_Provider IS NOT NULL),
+        {detail} AS (
+            SELECT *, {p.model} AS x_ModelName, {p.cost_source} AS x_CostSource FROM (
+                SELECT DISTINCT c.x_Provider, c.ProviderName, {', '.join('r.' + qi(c) for c in dcols)}
+                FROM {base}))
+        SELECT {cols}, c.x_Provider, c.x_ProviderName, d.x_ModelName, d.x_CostSource
+        FROM {base} JOIN {detail} d
+          ON d.x_Provider = c.x_Provider AND d.ProviderName IS NOT DISTINCT FROM c.ProviderName
+             AND {_join('r', 'd', dcols)}""")
 
 
 def unrecognised_ai_category(con: duckdb.DuckDBPyConnection, table: str) -> list[dict[str, Any]]:

@@ -53,9 +53,13 @@ def _currency(con: duckdb.DuckDBPyConnection, data: BillingData) -> str | None:
     return str(rows[0]["currency"]) if rows else data.currency
 
 
-_KEEP = ("BillingCurrency", "SubAccountId", "SubAccountName", "ResourceId", "ResourceName", "x_ProjectId",
-         "x_WorkspaceId", "x_ApiKeyId", "BillingAccountId", "Tags", "AllocatedTags", "BilledCost", "Rows", "FirstCharge",
-         "LastCharge")
+_KEEP = ("BillingCurrency", "SubAccountId", "SubAccountName", "ResourceId", "ResourceName", "AllocatedResourceId",
+         "AllocatedResourceName", "x_ProjectId", "x_WorkspaceId", "x_ApiKeyId", "BillingAccountId", "Tags",
+         "AllocatedTags", "BilledCost", "Rows", "FirstCharge", "LastCharge")
+# The resource a pool is keyed by: a FOCUS 1.3 split row's AllocatedResourceId (the resource the cost was
+# allocated to) names it better than the shared origin ResourceId; without one, ResourceId.
+_RESOURCE = "coalesce(a.AllocatedResourceId, a.ResourceId)"
+_RESOURCE_NAME = "CASE WHEN a.AllocatedResourceId IS NULL THEN a.ResourceName ELSE a.AllocatedResourceName END"
 
 
 def _build(con: duckdb.DuckDBPyConnection, data: BillingData, policy: Policy) -> None:
@@ -67,55 +71,60 @@ def _build(con: duckdb.DuckDBPyConnection, data: BillingData, policy: Policy) ->
     keys = ", ".join(f"({i}, {qs(k.name)})" for i, k in enumerate(policy.keys))
     team = qs(team_key(policy))
     same = " AND ".join(f"a.{qi(c)} IS NOT DISTINCT FROM d.{qi(c)}" for c in scope.DIM_COLUMNS)
-    con.execute(f"""
-        CREATE OR REPLACE TEMP TABLE {STATUS} AS
-        SELECT d.dim_id,
-               coalesce(list(k.key ORDER BY k.pos) FILTER (WHERE r.value IS NULL), []) AS missing,
-               any_value(r.value) FILTER (WHERE k.key = {team}) AS team
-        FROM {DIM} d CROSS JOIN (VALUES {keys}) k(pos, key)
-        LEFT JOIN {RESOLVED} r ON r.dim_id = d.dim_id AND r.key = k.key
-        GROUP BY d.dim_id""")
+    # The status of each dimension combination is read once, here: a CTE, not a table of its own.
     con.execute(f"""
         CREATE OR REPLACE TEMP TABLE {ROWS} AS
+        WITH {STATUS} AS (
+            SELECT d.dim_id,
+                   coalesce(list(k.key ORDER BY k.pos) FILTER (WHERE r.value IS NULL), []) AS missing,
+                   any_value(r.value) FILTER (WHERE k.key = {team}) AS team
+            FROM {DIM} d CROSS JOIN (VALUES {keys}) k(pos, key)
+            LEFT JOIN {RESOLVED} r ON r.dim_id = d.dim_id AND r.key = k.key
+            GROUP BY d.dim_id)
         SELECT *, dense_rank() OVER (ORDER BY {_POOL_KEY}) AS pool_id FROM (
             SELECT a.x_Provider, a.x_ProviderName, a.x_ModelName, a.x_CostSource, a.BillingCurrency,
-                   a.SubAccountId, a.SubAccountName, a.ResourceId, a.ResourceName, a.BilledCost, a.Rows,
-                   a.FirstCharge, a.LastCharge, d.dim_id, s.missing, s.team, len(s.missing) = 0 AS allocated
+                   a.SubAccountId, a.SubAccountName, {_RESOURCE} AS ResourceId, {_RESOURCE_NAME} AS ResourceName,
+                   a.BilledCost, a.Rows, a.FirstCharge, a.LastCharge, d.dim_id, s.missing, s.team,
+                   len(s.missing) = 0 AS allocated
             FROM {AI} a JOIN {DIM} d ON {same} JOIN {STATUS} s ON s.dim_id = d.dim_id)""")
 
 
-def _pools(con: duckdb.DuckDBPyConnection, allocated: bool) -> tuple[SpendPool, ...]:
+def _pools(con: duckdb.DuckDBPyConnection) -> dict[bool, tuple[SpendPool, ...]]:
+    """Untagged (False) and allocated (True) pools in one query. Money comes back as text: DuckDB's
+    DECIMAL -> Python Decimal conversion costs more than Decimal(str), and gives the same value and scale."""
     rows = fetch_dicts(con, f"""
-        WITH mine AS (SELECT * FROM {ROWS} WHERE allocated = {str(allocated).lower()}),
-        by_source AS (SELECT pool_id, x_CostSource, sum(BilledCost) AS cost FROM mine GROUP BY ALL),
-        sources AS (SELECT pool_id, list({{'source': x_CostSource, 'cost': cost}} ORDER BY cost DESC, x_CostSource)
-                        AS sources FROM by_source GROUP BY ALL),
+        WITH by_source AS (SELECT pool_id, x_CostSource, sum(BilledCost) AS cost FROM {ROWS} GROUP BY ALL),
+        sources AS (SELECT pool_id, list({{'source': x_CostSource, 'cost': cost::VARCHAR}}
+                                         ORDER BY cost DESC, x_CostSource) AS sources FROM by_source GROUP BY ALL),
         tags AS (SELECT pool_id, list(DISTINCT [r.key, r.value] ORDER BY [r.key, r.value]) AS tags
-                 FROM (SELECT DISTINCT pool_id, dim_id FROM mine) m JOIN {RESOLVED} r USING (dim_id)
+                 FROM (SELECT DISTINCT pool_id, dim_id FROM {ROWS}) m JOIN {RESOLVED} r USING (dim_id)
                  GROUP BY ALL),
-        pools AS (SELECT pool_id, {_POOL_KEY}, sum(BilledCost) AS cost, sum(Rows) AS n,
+        pools AS (SELECT pool_id, allocated, {_POOL_KEY}, sum(BilledCost) AS cost, sum(Rows) AS n,
                          any_value(x_ProviderName) AS pname, any_value(ResourceName) AS rname,
                          any_value(SubAccountName) AS sname
-                  FROM mine GROUP BY ALL)
-        SELECT p.x_Provider, p.SubAccountId, p.ResourceId, p.x_ModelName, p.missing, p.cost, p.n, p.pname,
-               p.rname, p.sname, s.sources, t.tags
+                  FROM {ROWS} GROUP BY ALL)
+        SELECT p.allocated, p.x_Provider, p.SubAccountId, p.ResourceId, p.x_ModelName, p.missing,
+               p.cost::VARCHAR AS cost, p.n, p.pname, p.rname, p.sname, s.sources, t.tags
         FROM pools p JOIN sources s USING (pool_id) LEFT JOIN tags t USING (pool_id)
         ORDER BY p.cost DESC, p.x_Provider, p.SubAccountId NULLS FIRST, p.ResourceId NULLS FIRST,
                  p.x_ModelName NULLS FIRST, p.missing""")
-    return tuple(
-        SpendPool(provider=r["x_Provider"], provider_name=r["pname"], sub_account_id=r["SubAccountId"],
-                  resource_id=r["ResourceId"], model=r["x_ModelName"], missing_keys=tuple(r["missing"]),
-                  cost_sources=tuple((s["source"], Decimal(s["cost"])) for s in r["sources"]),
-                  cost=Decimal(r["cost"]), rows=int(r["n"]), tags=tuple((k, v) for k, v in (r["tags"] or [])),
-                  resource_name=r["rname"], sub_account_name=r["sname"])
-        for r in rows)
+    out: dict[bool, list[SpendPool]] = {False: [], True: []}
+    for r in rows:
+        out[bool(r["allocated"])].append(SpendPool(
+            provider=r["x_Provider"], provider_name=r["pname"], sub_account_id=r["SubAccountId"],
+            resource_id=r["ResourceId"], model=r["x_ModelName"], missing_keys=tuple(r["missing"]),
+            cost_sources=tuple((s["source"], Decimal(s["cost"])) for s in r["sources"]),
+            cost=Decimal(r["cost"]), rows=int(r["n"]), tags=tuple((k, v) for k, v in (r["tags"] or [])),
+            resource_name=r["rname"], sub_account_name=r["sname"]))
+    return {k: tuple(v) for k, v in out.items()}
 
 
 def _spend(con: duckdb.DuckDBPyConnection, expr: str) -> tuple[Spend, ...]:
     rows = fetch_dicts(con, f"""
-        SELECT {expr} AS name, sum(BilledCost) AS cost, coalesce(sum(BilledCost) FILTER (WHERE allocated), 0) AS allocated,
-               coalesce(sum(BilledCost) FILTER (WHERE NOT allocated), 0) AS untagged, sum(Rows) AS n
-        FROM {ROWS} GROUP BY 1 ORDER BY 2 DESC, 1""")
+        SELECT name, c::VARCHAR AS cost, a::VARCHAR AS allocated, u::VARCHAR AS untagged, n FROM (
+            SELECT {expr} AS name, sum(BilledCost) AS c, coalesce(sum(BilledCost) FILTER (WHERE allocated), 0) AS a,
+                   coalesce(sum(BilledCost) FILTER (WHERE NOT allocated), 0) AS u, sum(Rows) AS n
+            FROM {ROWS} GROUP BY 1) ORDER BY c DESC, name""")
     return tuple(Spend(str(r["name"]), Decimal(r["cost"]), Decimal(r["allocated"]), Decimal(r["untagged"]), int(r["n"]))
                  for r in rows)
 
@@ -134,17 +143,18 @@ _SEEN = {
 
 
 def _seen(con: duckdb.DuckDBPyConnection) -> tuple[Seen, ...]:
-    rows_with_ids = (f"(SELECT a.x_ModelName, a.BilledCost, a.allocated, a.Rows, d.* FROM {ROWS} a "
-                     f"JOIN {DIM} d USING (dim_id))")
-    parts = [f"SELECT {qs(kind)} AS kind, {expr} AS value, x_Provider, BilledCost, allocated, Rows "
-             f"FROM {rows_with_ids}" for kind, expr in _SEEN.items()]
+    parts = [f"SELECT {qs(kind)} AS kind, {expr} AS value, x_Provider, BilledCost, allocated, Rows FROM ids"
+             for kind, expr in _SEEN.items()]
     parts.append(f"""SELECT 'tag:' || r.key, r.value, a.x_Provider, a.BilledCost, a.allocated, a.Rows
                      FROM {ROWS} a JOIN {RESOLVED} r ON r.dim_id = a.dim_id AND r.from_tags""")
     rows = fetch_dicts(con, f"""
-        SELECT kind, value, x_Provider, sum(BilledCost) AS cost,
-               coalesce(sum(BilledCost) FILTER (WHERE NOT allocated), 0) AS untagged, sum(Rows) AS n
-        FROM ({' UNION ALL '.join(parts)}) WHERE value IS NOT NULL
-        GROUP BY 1, 2, 3 ORDER BY 1, 4 DESC, 2""")
+        WITH ids AS MATERIALIZED (SELECT a.x_ModelName, a.BilledCost, a.allocated, a.Rows, d.* FROM {ROWS} a
+                                  JOIN {DIM} d USING (dim_id))
+        SELECT kind, value, x_Provider, c::VARCHAR AS cost, u::VARCHAR AS untagged, n FROM (
+            SELECT kind, value, x_Provider, sum(BilledCost) AS c,
+                   coalesce(sum(BilledCost) FILTER (WHERE NOT allocated), 0) AS u, sum(Rows) AS n
+            FROM ({' UNION ALL '.join(parts)}) WHERE value IS NOT NULL
+            GROUP BY 1, 2, 3) ORDER BY kind, c DESC, value""")
     return tuple(Seen(r["kind"], r["value"], r["x_Provider"], Decimal(r["cost"]), Decimal(r["untagged"]), int(r["n"]))
                  for r in rows)
 
@@ -158,11 +168,12 @@ def pool_spend(data: BillingData, policy: Policy) -> Allocation:
                coalesce(sum(BilledCost) FILTER (WHERE NOT allocated), 0) AS untagged, coalesce(sum(Rows), 0) AS n,
                min(FirstCharge) AS first_charge, max(LastCharge) AS last_charge
         FROM {ROWS}""")
+    pools = _pools(con)
     return Allocation(
         currency=currency, period=None if t["first_charge"] is None else (t["first_charge"], t["last_charge"]),
         required_keys=tuple(k.name for k in policy.keys), team_key=team_key(policy),
         total_ai_cost=Decimal(t["total"]), allocated_cost=Decimal(t["allocated"]), untagged_cost=Decimal(t["untagged"]),
-        ai_rows=int(t["n"]), pools=_pools(con, False), allocated=_pools(con, True),
+        ai_rows=int(t["n"]), pools=pools[False], allocated=pools[True],
         spend_by_vendor=_spend(con, "x_ProviderName"),
         spend_by_team=_spend(con, "coalesce(team, '(untagged)')"), seen=_seen(con),
     )

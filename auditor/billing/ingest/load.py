@@ -76,7 +76,8 @@ def load_billing(paths: list[Path], *, currency: str | None = None, max_listed: 
     keep = ok if currency is None else f"{ok} AND BillingCurrency = {focus.quote_str(currency)}"
     # Origin charges their FOCUS 1.3 split rows replace (and splits set aside) are valid but not counted.
     counted = f"{ok} AND x_Replaced = 0"
-    con.execute(f"CREATE OR REPLACE TEMP TABLE {tables.ROLLUP} AS SELECT * FROM {tables.RAW_ROLLUP} "
+    # A view, not a copy: filtering ~10k groups is cheaper than materialising ~35 columns (20 ms at 2M rows).
+    con.execute(f"CREATE OR REPLACE TEMP VIEW {tables.ROLLUP} AS SELECT * FROM {tables.RAW_ROLLUP} "
                 f"WHERE {keep} AND x_Replaced = 0")
     con.execute(f"CREATE OR REPLACE TEMP VIEW {tables.VALID_ROWS} AS {_valid_rows(sources, keep)}")
     found = problems.relabel(problems.with_commitments(problems.collect(con, sources, max_listed), contracts),

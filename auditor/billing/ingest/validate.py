@@ -26,10 +26,10 @@ if TYPE_CHECKING:
 DIMS = (
     "ProviderName", "BillingAccountId", "BillingCurrency",
     "ChargeCategory", "ServiceCategory", "ServiceSubcategory", "ServiceName", "SkuMeter", "SubAccountId",
-    "ResourceId", "Tags", "AllocatedTags", "x_ContractCommitmentId", "x_Model", "x_ProjectId", "x_ApiKeyId", "x_WorkspaceId", "x_TokenType", "x_Batch",
+    "ResourceId", "AllocatedResourceId", "Tags", "AllocatedTags", "x_ContractCommitmentId", "x_Model", "x_ProjectId", "x_ApiKeyId", "x_WorkspaceId", "x_TokenType", "x_Batch",
     "x_ServiceTier", "x_CostType", "x_UsageType", "x_ServiceCode", "x_SkuMeterCategory",
 )
-DISPLAY = ("SubAccountName", "ResourceName")
+DISPLAY = ("SubAccountName", "ResourceName", "AllocatedResourceName")
 # Dimensions typed_sql derives from a FOCUS column (present when that column is).
 DERIVED = {"x_ContractCommitmentId": "ContractApplied"}
 
