@@ -84,6 +84,17 @@ class CtorSpec:
 
 
 @dataclass(frozen=True, slots=True)
+class RunsOn:
+    """A program object (a DSPy predictor) whose requests run on a model it is handed at call time (`arg`), by
+    an enclosing context manager (`contexts`) or globally (`configure`), rather than on a client it holds."""
+
+    type_id: str
+    arg: str
+    contexts: frozenset[str]
+    configure: frozenset[str]
+
+
+@dataclass(frozen=True, slots=True)
 class ModeRule:
     mode: str
     arg: str
@@ -112,6 +123,7 @@ class TypeSpec:
     report_construction: bool
     module_instance: tuple[str, ...]
     checks: tuple[str, ...]
+    runs_on: RunsOn | None = None
 
 
 @dataclass(frozen=True, slots=True)
@@ -140,6 +152,9 @@ class Catalog:
     tokens: tuple[bytes, ...] = ()
     names: frozenset[str] = frozenset()
     call_names: frozenset[str] = frozenset()
+    # Last names of constructors whose object is itself the request (a type with the empty call path ""):
+    # `self.qa(...)` is worth resolving when `self.qa` holds one of these.
+    callable_ctors: frozenset[str] = frozenset()
     # Words that make a function body worth indexing eagerly (see scanners.python.index.relevant_lines).
     relevance: frozenset[str] = frozenset()
     headers: tuple[HeaderRule, ...] = ()
@@ -194,7 +209,14 @@ def _carriers(raw: list[dict[str, Any]] | None) -> tuple[CarrierSpec, ...]:
 
 
 def _split(dotted: str) -> tuple[str, ...]:
-    return tuple(dotted.split("."))
+    """`chat.completions.create` -> its attribute path; "" (calling the object itself) -> ()."""
+    return tuple(dotted.split(".")) if dotted else ()
+
+
+def _runs_on(raw: dict[str, Any] | None) -> RunsOn | None:
+    if raw is None:
+        return None
+    return RunsOn(raw["type"], raw["arg"], frozenset(raw.get("contexts", ())), frozenset(raw.get("configure", ())))
 
 
 def _compile_type(family: str, raw: dict[str, Any]) -> TypeSpec:
@@ -205,7 +227,7 @@ def _compile_type(family: str, raw: dict[str, Any]) -> TypeSpec:
         carriers = own + (common if call.get("common", True) else ())
         for p in call["paths"]:
             calls[_split(p)] = CallSpec(
-                operation=p, path=_split(p), model_args=tuple(call.get("model", ())),
+                operation=p or "__call__", path=_split(p), model_args=tuple(call.get("model", ())),
                 carriers=carriers, checks=tuple(call.get("checks", ())),
             )
     factories = tuple(
@@ -230,6 +252,7 @@ def _compile_type(family: str, raw: dict[str, Any]) -> TypeSpec:
         report_construction=bool(raw.get("report_construction", False)),
         module_instance=tuple(raw.get("module_instance", ())),
         checks=tuple(raw.get("checks", ())),
+        runs_on=_runs_on(raw.get("runs_on")),
     )
 
 
@@ -280,6 +303,9 @@ def validate_families(files: list[tuple[Path, dict[str, Any]]]) -> list[str]:
             for f in t.get("factories", ()):
                 if f.get("produces") not in type_ids:
                     problems.append(f"{path.name}: factory {f.get('path')} produces unknown type {f.get('produces')!r}")
+            runs_on = t.get("runs_on")
+            if runs_on is not None and runs_on.get("type") not in type_ids:
+                problems.append(f"{path.name}: type {t.get('id')!r} runs on unknown type {runs_on.get('type')!r}")
     return problems
 
 
@@ -289,6 +315,7 @@ def compile_catalog(files: list[tuple[Path, dict[str, Any]]]) -> Catalog:
     names: set[str] = set()
     call_names: set[str] = set()
     relevance: set[str] = set()
+    callable_ctors: set[str] = set()
     for path, data in files:
         family = data["family"]
         cat.families[family] = data
@@ -307,9 +334,11 @@ def compile_catalog(files: list[tuple[Path, dict[str, Any]]]) -> Catalog:
                     names.add(call.rsplit(".", 1)[-1])
             for mod in spec.module_instance:
                 cat.module_instances.setdefault(mod, []).append(spec.id)
-            names.update(p[-1] for p in spec.calls)
-            call_names.update(p[-1] for p in spec.calls)
-            for p in spec.calls:
+            names.update(p[-1] for p in spec.calls if p)
+            call_names.update(p[-1] for p in spec.calls if p)
+            if () in spec.calls:
+                callable_ctors.update(c.rsplit(".", 1)[-1] for c in _ctor_calls(raw))
+            for p in filter(None, spec.calls):
                 # A list's append() or a thread's start() would mark half of all functions relevant; the
                 # segment before them (conversations.append) is rare enough to stand for them.
                 relevance.add(p[-2] if p[-1] in _GENERIC and len(p) > 1 else p[-1])
@@ -334,6 +363,7 @@ def compile_catalog(files: list[tuple[Path, dict[str, Any]]]) -> Catalog:
     cat.tokens = tuple(sorted(t.encode() for t in tokens))
     cat.names = frozenset(names)
     cat.call_names = frozenset(call_names)
+    cat.callable_ctors = frozenset(callable_ctors)
     cat.relevance = frozenset(relevance)
     return cat
 

@@ -443,3 +443,30 @@ def test_a_client_callers_in_the_module_pass_and_import_placeholders(tmp_path: P
     assert sites(scan(tmp_path)) == [("one.py", 16, "chat.completions.create", "call"),
                                      ("one.py", 26, "invoke", "call"),
                                      ("one.py", 31, "embedding", "call")]
+
+
+def test_phase_one_in_spawned_workers_drops_the_same_non_repository_imports(tmp_path: Path) -> None:
+    """Spawn and forkserver workers start without the parent's module globals: the repository's module names
+    reach them with the job, so their summaries equal a serial run's."""
+    from auditor.scan.engine import ScanJob, summarise_jobs
+    from scanners.python import link
+
+    files = {
+        "llm/clients.py": "from openai import OpenAI\nclient = OpenAI()\n",
+        "app/use.py": "import requests\nimport yaml.loader\nfrom llm.clients import client\n\n"
+                      "def ask():\n    return client.chat.completions.create(model='gpt-4o', messages=[])\n",
+        "app/other.py": "import numpy\nfrom app import use\n",
+    }
+    write(tmp_path, files)
+    jobs = [ScanJob(rel, str(tmp_path / rel), 1 << 20) for rel in sorted(files)]
+    names = link.repo_names(sorted(files))
+
+    def imports(records: list) -> dict[str, tuple[str, ...]]:  # type: ignore[type-arg]
+        return {r.rel: r.summary.imports for r in records if r.summary is not None}
+
+    serial = imports(summarise_jobs(jobs, workers=1, repo_names=names))
+    spawned = imports(summarise_jobs(jobs, workers=2, repo_names=names, start_method="spawn"))
+    assert spawned == serial
+    assert serial["app/use.py"] == ("llm.clients.client",)
+    assert not any(name.split(".")[0] in ("requests", "yaml", "numpy") for got in serial.values() for name in got)
+    assert link.REPO_NAMES is None  # the serial run left the parent as it found it

@@ -450,3 +450,29 @@ def test_a_hand_back_answer_never_outlives_its_function() -> None:
     for _ in range(200):
         assert passthrough(first_function("def bounded(client):\n    yield client\n"), False) == (0, "client")
         assert passthrough(first_function("def other(client):\n    yield 1\n"), False) is None
+
+
+def _branchy_chain(levels: int) -> str:
+    """`c{i}` bound in four arms of an if/elif chain inside a loop (so no arm hides another), each from `c{i-1}`:
+    a name chain whose candidate bindings multiply with every link."""
+    lines = ["import openai", "", "def run(flag, other):", "    c0 = openai.OpenAI()", "    for _ in range(3):"]
+    for i in range(1, levels + 1):
+        for arm, word in enumerate(("if", "elif", "elif", "else")):
+            lines.append(f"        {word} flag == {arm}:" if word != "else" else "        else:")
+            lines.append(f"            c{i} = other.get{arm}() or c{i - 1}" if arm < 3 else f"            c{i} = c{i - 1}")
+    lines.append(f"    return c{levels}.chat.completions.create(model='gpt-4o', messages=[])")
+    return "\n".join(lines) + "\n"
+
+
+@pytest.mark.parametrize("levels", [pytest.param(20, id="a short chain resolves fully"),
+                                    pytest.param(200, id="a long chain is cut by the file budget")])
+def test_a_file_with_many_branch_arm_candidates_finishes_and_still_reports_its_site(levels: int) -> None:
+    import time
+
+    start = time.perf_counter()
+    got = calls_of(_branchy_chain(levels))
+    elapsed = time.perf_counter() - start
+    assert [(c.site.line, c.site.operation) for c in got] == [(6 + 8 * levels, "chat.completions.create")]
+    # Cut short, the site is kept and says it could not be verified; never dropped, never graded tagged.
+    assert got[0].status == ("untagged" if levels == 20 else "unverifiable")
+    assert elapsed < 30, f"{levels} links took {elapsed:.1f} s (the per-file step budget should bound it)"

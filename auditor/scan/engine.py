@@ -9,7 +9,7 @@ import re
 import stat
 from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, replace
-from functools import lru_cache
+from functools import lru_cache, partial
 from pathlib import Path
 from typing import TypeVar
 
@@ -330,8 +330,15 @@ def _scan_chunk(jobs: list[ScanJob]) -> list[FileScan]:
     return [fs for fs in map(scan_file, jobs) if fs is not None]
 
 
-def _summarise_chunk(jobs: list[ScanJob]) -> list[Scanned]:
-    return [s for s in map(summarise_file, jobs) if s is not None]
+def _summarise_chunk(jobs: list[ScanJob], repo_names: frozenset[str] | None = None) -> list[Scanned]:
+    # Set here, in the worker, not inherited: a spawn or forkserver worker starts without the parent's globals.
+    from scanners.python import link
+
+    saved, link.REPO_NAMES = link.REPO_NAMES, repo_names
+    try:
+        return [s for s in map(summarise_file, jobs) if s is not None]
+    finally:
+        link.REPO_NAMES = saved
 
 
 def scan_jobs(jobs: Sequence[ScanJob], workers: int | None = None) -> list[FileScan]:
@@ -339,13 +346,15 @@ def scan_jobs(jobs: Sequence[ScanJob], workers: int | None = None) -> list[FileS
     return _run_pool(_scan_chunk, jobs, workers)
 
 
-def summarise_jobs(jobs: Sequence[ScanJob], workers: int | None = None) -> list[Scanned]:
-    """Phase 1 of whole-repo resolution over every file, in a process pool for large runs."""
-    return _run_pool(_summarise_chunk, jobs, workers)
+def summarise_jobs(jobs: Sequence[ScanJob], workers: int | None = None, repo_names: frozenset[str] | None = None,
+                   start_method: str | None = None) -> list[Scanned]:
+    """Phase 1 of whole-repo resolution over every file, in a process pool for large runs. `repo_names`: the
+    path components of the repository's modules (imports naming none of them are dropped); None keeps all."""
+    return _run_pool(partial(_summarise_chunk, repo_names=repo_names), jobs, workers, start_method)
 
 
 def _run_pool(chunk_fn: Callable[[list[ScanJob]], list[_T]], jobs: Sequence[ScanJob],
-              workers: int | None) -> list[_T]:
+              workers: int | None, start_method: str | None = None) -> list[_T]:
     if workers is None:
         workers = min(os.cpu_count() or 1, 8) if len(jobs) >= _PARALLEL_MIN_FILES else 1
     if workers <= 1 or len(jobs) < 2:
@@ -354,7 +363,9 @@ def _run_pool(chunk_fn: Callable[[list[ScanJob]], list[_T]], jobs: Sequence[Scan
     from concurrent.futures import ProcessPoolExecutor
 
     load_catalog()  # loaded once, inherited by forked workers
-    ctx = multiprocessing.get_context("fork") if "fork" in multiprocessing.get_all_start_methods() else None
+    if start_method is None and "fork" in multiprocessing.get_all_start_methods():
+        start_method = "fork"
+    ctx = multiprocessing.get_context(start_method) if start_method is not None else None
     size = max(16, len(jobs) // (workers * 8))
     chunks = [list(jobs[i:i + size]) for i in range(0, len(jobs), size)]
     out: list[_T] = []
@@ -384,11 +395,8 @@ def _scan_repo(paths: list[Path], root: Path, jobs: list[ScanJob], cache_dir: Pa
         repo.save_index(cache_dir, index)
     if index is not None:  # a partial run: the index's modules (link_records adds the given files)
         known = index.modules
-    link.REPO_NAMES = link.repo_names(known) if whole else None  # a few files: keep every import
-    try:
-        records = summarise_jobs(jobs, workers)
-    finally:
-        link.REPO_NAMES = None
+    names = link.repo_names(known) if whole else None  # a few files: keep every import
+    records = summarise_jobs(jobs, workers, names)
     template = jobs[0] if jobs else ScanJob("", "", 0)
     by_rel = {j.rel: j for j in jobs}
 

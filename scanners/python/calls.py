@@ -12,6 +12,7 @@ from scanners.python.checks import run_checks
 from scanners.python.comments import is_directive, parse_annotation
 from scanners.python.index import ArgRef, CallRef, ModuleIndex, Scope, index_module, relevant_lines
 from scanners.python.resolve import BOUND_REASON, LinkHook, Resolver
+from scanners.python.runson import RunsOnModels
 from scanners.python.summary import Summary, summarise
 from scanners.python.values import Kwargs, ModuleRef, Obj, Value
 from scanners.records import CallSite, Comment, Evidence, SiteKind
@@ -67,10 +68,13 @@ class _Finder:
         roots = frozenset(q.split(".")[0] for q in catalog.constructors) | frozenset(
             m.split(".")[0] for m in catalog.module_instances)
         # Small modules are cheap to index whole; in big ones, skip bodies that name nothing relevant.
-        relevant = relevant_lines(source, tree, catalog.relevance, roots) if len(self.lines) > LAZY_MIN_LINES else None
+        # A predictor kept on `self` is called from a method that may name nothing in the catalog: index all.
+        lazy = len(self.lines) > LAZY_MIN_LINES and not any(name in source for name in catalog.callable_ctors)
+        relevant = relevant_lines(source, tree, catalog.relevance, roots) if lazy else None
         self.index: ModuleIndex = index_module(tree, catalog.names, catalog.call_names, relevant)
         self.annotations = _Annotations(comments)
         self.resolver = Resolver(self.index, catalog, self.annotations, link)
+        self.runs_on = RunsOnModels(self.index, self.resolver)
         self.module_objs: dict[tuple[str, str], Obj] = {}
         self.sites: list[CallSite] = []
         self.used_origins: set[tuple[int, int]] = set()
@@ -108,6 +112,8 @@ class _Finder:
             if func.id in self.catalog.names:
                 return True
             for b in self.resolver.lookup(func.id, ref.scope, ref.node.lineno):
+                if b.kind == "assign" and self._builds_callable(b.node):
+                    return True
                 if b.kind == "import" and (b.qualname or "").rsplit(".", 1)[-1] in self.catalog.names:
                     return True
                 if b.kind == "assign" and isinstance(b.node, ast.Attribute) and b.node.attr in self.catalog.names:
@@ -121,9 +127,17 @@ class _Finder:
         info = self.index.classes.get(scope.owner)
         for b in info.attrs.get(func.attr, ()) if info is not None else ():
             name = b.node.attr if isinstance(b.node, ast.Attribute) else getattr(b.node, "id", None)
-            if name in self.catalog.names:
+            if name in self.catalog.names or self._builds_callable(b.node):
                 return True
         return False
+
+    def _builds_callable(self, node: ast.AST | None) -> bool:
+        """`dspy.ChainOfThought(...)`: a constructor whose object is itself called to send a request."""
+        if not isinstance(node, ast.Call):
+            return False
+        func = node.func
+        name = func.attr if isinstance(func, ast.Attribute) else getattr(func, "id", None)
+        return name in self.catalog.callable_ctors
 
     # -- positions ------------------------------------------------------------------------
     def _char_col(self, line: int, byte_col: int) -> int:
@@ -194,6 +208,11 @@ class _Finder:
             if call.path in spec.free:
                 continue
             kw = r.kwargs(node, ref.scope, node.lineno)
+            if spec.runs_on is not None:
+                bound = self.runs_on.bind(obj, spec.runs_on, node, ref.scope, kw)
+                if bound is None:
+                    continue
+                obj = bound
             self.sites.append(self._site(obj, spec, call, kw, target=node.func, whole=node, scope=ref.scope,
                                          stmt_line=ref.stmt_line, kind="call"))
 

@@ -22,7 +22,8 @@ from scanners.python.values import Linked, ModuleRef, Obj, Value
 _STDLIB = frozenset(getattr(sys, "stdlib_module_names", ())) | {"__future__"}
 _MAX_MODULES = 5000  # modules linked on demand in one run (a bound, not a limit real repos reach)
 # Path components of the repository's modules: an import whose first name is none of them cannot be one.
-# Set before phase 1 runs (forked workers inherit it); None means "unknown, keep every import".
+# Set by the phase-1 chunk function in each worker (auditor.scan.engine._summarise_chunk); None means
+# "unknown, keep every import".
 REPO_NAMES: frozenset[str] | None = None
 _SKIP: dict[int, tuple[Catalog, frozenset[str]]] = {}  # by id, holding the catalog so an id is never reused
 

@@ -163,6 +163,8 @@ class Resolver:
         self.self_cls: str | None = None
         self._mro_cache: dict[str, list[str]] = {}
         self.constructions: dict[tuple[int, int], tuple[Obj, ast.Call, Scope]] = {}
+        # Origins of clients built from a project class deriving from an SDK class (class M(dspy.LM)).
+        self.subclassed: set[tuple[int, int]] = set()
         self._module_attrs: dict[str, list[tuple[str, ast.expr, Scope, int]]] | None = None
         self.roots = frozenset(q.split(".")[0] for q in catalog.constructors) | frozenset(
             m.split(".")[0] for m in catalog.module_instances)
@@ -699,7 +701,12 @@ class Resolver:
             return self.eval(arg, scope, line) if arg is not None else value
         if isinstance(func, ClassRef):
             sdk = self.sdk_base(func.qualname)
-            return self.construct(sdk, node, scope, line) if sdk else Instance(func.qualname)
+            if not sdk:
+                return Instance(func.qualname)
+            made = self.construct(sdk, node, scope, line)
+            if isinstance(made, Obj):
+                self.subclassed.add(made.origin)
+            return made
         if isinstance(func, Linked):
             if func.kind == "class":
                 return Linked("instance", func.name, None, func.attrs)
