@@ -60,3 +60,15 @@ def test_a_subcategory_under_the_wrong_category_is_noted(tmp_path: Path) -> None
     assert report.data is not None
     assert [(n.column, n.example) for n in report.data.notes] == [("ServiceSubcategory", "Object Storage")]
     assert "'Storage'" in report.data.notes[0].reason
+
+
+def test_a_null_service_subcategory_is_reported_by_billing_check(tmp_path: Path) -> None:
+    """ServiceSubcategory MUST NOT be null (FOCUS 1.2, ServiceSubcategory-C-002-M): an empty cell is noted."""
+    path = write_csv(tmp_path / "p.csv", [focus_row(**GOOD), focus_row(**{**GOOD, "ServiceSubcategory": ""})])
+    notes = [(n.column, n.reason, n.count) for n in check_files([path]).data.notes]
+    assert notes == [("ServiceSubcategory", "empty", 1)]
+
+
+def test_a_filled_service_subcategory_raises_no_note(tmp_path: Path) -> None:
+    path = write_csv(tmp_path / "p.csv", [focus_row(**GOOD), focus_row(**GOOD)])
+    assert not check_files([path]).data.notes

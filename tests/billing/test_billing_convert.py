@@ -185,7 +185,7 @@ def test_azure_tags_get_braces_and_periods_become_exclusive(tmp_path: Path) -> N
                            "acme-payments")
     assert got[2][0] is None
     assert [r[3] for r in got] == ["Azure OpenAI", "Cognitive Services", "Azure OpenAI", "Azure OpenAI"]
-    assert got[-1][7:] == ("Purchase", "Correction")  # a refund corrects a purchase (FinOps toolkit mapping)
+    assert got[-1][7:] == ("Usage", "Correction")  # an on-demand refund gives back consumed tokens
 
 
 def test_gcp_labels_override_project_labels_and_credits_become_rows(tmp_path: Path) -> None:
@@ -419,6 +419,8 @@ def _azure(tmp_path: Path) -> Path:
          "OneTime"],
         ["1", "11/1/2025", "11/30/2025", "sub-1", "11/20/2025", "Foundry Models", "gpt 4o 0513 Input global Tokens",
          "1K", "-2000", "0.0025", "0.0025", "-0.005", "USD", "Refund", "OnDemand", "", "OneTime"],
+        ["1", "11/1/2025", "11/30/2025", "sub-1", "11/25/2025", "Virtual Machines", "D2 v3 reservation", "1", "-1",
+         "500", "", "-500", "USD", "Refund", "Reservation", _RI, "OneTime"],
     ]
     src = tmp_path / "azure.csv"
     with src.open("w", newline="") as fh:
@@ -437,13 +439,16 @@ def test_azure_commitments_credits_refunds_and_block_quantities(tmp_path: Path) 
         next(r for r in got if r[0] == "Usage" and r[8] == "1000 Tokens"), next(r for r in got if r[0] == "Purchase"
                                                                             and r[1] is None),
         next(r for r in got if r[10] == "Used"), next(r for r in got if r[10] == "Unused"),
-        next(r for r in got if r[1] == "Correction"), next(r for r in got if r[0] == "Credit"))
+        next(r for r in got if r[1] == "Correction" and r[0] == "Usage"), next(r for r in got if r[0] == "Credit"))
+    commitment_refund = next(r for r in got if r[1] == "Correction" and r[0] == "Purchase")
     assert tokens[2:9] == (Decimal("0.005"), Decimal("0.005"), Decimal("0.005"), Decimal("0.005"), Decimal(2000),
                            Decimal(2), "1000 Tokens")  # ListCost is not 1000x BilledCost
     assert purchase[2:4] == (Decimal(500), Decimal(0)) and purchase[9] == _RI  # amortised into the usage
     assert reserved[9] == _RI and reserved[7:9] == (Decimal("0.5"), "100 Hours")
     assert unused[0] == "Usage" and unused[9] == _RI
-    assert refund[0] == "Purchase"
+    assert unused[6] is None  # unused hours consumed nothing (FOCUS ConsumedQuantity-C-004-C)
+    assert refund[2:4] == (Decimal("-0.005"), Decimal("-0.005")) and refund[6] == Decimal(-2000)
+    assert commitment_refund[2:4] == (Decimal(-500), Decimal(0)) and commitment_refund[9] == _RI
     assert credit[11] == "Microsoft Azure" and credit[12:] == (None, None)
 
 

@@ -11,8 +11,8 @@ invoiced" and "InvoiceId MUST NOT be null when … invoiced" with no condition, 
 InvoiceId-C-003-C, so one of the two always fails on its own. Its exit code is 0 whatever fails.
 
 The validator ships rules for FOCUS 1.2 only (`--supported-versions --block-download`: 1.2.0.1), so the
-1.3 requirements are tested directly elsewhere. A case that fails today is marked xfail(strict=True)
-with its failing rules; when the converter is fixed it turns XPASS and the mark goes.
+1.3 requirements are tested directly elsewhere. Every case must pass outright: a failing rule is a
+converter bug to fix, never a mark to add.
 """
 
 from __future__ import annotations
@@ -126,25 +126,17 @@ def convert(kind: str, inputs: list[Path], output: Path) -> Path:
     return output
 
 
-class KnownFailures(AssertionError):
-    """Only rules already listed for the case failed: the xfail mark catches this, and nothing else."""
+def case(kind: str, inputs: list[Path], name: str) -> Any:  # a pytest ParameterSet
+    return pytest.param(kind, inputs, id=name)
 
 
-def case(kind: str, inputs: list[Path], name: str, *known: str) -> Any:  # a pytest ParameterSet
-    """One conversion; `known` lists the rules it fails today (xfail strict: a fix turns it XPASS, a rule
-    failing beyond the list fails the test outright)."""
-    marks = [pytest.mark.xfail(strict=True, raises=KnownFailures,
-                               reason=f"focus-validator {VALIDATOR_VERSION} fails {', '.join(known)} today "
-                                      "(issue 10: see the comment above CASES)")] if known else []
-    return pytest.param(kind, inputs, frozenset(known), id=name, marks=marks)
-
-
-# The converter kinds of auditor.billing.convert.CONVERTERS must all appear (test below). The AWS and Azure
-# converters pass since the issue-10 mapping fixes. Why the rules still fail: GCP, BilledCost-C-005-C
-# (ProviderName "Google Cloud" vs InvoiceIssuerName "Google", read as paid to a third party) and
-# ServiceSubcategory-C-002-M (with ServiceName-C-008-C through it); the Azure fixture, EffectiveCost-C-005-C
-# (the validator wants EffectiveCost 0 on every Purchase meant to cover future charges, and the fixture's
-# Refund row is mapped to Purchase + Correction with its negative amount kept as EffectiveCost).
+# The converter kinds of auditor.billing.convert.CONVERTERS must all appear (test below); where each native
+# fixture's fields come from is in fixtures/native/README.md. The last rules to fail, and their fixes:
+# GCP ServiceName-C-008-C (Vertex AI had two ServiceSubcategory values, by SKU; now one per service) and
+# Azure EffectiveCost-C-005-C (an on-demand Refund was a Purchase with its negative EffectiveCost; it gives
+# back consumed tokens, so it is now Usage + Correction, and only a commitment refund is a Purchase, at 0).
+# The "more" fixtures hold what the first ones lack: a reservation bought and refunded, unused reservation
+# hours, services with no subcategory of their own ("Other (Other)"), rounding rows with no service.
 CASES = [
     case("openai-costs", [NATIVE / "openai-costs.json", NATIVE / "openai-usage.json"],
          "openai costs + usage"),
@@ -154,9 +146,10 @@ CASES = [
     case("anthropic-usage", [NATIVE / "anthropic-usage.json"], "anthropic usage only"),
     case("aws-cur", [NATIVE / "aws-cur2.csv"], "aws cur 2.0"),
     case("aws-cur", [NATIVE / "aws-legacy-tags.csv"], "aws legacy cur"),
-    case("azure", [NATIVE / "azure-cost-details.csv"], "azure cost details", "EffectiveCost-C-005-C"),
-    case("gcp", [NATIVE / "gcp-billing.jsonl"], "gcp billing export",
-         "BilledCost-C-005-C", "ServiceName-C-008-C", "ServiceSubcategory-C-002-M"),
+    case("azure", [NATIVE / "azure-cost-details.csv"], "azure cost details"),
+    case("gcp", [NATIVE / "gcp-billing.jsonl"], "gcp billing export"),
+    case("azure", [NATIVE / "azure-commitments.csv"], "azure more: reservation bought and refunded, rounding"),
+    case("gcp", [NATIVE / "gcp-more.jsonl"], "gcp more: one subcategory per service, other, rounding"),
     case("openai-costs", [EXAMPLES / "openai-costs.json", EXAMPLES / "openai-usage.json"], "demo openai"),
     case("anthropic-cost", [EXAMPLES / "anthropic-cost-report.json",
                             EXAMPLES / "anthropic-usage-report.json"], "demo anthropic"),
@@ -169,33 +162,29 @@ def explain(failed: dict[str, str]) -> str:
     return "\n".join(f"  {rule}: {why}" for rule, why in sorted(failed.items()))
 
 
-@pytest.mark.parametrize("kind, inputs, known", CASES)
+@pytest.mark.parametrize("kind, inputs", CASES)
 def test_converter_output_passes_the_focus_validator(
-        validator: Path, tmp_path: Path, kind: str, inputs: list[Path], known: frozenset[str]) -> None:
+        validator: Path, tmp_path: Path, kind: str, inputs: list[Path]) -> None:
     output = convert(kind, inputs, tmp_path / "focus.parquet")
     failed = failing_rules(validator, run_validator(validator, output, tmp_path))
-    unlisted = {rule: why for rule, why in failed.items() if rule not in known}
-    assert not unlisted, "focus-validator rules failed:\n" + explain(unlisted)
-    if failed:
-        raise KnownFailures("focus-validator rules failed (listed as known):\n" + explain(failed))
+    assert not failed, "focus-validator rules failed:\n" + explain(failed)
 
 
-# The native fixtures with money in them, unmarked (the usage-only and demo files add nothing CSV-specific).
+# The native fixtures with money in them (the usage-only and demo files add nothing CSV-specific).
 CSV_IDS = {"openai costs + usage", "anthropic cost + usage", "aws cur 2.0", "aws legacy cur",
-           "azure cost details", "gcp billing export"}
-CSV_CASES = [pytest.param(*c.values, id=c.id) for c in CASES if c.id in CSV_IDS]
+           "azure cost details", "gcp billing export"}  # the "more" fixtures add nothing CSV-specific
+CSV_CASES = [c for c in CASES if c.id in CSV_IDS]
 
 
-@pytest.mark.parametrize("kind, inputs, known", CSV_CASES)
-def test_csv_output_fails_no_rule_beyond_the_known_ones(
-        validator: Path, tmp_path: Path, kind: str, inputs: list[Path], known: frozenset[str]) -> None:
+@pytest.mark.parametrize("kind, inputs", CSV_CASES)
+def test_csv_output_passes_the_focus_validator_but_for_types(
+        validator: Path, tmp_path: Path, kind: str, inputs: list[Path]) -> None:
     """The CSV writer keeps the same conformance. Type rules are left out: a CSV has no column types and
     the validator's reader infers a digits-only BillingAccountId (AWS, Azure) as a number."""
     output = convert(kind, inputs, tmp_path / "focus.csv")
     model = load_model(validator)
     failed = failing_rules(validator, run_validator(validator, output, tmp_path))
-    unlisted = {rule: why for rule, why in failed.items()
-                if rule not in known and model[rule]["Function"] != "Type"}
+    unlisted = {rule: why for rule, why in failed.items() if model[rule]["Function"] != "Type"}
     assert not unlisted, "focus-validator rules failed on the CSV output:\n" + explain(unlisted)
 
 

@@ -23,11 +23,14 @@ if TYPE_CHECKING:
     import duckdb
 
 EXTRA = ("x_SkuMeterCategory", "x_SkuMeterSubcategory", "x_CostCenter")
-# ChargeType -> ChargeCategory as Microsoft's FinOps toolkit converts it (a refund is a corrected purchase;
-# unused reservation / savings plan hours are usage of the commitment with status Unused).
-# https://learn.microsoft.com/en-us/cloud-computing/finops/focus/mapping
-CHARGE_CATEGORY = {"usage": "Usage", "purchase": "Purchase", "tax": "Tax", "refund": "Purchase", "credit": "Credit",
+# ChargeType -> ChargeCategory as Microsoft's FinOps toolkit converts it (unused reservation / savings plan
+# hours are usage of the commitment with status Unused). https://learn.microsoft.com/en-us/cloud-computing/finops/focus/convert
+# A Refund is a Correction; which category it corrects is decided in _category.
+CHARGE_CATEGORY = {"usage": "Usage", "purchase": "Purchase", "tax": "Tax", "credit": "Credit",
                    "unusedreservation": "Usage", "unusedsavingsplan": "Usage", "roundingadjustment": "Adjustment"}
+COMMITMENT_MODELS = "('reservation', 'savingsplan')"
+ADJUSTMENT = "'Adjustment'"
+DESCRIPTION = {"roundingadjustment": "Rounding adjustment", "credit": "Credit", "tax": "Tax", "refund": "Refund"}
 FREQUENCY = {"onetime": "One-Time", "recurring": "Recurring", "usagebased": "Usage-Based"}
 SERVICE_CATEGORY = {
     "azure openai": "AI and Machine Learning", "cognitive services": "AI and Machine Learning",
@@ -60,30 +63,45 @@ def _charge_exprs(t: Table) -> dict[str, str]:
     blocks = f"CAST({qty} / {block} AS {DECIMAL_SQL})"
     charge = f"lower({t.text('chargetype')})"
     model = f"lower(coalesce({t.text('pricingmodel')}, ''))"
+    category = _category(charge, model)
+    consumed = f"({category} = 'Usage' AND {charge} NOT IN ('unusedreservation', 'unusedsavingsplan'))"
     return {
         "BillingPeriodStart": t.ts("billingperiodstartdate"),
         "BillingPeriodEnd": f"{t.ts('billingperiodenddate')} + INTERVAL 1 DAY",
         "ChargePeriodStart": t.ts("date"), "ChargePeriodEnd": f"{t.ts('date')} + INTERVAL 1 DAY",
         "BilledCost": billed,
-        # A reservation / savings plan purchase is amortised into the usage it covers: EffectiveCost 0.
-        "EffectiveCost": f"CASE WHEN {charge} = 'purchase' AND {model} IN ('reservation', 'savingsplan') THEN 0 "
+        # A reservation / savings plan purchase (or its refund) is amortised into the usage it covers:
+        # EffectiveCost 0 (FOCUS EffectiveCost-C-005-C; Microsoft's amortized dataset shows it so).
+        "EffectiveCost": f"CASE WHEN {category} = 'Purchase' AND {model} IN {COMMITMENT_MODELS} THEN 0 "
                          f"ELSE {billed} END",
         "ListCost": f"coalesce({t.dec('paygcostinbillingcurrency')}, "
                     f"CAST({t.dec('paygprice')} * {blocks} AS {DECIMAL_SQL}), {billed})",
         "ListUnitPrice": t.dec("paygprice"), "ContractedUnitPrice": t.dec("unitprice"),
         "ContractedCost": f"coalesce(CAST({t.dec('unitprice')} * {blocks} AS {DECIMAL_SQL}), {billed})",
         "BillingCurrency": f"upper(coalesce({t.text('billingcurrencycode')}, {t.text('billingcurrency')}))",
-        "ChargeCategory": case_map(charge, CHARGE_CATEGORY, "'Adjustment'"),
+        "ChargeCategory": category,
         "ChargeClass": f"CASE WHEN {charge} = 'refund' THEN 'Correction' END",
         "ChargeFrequency": case_map(f"lower({t.text('frequency')})", FREQUENCY, "'Usage-Based'"),
-        "ChargeDescription": t.text("productname"), "InvoiceId": t.text("invoiceid"),
-        "ConsumedQuantity": f"CASE WHEN {charge} IN ('usage', 'unusedreservation', 'unusedsavingsplan') THEN {qty} END",
-        "ConsumedUnit": f"CASE WHEN {charge} IN ('usage', 'unusedreservation', 'unusedsavingsplan') AND {qty} IS NOT "
-                        f"NULL THEN {unit} END",
+        # Rounding and credit rows name no product; the charge type describes them (ChargeDescription-C-003-O).
+        "ChargeDescription": f"coalesce({t.text('productname')}, {t.text('metername')}, "
+                             f"{case_map(charge, DESCRIPTION, t.text('chargetype'))})",
+        "InvoiceId": t.text("invoiceid"),
+        # Null on unused commitment hours: nothing was consumed (FOCUS ConsumedQuantity-C-004-C).
+        "ConsumedQuantity": f"CASE WHEN {consumed} THEN {qty} END",
+        "ConsumedUnit": f"CASE WHEN {consumed} AND {qty} IS NOT NULL THEN {unit} END",
         "PricingQuantity": blocks,
         "PricingUnit": f"CASE WHEN {qty} IS NULL THEN NULL WHEN {block} > 1 THEN {block} || ' ' || {unit} ELSE {unit} END",
         **_commitment_exprs(t, charge, model),
     }
+
+
+def _category(charge: str, model: str) -> str:
+    """ChargeCategory SQL. A Refund keeps the category of what it gives back: a reservation / savings plan
+    refund is a Purchase (Microsoft's conversion, which reads refunds only for those pricing models), any
+    other refund gives back consumed usage, and FOCUS Usage covers "positive or negative charges based on
+    the quantity ... consumed", refunds included."""
+    refund = f"CASE WHEN {model} IN {COMMITMENT_MODELS} THEN 'Purchase' ELSE 'Usage' END"
+    return f"CASE WHEN {charge} = 'refund' THEN {refund} ELSE {case_map(charge, CHARGE_CATEGORY, ADJUSTMENT)} END"
 
 
 def _commitment_exprs(t: Table, charge: str, model: str) -> dict[str, str]:

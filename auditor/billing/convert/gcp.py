@@ -28,12 +28,24 @@ if TYPE_CHECKING:
     import duckdb
 
 EXTRA = ("x_SkuDescription", "x_InvoiceMonth", "x_CreditType")
+# A row with no SKU (rounding_error) is described by its cost_type (ChargeDescription SHOULD NOT be null).
+DESCRIPTION = {"rounding_error": "Rounding error", "tax": "Tax", "adjustment": "Adjustment"}
 PACIFIC = ZoneInfo("America/Los_Angeles")
 CHARGE_CATEGORY = {"regular": "Usage", "tax": "Tax", "adjustment": "Adjustment", "rounding_error": "Adjustment"}
 SERVICE_CATEGORY = {"vertex ai": "AI and Machine Learning", "gemini api": "AI and Machine Learning",
                     "generative language api": "AI and Machine Learning", "compute engine": "Compute",
                     "cloud run": "Compute", "kubernetes engine": "Compute", "cloud storage": "Storage",
-                    "bigquery": "Analytics", "cloud sql": "Databases", "networking": "Networking"}
+                    "bigquery": "Analytics", "cloud sql": "Databases", "networking": "Networking",
+                    "cloud logging": "Management and Governance", "cloud monitoring": "Management and Governance"}
+# One ServiceSubcategory per ServiceName (FOCUS ServiceName-C-008-C), whatever the SKU: Vertex AI is Google's
+# AI platform (Gemini, partner models, training, prediction), so its tax and training rows share "AI Platforms";
+# generative-AI spend is recognised from SKUs (allocate/ai_patterns.yaml), not from this column.
+SERVICE_SUBCATEGORY = {"vertex ai": "AI Platforms", "gemini api": "Generative AI",
+                       "generative language api": "Generative AI", "compute engine": "Virtual Machines",
+                       "cloud run": "Serverless Compute", "kubernetes engine": "Containers",
+                       "cloud storage": "Object Storage", "bigquery": "Analytics Platforms",
+                       "cloud sql": "Relational Databases", "cloud logging": "Observability",
+                       "cloud monitoring": "Observability"}
 
 
 def invoice_period(month: str, where: str = "") -> tuple[str, str]:
@@ -114,7 +126,7 @@ def _base(rec: dict[str, Any], where: str) -> Row:
         "BillingCurrency": _currency(rec.get("currency"), where), "ChargeFrequency": "Usage-Based",
         "ProviderName": "Google Cloud", "PublisherName": rec.get("seller_name") or "Google Cloud",
         "InvoiceIssuerName": "Google Cloud", "ServiceName": service, "ServiceCategory": category,
-        "ServiceSubcategory": _subcategory(service, g("sku", "description"), category),
+        "ServiceSubcategory": SERVICE_SUBCATEGORY.get(str(service).lower(), f"Other ({category})"),
         "SkuId": g("sku", "id"), "SkuMeter": g("sku", "description"), "x_SkuDescription": g("sku", "description"),
         "ResourceId": g("resource", "global_name"), "ResourceName": g("resource", "name"),
         "RegionId": region, "RegionName": region,
@@ -141,14 +153,6 @@ def unit_format(unit: Any) -> str | None:
     return block + " ".join(w[:1].upper() + w[1:] for w in text.split())
 
 
-def _subcategory(service: str, sku: Any, category: str) -> str:
-    """Gemini / generative SKUs are Generative AI; anything else 'Other (<category>)' (FOCUS 1.1+ values)."""
-    text = f"{service} {sku or ''}".lower()
-    if category == "AI and Machine Learning" and any(w in text for w in ("gemini", "generative", "imagen", "claude")):
-        return "Generative AI"
-    return "Other" if category == "Other" else f"Other ({category})"
-
-
 def _currency(value: Any, where: str) -> str:
     if not isinstance(value, str) or not value.strip():
         raise TagauditError("currency is missing", where=where, hint="check the export (e.g. \"USD\")")
@@ -162,6 +166,17 @@ def _get(rec: dict[str, Any], *keys: str) -> Any:
     return node
 
 
+def _quantities(category: str) -> Row:
+    """FOCUS 1.2 keeps quantities to what they mean: ConsumedQuantity only on Usage (ConsumedQuantity-C-004-C),
+    no PricingQuantity on Tax (PricingQuantity-C-004-C), whatever usage.amount the export row carries."""
+    out: Row = {}
+    if category != "Usage":
+        out |= {"ConsumedQuantity": None, "ConsumedUnit": None}
+    if category == "Tax":
+        out |= {"PricingQuantity": None, "PricingUnit": None}
+    return out
+
+
 def _rows(paths: list[Path], ledger: common.Ledger) -> Iterator[Row]:
     for path in paths:
         for where, rec in records(path):
@@ -169,11 +184,12 @@ def _rows(paths: list[Path], ledger: common.Ledger) -> Iterator[Row]:
             cost = ledger.add(base["BillingCurrency"], common.money(rec.get("cost"), where))
             kind = str(rec.get("cost_type") or "regular").lower()
             at_list = rec.get("cost_at_list")
-            yield {**base, "BilledCost": cost, "EffectiveCost": cost, "ContractedCost": cost,
-                   "ListCost": common.money(at_list, where) if at_list is not None else cost,
-                   "ChargeCategory": CHARGE_CATEGORY.get(kind, "Adjustment"),
+            category = CHARGE_CATEGORY.get(kind, "Adjustment")
+            yield {**base, **_quantities(category), "BilledCost": cost, "EffectiveCost": cost,
+                   "ContractedCost": cost, "ListCost": common.money(at_list, where) if at_list is not None else cost,
+                   "ChargeCategory": category,
                    "ChargeClass": "Correction" if rec.get("adjustment_info") else None,
-                   "ChargeDescription": _get(rec, "sku", "description")}
+                   "ChargeDescription": _get(rec, "sku", "description") or DESCRIPTION.get(kind, kind.capitalize())}
             for credit in rec.get("credits") or []:
                 if not isinstance(credit, dict):
                     raise TagauditError(f"credit {credit!r} is not an object", where=where, hint="check the export")

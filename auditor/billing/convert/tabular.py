@@ -106,5 +106,6 @@ def unit_format(expr: str) -> str:
 
 
 def other_subcategory(category: str) -> str:
-    """FOCUS 1.1+ ServiceSubcategory for a category with nothing more specific: 'Other (<category>)'."""
-    return f"CASE WHEN {category} = 'Other' THEN 'Other' ELSE 'Other (' || {category} || ')' END"
+    """FOCUS 1.1+ ServiceSubcategory for a category with nothing more specific: 'Other (<category>)', also
+    'Other (Other)' (the spec's value; a bare 'Other' is not allowed)."""
+    return f"'Other (' || {category} || ')'"

@@ -166,9 +166,8 @@ def _value_notes(con: duckdb.DuckDBPyConnection, src: Source) -> list[Note]:
         if src.column(column) is None:
             continue
         listed = ", ".join(focus.quote_str(v) for v in values)
-        # ServiceSubcategory "MUST NOT be null" too, but tagaudit's own converters do not fill it yet
-        # (issue 10, item 10); until they do, only values outside the list are noted.
-        empty = f"{column} IS NULL OR " if column != "ServiceSubcategory" else ""
+        # Each of these columns "MUST NOT be null" (ServiceSubcategory too, now that every converter fills it).
+        empty = f"{column} IS NULL OR "
         rows = fetch_dicts(con, f"""SELECT {column} AS value, sum(Rows) AS n FROM {tables.RAW_ROLLUP}
                                     WHERE x_Src = {src.index} AND ({empty}{column} NOT IN ({listed}))
                                     GROUP BY 1 ORDER BY 2 DESC""")
