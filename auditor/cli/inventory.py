@@ -11,9 +11,9 @@ from typing import Annotated
 import typer
 
 from auditor.cli.extras import require_audit_extra
-from auditor.cli.options import CacheDirOpt, NoCacheOpt, PolicyOpt
+from auditor.cli.options import CacheDirOpt, NoCacheOpt, PolicyOpt, output_targets
 from auditor.inventory.registry import INVENTORY_RENDERERS
-from scanners.errors import EXIT_CLEAN, EXIT_FINDINGS, TagauditError
+from scanners.errors import EXIT_CLEAN, EXIT_FINDINGS
 
 Repos = Annotated[list[Path] | None, typer.Argument(help="Repositories (directories) to scan.")]
 BillingOpt = Annotated[list[Path] | None, typer.Option("--billing", "-b", help="Billing files or folders: FOCUS "
@@ -46,12 +46,7 @@ def inventory(
     require_audit_extra("inventory")
     from auditor.inventory.pipeline import AuditInputs, run_audit
 
-    targets = []
-    for spec in output or []:
-        kind, sep, where = spec.partition("=")
-        if not sep or not where or kind not in INVENTORY_RENDERERS:
-            raise TagauditError(f"--output {spec!r} is not FORMAT=PATH", hint=f"formats: {_FORMATS}")
-        targets.append((kind, Path(where)))
+    targets = output_targets(output, list(INVENTORY_RENDERERS))
     inv, _ = run_audit(AuditInputs(list(repos or []), list(billing or []), invoices, policy, currency, account,
                                    cache_dir, no_cache), _note)
     for kind, target in targets:

@@ -7,6 +7,8 @@ from typing import Annotated
 
 import typer
 
+from scanners.errors import TagauditError
+
 Paths = Annotated[list[Path] | None, typer.Argument(help="Files or directories (default: .).")]
 PolicyOpt = Annotated[Path | None, typer.Option("--policy", "-p", help="Policy file (YAML, or pyproject.toml).")]
 RootOpt = Annotated[Path | None, typer.Option(help="Scan root: output paths are relative to it and the policy, baseline "
@@ -23,3 +25,14 @@ def resolve_targets(paths: list[Path] | None, root: Path | None) -> tuple[list[P
     if root is None:
         root = targets[0] if len(targets) == 1 and targets[0].is_dir() else Path(".")
     return targets, root
+
+
+def output_targets(specs: list[str] | None, formats: list[str]) -> list[tuple[str, Path]]:
+    """`--output FORMAT=PATH` values, checked before any work starts."""
+    targets = []
+    for spec in specs or []:
+        kind, sep, where = spec.partition("=")
+        if not sep or not where or kind not in formats:
+            raise TagauditError(f"--output {spec!r} is not FORMAT=PATH", hint=f"formats: {', '.join(formats)}")
+        targets.append((kind, Path(where)))
+    return targets

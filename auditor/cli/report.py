@@ -14,9 +14,9 @@ import typer
 
 from auditor.cli.extras import require_audit_extra
 from auditor.cli.inventory import AccountOpt, BillingOpt, CurrencyOpt, InvoicesOpt, Repos
-from auditor.cli.options import CacheDirOpt, NoCacheOpt, PolicyOpt
+from auditor.cli.options import CacheDirOpt, NoCacheOpt, PolicyOpt, output_targets
 from auditor.finops.registry import CHARGEBACK_RENDERERS, SHOWBACK_RENDERERS
-from scanners.errors import EXIT_CLEAN, EXIT_FINDINGS, TagauditError
+from scanners.errors import EXIT_CLEAN, EXIT_FINDINGS
 
 report_app = typer.Typer(
     help="FinOps reports from billing data: showback (spend per team, feature, customer, environment, model, "
@@ -36,17 +36,6 @@ class Period(str, Enum):
 
 def _note(text: str) -> None:
     sys.stderr.write(f"tagaudit: note: {text}\n")
-
-
-def output_targets(specs: list[str] | None, formats: list[str]) -> list[tuple[str, Path]]:
-    """`--output FORMAT=PATH` values, checked before any work starts."""
-    targets = []
-    for spec in specs or []:
-        kind, sep, where = spec.partition("=")
-        if not sep or not where or kind not in formats:
-            raise TagauditError(f"--output {spec!r} is not FORMAT=PATH", hint=f"formats: {', '.join(formats)}")
-        targets.append((kind, Path(where)))
-    return targets
 
 
 def write_targets(targets: list[tuple[str, Path]], texts: dict[str, str]) -> None:

@@ -9,8 +9,6 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-from scanners.errors import TagauditError
-
 if TYPE_CHECKING:
     from auditor.billing.records import BillingData
     from auditor.policy import Policy
@@ -32,17 +30,9 @@ def loaded_billing(inputs: ReportInputs, note: Callable[[str], None]) -> Iterato
     """Billing loaded into DuckDB and the policy; converted files live until the block ends."""
     from auditor.billing import load_billing
     from auditor.inventory.build import prepare_billing, temp_workdir
-    from auditor.policy import discover_policy
-    from auditor.scan.cache import cache_dir_for
+    from auditor.inventory.pipeline import checked_inputs
 
-    if not inputs.billing:
-        raise TagauditError("no billing data given", hint="pass --billing FILE (FOCUS or provider exports)")
-    repos = inputs.repos or [Path(".")]
-    for repo in repos:
-        if not repo.is_dir():
-            raise TagauditError("not a directory", where=str(repo), hint="pass repository directories")
-    policy = discover_policy(repos[0], inputs.policy,
-                             cache_dir=cache_dir_for(repos[0], inputs.cache_dir, inputs.no_cache))
+    _, policy = checked_inputs(inputs.repos, inputs.billing, inputs.policy, inputs.cache_dir, inputs.no_cache)
     with temp_workdir() as work:
         prepared = prepare_billing(inputs.billing, Path(work), inputs.account)
         for text in prepared.notes:

@@ -23,6 +23,22 @@ class AuditInputs:
     no_cache: bool
 
 
+def checked_inputs(repos: list[Path], billing: list[Path], policy: Path | None, cache_dir: Path | None,
+                   no_cache: bool) -> tuple[list[Path], Policy]:
+    """The repositories (default: the current directory) and the policy of the first, after the checks every
+    billing command makes: some billing given, every repository a directory."""
+    from auditor.policy import discover_policy
+    from auditor.scan.cache import cache_dir_for
+
+    if not billing:
+        raise TagauditError("no billing data given", hint="pass --billing FILE (FOCUS or provider exports)")
+    repos = repos or [Path(".")]
+    for repo in repos:
+        if not repo.is_dir():
+            raise TagauditError("not a directory", where=str(repo), hint="pass repository directories")
+    return repos, discover_policy(repos[0], policy, cache_dir=cache_dir_for(repos[0], cache_dir, no_cache))
+
+
 def run_audit(inputs: AuditInputs, note: Callable[[str], None]) -> tuple[Inventory, Policy]:
     """Scan, convert and load billing, pool spend, reconcile, build the inventory; `note` hears conversions."""
     from auditor.billing import load_billing, load_invoices, pool_spend, reconcile
@@ -31,14 +47,7 @@ def run_audit(inputs: AuditInputs, note: Callable[[str], None]) -> tuple[Invento
     from auditor.policy import discover_policy
     from auditor.scan.cache import cache_dir_for
 
-    if not inputs.billing:
-        raise TagauditError("no billing data given", hint="pass --billing FILE (FOCUS or provider exports)")
-    repos = inputs.repos or [Path(".")]
-    for repo in repos:
-        if not repo.is_dir():
-            raise TagauditError("not a directory", where=str(repo), hint="pass repository directories")
-    policy = discover_policy(repos[0], inputs.policy, cache_dir=cache_dir_for(repos[0], inputs.cache_dir,
-                                                                              inputs.no_cache))
+    repos, policy = checked_inputs(inputs.repos, inputs.billing, inputs.policy, inputs.cache_dir, inputs.no_cache)
     scanned = []
     for repo in repos:
         cache = cache_dir_for(repo, inputs.cache_dir, inputs.no_cache)
