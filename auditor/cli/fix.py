@@ -38,6 +38,11 @@ def fix(
     no_cache: NoCacheOpt = False,
 ) -> None:
     """Write the policy's tag values into the calls that lack them (exit 0 nothing left, 1 findings remain)."""
+    from auditor.cli.extras import missing_modules
+
+    if missing_modules(("libcst",)):  # a plain install: say how to get it, before anything imports libcst
+        raise TagauditError("'tagaudit fix' needs the fix extra (missing: libcst)",
+                            hint="install it with: pip install 'tagaudit[fix]'")
     from auditor.fix.run import run_fix, unified_diff
     from auditor.policy import discover_policy
     from auditor.scan.cache import cache_dir_for

@@ -152,3 +152,12 @@ def test_a_file_that_does_not_parse_is_not_touched(tmp_path: Path) -> None:
     (root / "bad.py").write_text("import litellm\nlitellm.completion(\n")
     assert run_cli(["fix", str(root), "--no-cache"]).exit_code == 1, "TAG901 remains"
     assert (root / "bad.py").read_text() == "import litellm\nlitellm.completion(\n"
+
+
+def test_without_libcst_fix_exits_2_with_the_install_command(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    import importlib.util
+
+    real = importlib.util.find_spec
+    monkeypatch.setattr(importlib.util, "find_spec", lambda name, *a: None if name == "libcst" else real(name, *a))
+    result = run_cli(["fix", str(tmp_path)])
+    assert result.exit_code == 2 and "pip install 'tagaudit[fix]'" in result.stderr
