@@ -22,7 +22,7 @@ from auditor.finops.settings import (
     finops_problems,
 )
 from auditor.globs import compile_globs
-from auditor.regex import pattern_problem
+from auditor.regex import full_match, pattern_problem
 from policies import DEFAULT_POLICY, SCHEMA_PATH
 from scanners import yamlload
 from scanners.errors import PolicyError, TagauditError, clip, one_of
@@ -36,10 +36,12 @@ PolicyGrade = Literal["BILL", "SCOPE", "GW", "LOG", "OBJ"]  # a minimum grade: T
 PolicyMode = Literal["enforce", "showback", "exclude"]
 Action = Literal["error", "warn", "ignore"]  # what an unverifiable tag does
 SeverityOverride = Literal["error", "warning", "info", "off"]
+Gateway = Literal["helicone", "portkey", "litellm", "cloudflare"]  # a gateway whose tag headers `fix` may write
 POLICY_GRADES: tuple[PolicyGrade, ...] = get_args(PolicyGrade)
 POLICY_MODES: tuple[PolicyMode, ...] = get_args(PolicyMode)
 ACTIONS: tuple[Action, ...] = get_args(Action)
 SEVERITY_OVERRIDES: tuple[SeverityOverride, ...] = get_args(SeverityOverride)
+GATEWAYS: tuple[Gateway, ...] = get_args(Gateway)
 _S = TypeVar("_S", bound=str)
 
 
@@ -64,6 +66,7 @@ class PathRule:
     required: tuple[str, ...] | None = None
     min_grade: PolicyGrade | None = None
     unverifiable: Action | None = None
+    tags: tuple[tuple[str, str], ...] | None = None  # values `tagaudit fix` writes for files under it
 
 
 @dataclass(frozen=True, slots=True)
@@ -106,6 +109,9 @@ class Policy:
     aliases: dict[str, str] = field(default_factory=dict)
     showback: ShowbackSettings = field(default_factory=ShowbackSettings)
     chargeback: ChargebackSettings = field(default_factory=ChargebackSettings)
+    # CODEOWNERS owner -> tag values `tagaudit fix` writes for the files that owner owns.
+    owner_tags: tuple[tuple[str, tuple[tuple[str, str], ...]], ...] = ()
+    gateway: Gateway | None = None  # the gateway the traffic goes through: `fix` may write its headers
 
     def canonical(self, key: str) -> str | None:
         """The policy key a tag key stands for (aliases, case, '-'/'_'), or None."""
@@ -126,6 +132,21 @@ class Policy:
         if required is None:
             required = self.showback_keys if mode == "showback" else tuple(k.name for k in self.keys)
         return Settings(mode, required, min_grade, unverifiable)
+
+    def tag_values(self, path: str, owners: tuple[str, ...] = ()) -> dict[str, str]:
+        """Canonical key -> value that `tagaudit fix` may write at `path`: the first owner (in CODEOWNERS
+        order) the `owners` map names, overlaid by the first matching path scope that gives `tags`."""
+        values: dict[str, str] = {}
+        by_owner = dict(self.owner_tags)
+        for owner in owners:
+            if owner in by_owner:
+                values.update(by_owner[owner])
+                break
+        for rule, matcher in zip(self.paths, self._matchers):
+            if rule.tags is not None and matcher(path):
+                values.update(rule.tags)
+                break
+        return values
 
     @property
     def _matchers(self) -> list[Any]:
@@ -287,6 +308,7 @@ def _semantic_problems(data: dict[str, Any], source: Path | str, lines: dict[tup
             if not known(key):
                 problems.append(f"{_where(source, lines, ('paths', i, 'required', j))}: {key!r} is not a policy key; "
                                 f"use one of {', '.join(keys)}")
+    problems += _tag_value_problems(data, source, lines, seen)
     for i, entry in enumerate(data.get("scope_map", [])):
         for key in entry.get("tags", {}):
             if not known(key):
@@ -305,6 +327,32 @@ def _semantic_problems(data: dict[str, Any], source: Path | str, lines: dict[tup
         problems.append(f"{_where(source, lines, ('tolerance',))}: .nan is not a number; "
                         "use a fraction between 0 and 1, e.g. 0.05")
     problems += finops_problems(data, lambda key_path: _where(source, lines, key_path), known)
+    return problems
+
+
+def _tag_value_problems(data: dict[str, Any], source: Path | str, lines: dict[tuple[Any, ...], int],
+                        seen: dict[str, str]) -> list[str]:
+    """`paths[].tags` and `owners` values: policy keys only, and values the policy itself would accept."""
+    keys: dict[str, Any] = data.get("keys", {})
+    places: list[tuple[tuple[Any, ...], dict[str, Any]]] = [
+        (("paths", i, "tags"), scope["tags"]) for i, scope in enumerate(data.get("paths", [])) if "tags" in scope]
+    places += [(("owners", owner), tags) for owner, tags in data.get("owners", {}).items()]
+    problems = []
+    for where, tags in places:
+        for key, value in tags.items():
+            name = seen.get(normalize_key(key))
+            if name is None:
+                problems.append(f"{_where(source, lines, where + (key,))}: {key!r} is not a policy key or alias; "
+                                f"use one of {', '.join(keys)}")
+                continue
+            spec = keys.get(name) or {}
+            allowed, pattern = spec.get("allowed"), spec.get("pattern")
+            if allowed is not None and value not in allowed:
+                problems.append(f"{_where(source, lines, where + (key,))}: {value!r} is not an allowed {name}; "
+                                f"use one of {', '.join(map(str, allowed))}")
+            elif pattern is not None and pattern_problem(pattern) is None and not full_match(pattern, value):
+                problems.append(f"{_where(source, lines, where + (key,))}: {value!r} does not match the "
+                                f"{name} pattern {pattern}; write a value that does")
     return problems
 
 
@@ -379,6 +427,7 @@ def compile_policy(data: dict[str, Any], source: str) -> Policy:
             required=tuple(canon(k) for k in p["required"]) if "required" in p else None,
             min_grade=_opt(p.get("min_grade"), POLICY_GRADES, "paths.min_grade", source),
             unverifiable=_opt(p.get("unverifiable"), ACTIONS, "paths.unverifiable", source),
+            tags=_canon_tags(p["tags"], canon) if "tags" in p else None,
         )
         for p in data.get("paths", ())
     )
@@ -407,7 +456,13 @@ def compile_policy(data: dict[str, Any], source: str) -> Policy:
         aliases=aliases,
         showback=compile_showback(data.get("showback"), canon),
         chargeback=compile_chargeback(data.get("chargeback"), canon),
+        owner_tags=tuple((owner, _canon_tags(tags, canon)) for owner, tags in data.get("owners", {}).items()),
+        gateway=_opt(data.get("gateway"), GATEWAYS, "gateway", source),
     )
+
+
+def _canon_tags(tags: dict[str, Any], canon: Any) -> tuple[tuple[str, str], ...]:
+    return tuple((canon(k), str(v)) for k, v in tags.items())
 
 
 def read_policy_file(path: Path, *, lines: bool = True) -> tuple[Any, dict[tuple[Any, ...], int], str]:

@@ -9,7 +9,7 @@ import typer
 from typer.core import TyperGroup
 
 from auditor import __version__
-from auditor.cli import baseline, billing, inventory, policy, report, scan
+from auditor.cli import baseline, billing, fix, inventory, policy, report, scan
 from scanners.errors import EXIT_CLEAN, EXIT_USAGE, TagauditError
 
 EXIT_INTERRUPTED = 130
@@ -58,6 +58,7 @@ def _root(
 app.command()(scan.scan)
 app.command()(scan.explain)
 app.command()(scan.rules)
+app.command()(fix.fix)
 app.add_typer(policy.policy_app, name="policy")
 app.add_typer(baseline.baseline_app, name="baseline")
 app.add_typer(billing.billing_app, name="billing")  # typer only; DuckDB loads inside its commands

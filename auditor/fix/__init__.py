@@ -1,0 +1,1 @@
+"""`tagaudit fix`: write the tags a policy gives into the flagged calls, with libcst."""

@@ -1,0 +1,93 @@
+"""Decide each flagged call's fix from the catalog's carrier specs and the policy's tag values (no parsing)."""
+
+from __future__ import annotations
+
+import json
+import re
+
+from auditor.fix.records import Carrier, Proposal, Shape, Target
+from auditor.policy import Policy, grade_ok
+from auditor.records import AuditedCall
+from scanners.catalog import CarrierSpec, Catalog
+from scanners.records import GRADE_RANK, Grade
+
+_SHAPES: dict[str, Shape] = {"mapping": "mapping", "tag_list": "tag_list", "json_mapping": "json_mapping",
+                             "headers": "headers"}
+_PROXY_ARGS = frozenset({"extra_body", "model_extras", "additional_kwargs"})  # reach only a LiteLLM proxy
+_LABEL = re.compile(r"^[a-z0-9_-]{0,63}$")  # Vertex label values (keys are policy keys: already fine)
+
+
+def _header_entries(gateway: str, values: list[tuple[str, str]]) -> tuple[tuple[str, str], ...]:
+    if gateway == "helicone":
+        return tuple((f"Helicone-Property-{'-'.join(p.capitalize() for p in k.split('_'))}", v) for k, v in values)
+    if gateway == "litellm":
+        return (("x-litellm-tags", ",".join(f"{k}:{v}" for k, v in values)),)
+    name = "x-portkey-metadata" if gateway == "portkey" else "cf-aig-metadata"
+    return ((name, json.dumps(dict(values))),)
+
+
+def _carrier(spec: CarrierSpec, level: str, values: list[tuple[str, str]], policy: Policy,
+             site_mode: str | None) -> Carrier | None:
+    """What writing these values into `spec` looks like, or None when the fixer must not write there."""
+    shape = _SHAPES.get(spec.kind)
+    grade: Grade = spec.grade or "GW"
+    if shape is None or grade == "OBJ":  # scopes and ids are never invented; OBJ metadata needs store=True
+        return None
+    if spec.mode is not None and spec.mode != site_mode:
+        return None
+    proxy = spec.arg in _PROXY_ARGS or "extra_body" in spec.path
+    if shape == "headers":
+        if policy.gateway is None:
+            return None
+        entries = _header_entries(policy.gateway, values)
+    elif proxy and policy.gateway != "litellm":
+        return None
+    else:
+        entries = tuple(values)
+    if "labels" in (spec.arg, *spec.path) and not all(_LABEL.match(v) for _, v in values):
+        return None  # Vertex would reject the label (TAG103): hint instead
+    return Carrier(spec.arg, spec.path, shape, grade, "call" if level == "call" else "client", entries)
+
+
+def _specs(catalog: Catalog, sdk: str, operation: str) -> tuple[str, list[CarrierSpec], list[CarrierSpec]]:
+    """The family, the call-level and the client-level carrier specs of every type that makes this call."""
+    op = tuple(operation.split("."))
+    family, calls, clients = "", [], []
+    for t in catalog.types.values():
+        spec = t.calls.get(op) if t.sdk == sdk else None
+        if spec is None:
+            continue
+        family = family or t.family
+        calls += [c for c in spec.carriers if c not in calls]
+        clients += [c for c in t.carriers if c.kind == "headers" and c not in clients]
+    return family, calls, clients
+
+
+def needed_keys(call: AuditedCall) -> tuple[str, ...]:
+    """Keys the call lacks or carries only too weakly (a disallowed value is the author's to change)."""
+    return tuple(t.key for t in call.tags if t.state == "missing" or t.problem == "too_weak")
+
+
+def propose(call: AuditedCall, policy: Policy, catalog: Catalog, owners: tuple[str, ...] = ()) -> Proposal:
+    site = call.site
+    settings = policy.settings_for(site.path)
+    family, call_specs, client_specs = _specs(catalog, site.sdk, site.operation)
+    values = policy.tag_values(site.path, owners)
+    keys = needed_keys(call)
+    valued = [(k, values[k]) for k in keys if k in values]
+    unvalued = tuple(k for k in keys if k not in values)
+    minimum = max((policy.key(k).min_grade or settings.min_grade for k, _ in valued),
+                  key=lambda g: GRADE_RANK[g], default=settings.min_grade)
+    target = Target(site.line, site.end_line, site.end_column)
+    carriers: list[Carrier] = []
+    for spec in call_specs if valued else ():
+        c = _carrier(spec, "call", valued, policy, site.mode)
+        if c is not None and grade_ok(c.grade, minimum):
+            carriers.append(c)
+    carriers.sort(key=lambda c: -GRADE_RANK[c.grade])  # stable: catalog order within a grade
+    client = client_carrier = None
+    if carriers and carriers[0].shape == "headers" and site.client_line and client_specs:
+        client_carrier = _carrier(client_specs[0], "client", valued, policy, site.mode)
+        client = Target(site.client_line, 0, 0) if client_carrier is not None else None
+    return Proposal(site.path, site.line, site.operation, family, target, tuple(carriers),
+                    tuple(k for k, _ in valued), unvalued, client, client_carrier)
