@@ -6,6 +6,7 @@ import os
 import shutil
 import subprocess
 import sys
+from collections.abc import Callable
 from pathlib import Path
 
 import yaml
@@ -24,6 +25,29 @@ def _pre_commit() -> str:
     return found
 
 
+class HookProject:
+    """A fresh git project in tmp_path where `pre-commit try-repo` runs this checkout's hooks."""
+
+    def __init__(self, tmp_path: Path) -> None:
+        self.path = tmp_path / "project"
+        self.path.mkdir()
+        self.env = {**os.environ, "PRE_COMMIT_HOME": str(tmp_path / "pre-commit-home"), "NO_COLOR": "1",
+                    "GIT_AUTHOR_NAME": "a", "GIT_AUTHOR_EMAIL": "a@example.com", "GIT_COMMITTER_NAME": "a",
+                    "GIT_COMMITTER_EMAIL": "a@example.com"}
+
+    def git(self, *args: str) -> None:
+        subprocess.run(["git", *args], cwd=self.path, check=True, capture_output=True, env=self.env)
+
+    def hook(self, hook_id: str, *files: str) -> subprocess.CompletedProcess[str]:
+        return subprocess.run([_pre_commit(), "try-repo", str(REPO), hook_id, "--files", *files], cwd=self.path,
+                              capture_output=True, text=True, env=self.env, timeout=900, check=False)
+
+
+def hook_project(tmp_path: Path) -> tuple[Path, Callable[..., None], Callable[..., subprocess.CompletedProcess[str]]]:
+    project = HookProject(tmp_path)
+    return project.path, project.git, project.hook
+
+
 def test_the_hook_manifest_declares_both_hooks() -> None:
     hooks = {h["id"]: h for h in yaml.safe_load((REPO / ".pre-commit-hooks.yaml").read_text())}
     assert hooks["tagaudit"]["require_serial"] is True
@@ -32,19 +56,7 @@ def test_the_hook_manifest_declares_both_hooks() -> None:
 
 
 def test_pre_commit_blocks_an_untagged_call_and_passes_a_tagged_one(tmp_path: Path) -> None:
-    project = tmp_path / "project"
-    project.mkdir()
-    env = {**os.environ, "PRE_COMMIT_HOME": str(tmp_path / "pre-commit-home"), "NO_COLOR": "1",
-           "GIT_AUTHOR_NAME": "a", "GIT_AUTHOR_EMAIL": "a@example.com", "GIT_COMMITTER_NAME": "a",
-           "GIT_COMMITTER_EMAIL": "a@example.com"}
-
-    def git(*args: str) -> None:
-        subprocess.run(["git", *args], cwd=project, check=True, capture_output=True, env=env)
-
-    def hook(hook_id: str, *files: str) -> subprocess.CompletedProcess[str]:
-        return subprocess.run([_pre_commit(), "try-repo", str(REPO), hook_id, "--files", *files], cwd=project,
-                              capture_output=True, text=True, env=env, timeout=900, check=False)
-
+    project, git, hook = hook_project(tmp_path)
     git("init", "-q")
     (project / "app.py").write_text(UNTAGGED)
     (project / "notes.md").write_text("client.chat.completions.create is mentioned here\n")

@@ -2,14 +2,13 @@
 
 from __future__ import annotations
 
-import os
 import subprocess
 from pathlib import Path
 
 import yaml
 
 from tests.helpers import REPO
-from tests.test_precommit import _pre_commit
+from tests.test_precommit import hook_project
 
 POLICY = """version: 1
 keys: {team: {}, cost_center: {}}
@@ -25,18 +24,10 @@ def test_the_manifest_declares_the_fix_hook_with_libcst() -> None:
 
 
 def test_the_fix_hook_writes_the_tags_then_passes(tmp_path: Path) -> None:
-    project = tmp_path / "project"
-    project.mkdir()
-    env = {**os.environ, "PRE_COMMIT_HOME": str(tmp_path / "pre-commit-home"), "NO_COLOR": "1",
-           "GIT_AUTHOR_NAME": "a", "GIT_AUTHOR_EMAIL": "a@example.com", "GIT_COMMITTER_NAME": "a",
-           "GIT_COMMITTER_EMAIL": "a@example.com"}
-
-    def git(*args: str) -> None:
-        subprocess.run(["git", *args], cwd=project, check=True, capture_output=True, env=env)
+    project, git, run_hook = hook_project(tmp_path)
 
     def hook() -> subprocess.CompletedProcess[str]:
-        return subprocess.run([_pre_commit(), "try-repo", str(REPO), "tagaudit-fix", "--files", "app.py"],
-                              cwd=project, capture_output=True, text=True, env=env, timeout=900, check=False)
+        return run_hook("tagaudit-fix", "app.py")
 
     git("init", "-q")
     (project / "tagaudit.yaml").write_text(POLICY)
