@@ -98,3 +98,14 @@ def test_the_cache_is_used_and_a_forged_entry_is_ignored(repo: Path, tmp_path: P
 def test_outside_a_repository_every_month_says_so(tmp_path: Path) -> None:
     (snap,) = month_end_snapshots(tmp_path, ["2026-07"], policy=DEFAULT, cache_dir=None, now=NOW)
     assert snap.commit is None and snap.note is not None and snap.note.startswith("not a git repository")
+
+
+def test_a_sealed_entry_of_ours_is_read_instead_of_rescanning(repo: Path, tmp_path: Path) -> None:
+    from auditor.history import backfill
+
+    cache = tmp_path / "cache"
+    (first,) = month_end_snapshots(repo, ["2026-07"], policy=DEFAULT, cache_dir=cache, now=NOW)
+    assert first.commit is not None
+    backfill._store(cache, first.commit, DEFAULT, backfill._TreeScan(7, 7, frozenset(), ()))
+    (again,) = month_end_snapshots(repo, ["2026-07"], policy=DEFAULT, cache_dir=cache, now=NOW)
+    assert (again.call_sites, again.tagged_call_sites) == (7, 7)  # the hit path: nothing was rescanned
