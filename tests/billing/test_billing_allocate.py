@@ -141,8 +141,11 @@ def test_the_demo_pools_are_the_documented_untagged_spend(demo: Allocation) -> N
     assert ("aws_bedrock", "123456789012", "Claude 3 Haiku") in found  # Marketplace edition
     azure = next(p for p in demo.pools if p.provider == "azure_openai")
     assert azure.missing_keys == ("cost_center", "use_case", "environment") and azure.tags == (("team", "payments"),)
-    credit = next(p for p in demo.pools if p.cost < 0)
-    assert credit.cost_sources == (("credit", Decimal(-250)),)
+    assert all(p.cost > 0 for p in demo.pools), "the untagged Bedrock credit is no spend pool"
+    (credit,) = demo.credits
+    assert (credit.provider, credit.cost_sources) == ("aws_bedrock", (("credit", Decimal(-250)),))
+    assert demo.credits_cost == Decimal(-250)
+    assert sum((p.cost for p in demo.pools), Decimal(0)) + demo.credits_cost == demo.untagged_cost
 
 
 def test_the_demo_allocates_the_mapped_scopes_and_tagged_resources(demo: Allocation) -> None:
