@@ -15,6 +15,7 @@ several currencies and no `currency` chosen at load time, this raises TagauditEr
 
 from __future__ import annotations
 
+import json
 from decimal import Decimal
 from typing import TYPE_CHECKING
 
@@ -95,8 +96,10 @@ def _build(con: duckdb.DuckDBPyConnection, data: BillingData, policy: Policy) ->
 
 
 def _pools(con: duckdb.DuckDBPyConnection) -> dict[str, tuple[SpendPool, ...]]:
-    """Untagged ("untagged"), allocated ("allocated") pools and untagged credit lines ("credit") in one query. Money comes back as text: DuckDB's
-    DECIMAL -> Python Decimal conversion costs more than Decimal(str), and gives the same value and scale."""
+    """Untagged ("untagged"), allocated ("allocated") pools and untagged credit lines ("credit"), in one query.
+    Money comes back as text: DuckDB's DECIMAL -> Python Decimal conversion costs more than Decimal(str), and
+    gives the same value and scale. The lists come back as JSON text: json.loads is several times faster
+    than DuckDB's conversion of nested values to Python (~30 of ~60 ms for 3,000 pools)."""
     rows = fetch_dicts(con, f"""
         WITH by_source AS (SELECT pool_id, x_CostSource, sum(BilledCost) AS cost FROM {ROWS} GROUP BY ALL),
         sources AS (SELECT pool_id, list({{'source': x_CostSource, 'cost': cost::VARCHAR}}
@@ -109,8 +112,9 @@ def _pools(con: duckdb.DuckDBPyConnection) -> dict[str, tuple[SpendPool, ...]]:
                          any_value(SubAccountName) AS sname
                   FROM {ROWS} GROUP BY ALL)
         SELECT CASE WHEN p.allocated THEN 'allocated' WHEN p.credit THEN 'credit' ELSE 'untagged' END AS kind,
-               p.x_Provider, p.SubAccountId, p.ResourceId, p.x_ModelName, p.missing,
-               p.cost::VARCHAR AS cost, p.n, p.pname, p.rname, p.sname, s.sources, t.tags
+               p.x_Provider, p.SubAccountId, p.ResourceId, p.x_ModelName, to_json(p.missing)::VARCHAR AS missing,
+               p.cost::VARCHAR AS cost, p.n, p.pname, p.rname, p.sname, to_json(s.sources)::VARCHAR AS sources,
+               to_json(t.tags)::VARCHAR AS tags
         FROM pools p JOIN sources s USING (pool_id) LEFT JOIN tags t USING (pool_id)
         ORDER BY p.cost DESC, p.x_Provider, p.SubAccountId NULLS FIRST, p.ResourceId NULLS FIRST,
                  p.x_ModelName NULLS FIRST, p.missing""")
@@ -118,9 +122,10 @@ def _pools(con: duckdb.DuckDBPyConnection) -> dict[str, tuple[SpendPool, ...]]:
     for r in rows:
         out[str(r["kind"])].append(SpendPool(
             provider=r["x_Provider"], provider_name=r["pname"], sub_account_id=r["SubAccountId"],
-            resource_id=r["ResourceId"], model=r["x_ModelName"], missing_keys=tuple(r["missing"]),
-            cost_sources=tuple((s["source"], Decimal(s["cost"])) for s in r["sources"]),
-            cost=Decimal(r["cost"]), rows=int(r["n"]), tags=tuple((k, v) for k, v in (r["tags"] or [])),
+            resource_id=r["ResourceId"], model=r["x_ModelName"], missing_keys=tuple(json.loads(r["missing"])),
+            cost_sources=tuple((s["source"], Decimal(s["cost"])) for s in json.loads(r["sources"])),
+            cost=Decimal(r["cost"]), rows=int(r["n"]),
+            tags=tuple((k, v) for k, v in json.loads(r["tags"] or "[]")),
             resource_name=r["rname"], sub_account_name=r["sname"]))
     return {k: tuple(v) for k, v in out.items()}
 
