@@ -87,7 +87,9 @@ def _raw(src: Source, name: str) -> str:
     return f"NULLIF({qi(col)}, 'NULL')" if src.format == "csv" else qi(col)
 
 
-def _typed(src: Source, name: str, raw: str) -> str:
+def _typed(src: Source, name: str, raw: str, clean: bool = False) -> str:
+    """`raw` as the FOCUS type of `name`. With `clean` (suspect_sql found no row), a TIMESTAMP column holds
+    no infinity and is read as it is."""
     col = src.column(name)
     kind = focus.column_type(name)
     if col is None:
@@ -99,11 +101,13 @@ def _typed(src: Source, name: str, raw: str) -> str:
         # the shortest round-trip text of the float is the number the exporter wrote, and it casts exactly.
         if src.type_of(col) in focus.FLOAT_TYPES:
             return f"TRY_CAST(CAST({raw} AS VARCHAR) AS {focus.DECIMAL_SQL})"
+        if src.type_of(col).replace(" ", "") == focus.DECIMAL_SQL.replace(" ", ""):
+            return raw  # already DECIMAL(38, 10): the cast would copy every value for nothing
         return f"focus_dec({raw})" if text else f"TRY_CAST({raw} AS {focus.DECIMAL_SQL})"
     if kind == "datetime":
         if text:
             return f"focus_ts({raw})"
-        return f"focus_typed_ts({raw})"
+        return raw if clean and src.type_of(col) == "TIMESTAMP" else f"focus_typed_ts({raw})"
     if text:
         return raw
     if kind == "json" or src.type_of(col).startswith(("MAP", "STRUCT")):
@@ -111,12 +115,12 @@ def _typed(src: Source, name: str, raw: str) -> str:
     return f"CAST({raw} AS VARCHAR)"
 
 
-def _mask(src: Source, checks: tuple[Check, ...], raw: dict[str, str]) -> str:
+def _mask(src: Source, checks: tuple[Check, ...], raw: dict[str, str], clean: bool = False) -> str:
     parts = []
     for c in checks:
         r = raw[c.column]
         if c.kind == "period_order":  # NULL when either end is missing or unreadable: their own checks reject
-            start, end = (_typed(src, name, raw[name]) for name in ("ChargePeriodStart", "ChargePeriodEnd"))
+            start, end = (_typed(src, name, raw[name], clean) for name in ("ChargePeriodStart", "ChargePeriodEnd"))
             cond = f"{start} > {end}"
         elif c.kind == "missing":
             cond = f"{r} IS NULL"
@@ -237,13 +241,13 @@ def typed_sql(src: Source, *, rejects: bool = False, listing: bool = False, clea
              f"FROM {read_sql(src, rejects=rejects, row_numbers=listing)}")
     raw = {name: qi("r:" + name) for name in mapped}
     _, later_quirks = _quirks(src, raw)
-    outer = [f"{_typed(src, name, raw.get(name, 'NULL'))} AS {qi(name)}" for name in focus.ALL_COLUMNS]
+    outer = [f"{_typed(src, name, raw.get(name, 'NULL'), clean)} AS {qi(name)}" for name in focus.ALL_COLUMNS]
     values = None if clean else values_sql(src, raw)
     outer.append(f"{values or '0::BIGINT'} AS x_Values")
     ids, applied = contract_sql(src, raw)
     outer.append(f"{ids} AS x_ContractCommitmentId")
     outer.append(f"{applied} AS x_ContractAppliedCost")
-    outer.append(f"{_mask(src, checks, raw)} AS x_Mask")
+    outer.append(f"{_mask(src, checks, raw, clean)} AS x_Mask")
     outer.append(f"q_null + {later_quirks} AS x_Quirks")
     outer.append(f"{quote_str(src.path)} AS x_SourceFile")
     if listing:
