@@ -18,7 +18,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from auditor.billing import tables
-from auditor.billing.db import fetch_dicts, fetch_one_dict, fetch_scalar
+from auditor.billing.db import fetch_dicts
 from auditor.billing.ingest import commitments, focus, problems, splits, validate
 from auditor.billing.ingest.sources import Source, describe, expand_paths
 from auditor.billing.ingest.typed import MACROS, typed_sql
@@ -91,14 +91,14 @@ def load_billing(paths: list[Path], *, currency: str | None = None, max_listed: 
     con.execute(f"CREATE OR REPLACE TEMP VIEW {tables.VALID_ROWS} AS {_valid_rows(sources, keep)}")
     found = problems.relabel(problems.with_commitments(problems.collect(con, sources, max_listed), contracts),
                              labels or {})
+    valid, money, period = _totals(con, ok, counted, keep)
     return BillingData(
         con=con, view=tables.VALID_ROWS, rollup=tables.ROLLUP, files=found.files,
-        rows=sum(f.rows for f in found.files), valid_rows=_count(con, ok) + contracts.valid,
+        rows=sum(f.rows for f in found.files), valid_rows=valid + contracts.valid,
         rejected_rows=found.rejected_rows, rejected=found.rejected, rejected_cost=found.rejected_cost,
         unreadable_cost_rows=found.unreadable_cost_rows, unlisted_rows=found.unlisted_rows,
-        currencies=_money(con, counted), excluded=_money(con, f"{counted} AND BillingCurrency <> "
-                                                          f"{focus.quote_str(currency)}") if currency else (),
-        period=_period(con), notes=(*notes, *skipped, *found.notes), currency=currency,
+        currencies=money, excluded=tuple(m for m in money if m.currency != currency) if currency else (),
+        period=period, notes=(*notes, *skipped, *found.notes), currency=currency,
     )
 
 
@@ -118,20 +118,20 @@ def _valid_rows(sources: list[Source], keep: str) -> str:
                               for s in sources)
 
 
-def _count(con: duckdb.DuckDBPyConnection, where: str) -> int:
-    return int(fetch_scalar(con, f"SELECT coalesce(sum(Rows), 0) FROM {tables.RAW_ROLLUP} WHERE {where}"))
-
-
-def _money(con: duckdb.DuckDBPyConnection, where: str) -> tuple[Money, ...]:
-    rows = fetch_dicts(con, f"""SELECT BillingCurrency AS currency, coalesce(sum(BilledCost), 0) AS amount,
-                                       sum(Rows) AS n
-                                FROM {tables.RAW_ROLLUP} WHERE {where} GROUP BY 1 ORDER BY 1""")
-    return tuple(Money(str(r["currency"]), Decimal(r["amount"]), int(r["n"])) for r in rows)
-
-
-def _period(con: duckdb.DuckDBPyConnection) -> tuple[Any, Any] | None:
-    row = fetch_one_dict(con, f"SELECT min(FirstCharge) AS first_charge, max(LastCharge) AS last_charge FROM {tables.ROLLUP}")
-    return None if row is None or row["first_charge"] is None else (row["first_charge"], row["last_charge"])
+def _totals(con: duckdb.DuckDBPyConnection, ok: str, counted: str,
+            keep: str) -> tuple[int, tuple[Money, ...], tuple[Any, Any] | None]:
+    """In one statement: the valid rows (`ok`), the counted cost and rows per currency (`counted`), and the
+    charge period of the kept groups (`keep`, the ROLLUP view's filter)."""
+    rows = fetch_dicts(con, f"""
+        SELECT BillingCurrency AS currency, coalesce(sum(Rows) FILTER (WHERE {ok}), 0) AS valid,
+               coalesce(sum(BilledCost) FILTER (WHERE {counted}), 0) AS amount, sum(Rows) FILTER (WHERE {counted}) AS n,
+               min(FirstCharge) FILTER (WHERE {keep} AND x_Replaced = 0) AS first_charge,
+               max(LastCharge) FILTER (WHERE {keep} AND x_Replaced = 0) AS last_charge
+        FROM {tables.RAW_ROLLUP} GROUP BY 1 ORDER BY 1""")
+    money = tuple(Money(str(r["currency"]), Decimal(r["amount"]), int(r["n"])) for r in rows if r["n"] is not None)
+    firsts = [r["first_charge"] for r in rows if r["first_charge"] is not None]
+    lasts = [r["last_charge"] for r in rows if r["last_charge"] is not None]
+    return sum(int(r["valid"]) for r in rows), money, (min(firsts), max(lasts, default=None)) if firsts else None
 
 
 __all__ = ["BillingData", "Note", "Rejection", "SourceFile", "connect", "load_billing"]
