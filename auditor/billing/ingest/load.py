@@ -83,15 +83,13 @@ def load_billing(paths: list[Path], *, currency: str | None = None, max_listed: 
                             hint="check that each file is complete and in the format its name says") from exc
     ok = validate.row_ok_sql()
     keep = ok if currency is None else f"{ok} AND BillingCurrency = {focus.quote_str(currency)}"
-    # Origin charges their FOCUS 1.3 split rows replace (and splits set aside) are valid but not counted.
-    counted = f"{ok} AND x_Replaced = 0"
     # A view, not a copy: filtering ~10k groups is cheaper than materialising ~35 columns (20 ms at 2M rows).
     con.execute(f"CREATE OR REPLACE TEMP VIEW {tables.ROLLUP} AS SELECT * FROM {tables.RAW_ROLLUP} "
                 f"WHERE {keep} AND x_Replaced = 0")
     con.execute(f"CREATE OR REPLACE TEMP VIEW {tables.VALID_ROWS} AS {_valid_rows(sources, keep)}")
     found = problems.relabel(problems.with_commitments(problems.collect(con, sources, max_listed), contracts),
                              labels or {})
-    valid, money, period = _totals(con, ok, counted, keep)
+    valid, money, period = _totals(con, ok, keep)
     return BillingData(
         con=con, view=tables.VALID_ROWS, rollup=tables.ROLLUP, files=found.files,
         rows=sum(f.rows for f in found.files), valid_rows=valid + contracts.valid,
@@ -118,16 +116,19 @@ def _valid_rows(sources: list[Source], keep: str) -> str:
                               for s in sources)
 
 
-def _totals(con: duckdb.DuckDBPyConnection, ok: str, counted: str,
+def _totals(con: duckdb.DuckDBPyConnection, ok: str,
             keep: str) -> tuple[int, tuple[Money, ...], tuple[Any, Any] | None]:
-    """In one statement: the valid rows (`ok`), the counted cost and rows per currency (`counted`), and the
-    charge period of the kept groups (`keep`, the ROLLUP view's filter)."""
+    """In one statement: the valid rows (`ok`), the counted cost and rows per currency (valid, and not an
+    origin charge its FOCUS 1.3 split rows replace nor a split set aside: x_Replaced = 0), and the charge period of the kept groups (`keep`, the ROLLUP view's filter).
+    Each condition is evaluated once per group (its subqueries inside FILTER would run once per aggregate)."""
     rows = fetch_dicts(con, f"""
-        SELECT BillingCurrency AS currency, coalesce(sum(Rows) FILTER (WHERE {ok}), 0) AS valid,
-               coalesce(sum(BilledCost) FILTER (WHERE {counted}), 0) AS amount, sum(Rows) FILTER (WHERE {counted}) AS n,
-               min(FirstCharge) FILTER (WHERE {keep} AND x_Replaced = 0) AS first_charge,
-               max(LastCharge) FILTER (WHERE {keep} AND x_Replaced = 0) AS last_charge
-        FROM {tables.RAW_ROLLUP} GROUP BY 1 ORDER BY 1""")
+        SELECT BillingCurrency AS currency, coalesce(sum(Rows) FILTER (WHERE x_Ok), 0) AS valid,
+               coalesce(sum(BilledCost) FILTER (WHERE x_Ok AND x_Replaced = 0), 0) AS amount,
+               sum(Rows) FILTER (WHERE x_Ok AND x_Replaced = 0) AS n,
+               min(FirstCharge) FILTER (WHERE x_Keep AND x_Replaced = 0) AS first_charge,
+               max(LastCharge) FILTER (WHERE x_Keep AND x_Replaced = 0) AS last_charge
+        FROM (SELECT *, coalesce({ok}, false) AS x_Ok, coalesce({keep}, false) AS x_Keep FROM {tables.RAW_ROLLUP})
+        GROUP BY 1 ORDER BY 1""")
     money = tuple(Money(str(r["currency"]), Decimal(r["amount"]), int(r["n"])) for r in rows if r["n"] is not None)
     firsts = [r["first_charge"] for r in rows if r["first_charge"] is not None]
     lasts = [r["last_charge"] for r in rows if r["last_charge"] is not None]
