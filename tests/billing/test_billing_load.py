@@ -120,14 +120,3 @@ def test_charge_period_formats_are_parsed_to_utc(tmp_path: Path, value: str, exp
     assert data.rejected_rows == 0
     assert data.con.execute(f"SELECT ChargePeriodStart FROM {data.view}").fetchone()[0].isoformat() == expected
 
-
-def test_two_loads_in_one_process_keep_their_own_tables(tmp_path: Path) -> None:
-    """Loads share one in-memory DuckDB database (starting one costs more than a whole small load); each
-    load's tables are temporary tables of its own connection."""
-    first = load_billing([write_csv(tmp_path / "a.csv", [focus_row(BilledCost="1.5")])])
-    second = load_billing([write_csv(tmp_path / "b.csv", [focus_row(BilledCost="2"), focus_row(BilledCost="3")])])
-    assert first.con.execute(f"SELECT sum(BilledCost) FROM {first.view}").fetchone() == (Decimal("1.5"),)
-    assert second.con.execute(f"SELECT sum(BilledCost) FROM {second.view}").fetchone() == (Decimal(5),)
-    second.con.close()
-    assert first.currencies[0].amount == Decimal("1.5")
-    assert first.con.execute(f"SELECT count(*) FROM {first.rollup}").fetchone() == (1,)

@@ -13,7 +13,6 @@ Raises TagauditError (exit 2) when a file is missing, empty, unparseable or lack
 from __future__ import annotations
 
 from decimal import Decimal
-from functools import lru_cache
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
@@ -29,19 +28,11 @@ if TYPE_CHECKING:
     import duckdb
 
 
-@lru_cache(maxsize=1)
-def _database() -> duckdb.DuckDBPyConnection:
-    """The process's one in-memory DuckDB database. Starting a database costs 12-20 ms; a connection to it
-    (`cursor()`) costs microseconds, and each connection keeps its own temporary tables and macros."""
+def connect() -> duckdb.DuckDBPyConnection:
+    """An in-memory DuckDB connection set up for billing: UTC session, tagaudit's macros."""
     import duckdb
 
-    return duckdb.connect(":memory:")
-
-
-def connect() -> duckdb.DuckDBPyConnection:
-    """A new DuckDB connection set up for billing (UTC session, tagaudit's macros). Everything billing
-    creates is TEMP, so it is private to this connection and goes when the connection does."""
-    con = _database().cursor()
+    con = duckdb.connect(":memory:")
     con.execute("SET TimeZone = 'UTC'")
     con.execute("SET enable_progress_bar = false")  # quiet: the CLI owns the terminal
     for macro in MACROS:
