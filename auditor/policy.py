@@ -10,9 +10,7 @@ import re
 import sys
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any, Literal, TypeVar, get_args
-
-import yaml
+from typing import TYPE_CHECKING, Any, Literal, TypeVar, get_args
 
 from auditor.finops.settings import (
     ChargebackSettings,
@@ -21,13 +19,16 @@ from auditor.finops.settings import (
     compile_showback,
     finops_problems,
 )
-from auditor.globs import compile_globs
+from auditor.globs import compile_globs, preload, translate
 from auditor.regex import full_match, pattern_problem
 from policies import DEFAULT_POLICY, SCHEMA_PATH
 from scanners import yamlload
 from scanners.errors import PolicyError, TagauditError, clip, one_of
 from scanners.files import check_regular, read_regular
 from scanners.records import GRADE_RANK, Grade
+
+if TYPE_CHECKING:
+    import yaml
 
 POLICY_FILENAMES = ("tagaudit.yaml", "tagaudit.yml", ".tagaudit.yaml", ".tagaudit.yml")
 
@@ -161,6 +162,8 @@ class Policy:
 def _line_index(node: yaml.Node, path: tuple[Any, ...] = (), out: dict[tuple[Any, ...], int] | None = None
                 ) -> dict[tuple[Any, ...], int]:
     """JSON path -> 1-based line of that node in the YAML text."""
+    import yaml
+
     out = {} if out is None else out
     out[path] = node.start_mark.line + 1
     if isinstance(node, yaml.MappingNode):
@@ -199,6 +202,8 @@ def _toml_lines(text: str, section: str) -> dict[tuple[Any, ...], int]:
 
 
 def _read_yaml(path: Path, *, lines: bool = True) -> tuple[Any, dict[tuple[Any, ...], int]]:
+    import yaml
+
     text = yamlload.read_text(path, yamlload.POLICY, "policy")
     try:
         data, node = yamlload.parse(text, yamlload.POLICY)
@@ -478,33 +483,72 @@ def read_policy_file(path: Path, *, lines: bool = True) -> tuple[Any, dict[tuple
 
 
 def _validated_marker(path: Path, cache_dir: Path | None) -> str | None:
-    """Digest of 'these exact policy bytes, this schema, this tagaudit version', for a sealed marker that
-    records they passed validation (sealed: the cache may come with the repo, so a bare file proves nothing;
-    validating instead costs ~40 ms per run, mostly importing jsonschema)."""
+    """Digest of 'these exact policy bytes, this schema, this tagaudit and this pathspec', for a sealed marker that
+    records they passed validation and holds what they parse to (sealed: the cache may come with the repo, so a
+    bare file proves nothing; validating and parsing instead cost ~50 ms per run: jsonschema, PyYAML, pathspec)."""
     if cache_dir is None:
         return None
+    from importlib.util import find_spec
+
     from auditor import __version__
 
     try:
-        return hashlib.sha256(path.read_bytes() + SCHEMA_PATH.read_bytes() + __version__.encode()).hexdigest()
-    except OSError:
+        spec = find_spec("pathspec")
+        glob_engine = os.stat(spec.origin) if spec is not None and spec.origin else None
+        engine = f"{spec.origin if spec else None}:{glob_engine.st_size if glob_engine else 0}:" \
+                 f"{glob_engine.st_mtime_ns if glob_engine else 0}"
+        return hashlib.sha256(path.read_bytes() + SCHEMA_PATH.read_bytes() + __version__.encode()
+                              + engine.encode()).hexdigest()
+    except (OSError, ImportError, ValueError):
         return None
+
+
+def _cached_body(data: Any, policy: Policy) -> bytes:
+    """What the sealed marker keeps: the parsed data and each path rule's glob translation, when JSON holds the
+    data exactly (a YAML date or an integer key does not round-trip: then only the marker, as before)."""
+    try:
+        text = json.dumps({"data": data, "globs": [[list(r.patterns), translate(r.patterns)] for r in policy.paths]},
+                          allow_nan=False)  # never sort_keys: the order of `keys` is the policy's order
+    except (TypeError, ValueError):
+        return b""
+    return text.encode() if json.loads(text)["data"] == data else b""
+
+
+def _from_body(body: bytes) -> Any | None:
+    """The parsed data a sealed marker holds (preloading its glob translations), or None for a bare marker."""
+    if not body:
+        return None
+    try:
+        blob = json.loads(body)
+        preload({tuple(patterns): regex for patterns, regex in blob["globs"] if isinstance(regex, str)})
+        return blob["data"]
+    except (ValueError, KeyError, TypeError):
+        return None
+
+
+def _source_name(path: Path) -> str:
+    return f"{path} [tool.tagaudit]" if path.name == "pyproject.toml" else str(path)
 
 
 def load_policy(path: Path, *, trusted: bool = False, cache_dir: Path | None = None) -> Policy:
     """Validate (unless the packaged default, or already validated as these exact bytes) and compile."""
-    from auditor.scan.cache import known_valid, remember_valid
+    from auditor.scan.cache import remember_valid, valid_body
 
-    marker = None if trusted else _validated_marker(path, cache_dir)
-    known_good = trusted or (marker is not None and known_valid(cache_dir, "policies", marker))
+    marker = _validated_marker(path, cache_dir)  # the packaged default too: trusted, yet still parsed
+    body = valid_body(cache_dir, "policies", marker) if marker is not None else None
+    cached = _from_body(body) if body is not None else None
+    if cached is not None:
+        return compile_policy(cached, _source_name(path))
+    known_good = trusted or body is not None
     data, lines, source = read_policy_file(path, lines=not known_good)
     if not known_good:
         problems = validate_policy_data(data, path, lines)
         if problems:
             raise PolicyError(problems)
-        if marker is not None:
-            remember_valid(cache_dir, "policies", marker)
-    return compile_policy(data, source)
+    policy = compile_policy(data, source)
+    if marker is not None:
+        remember_valid(cache_dir, "policies", marker, _cached_body(data, policy))
+    return policy
 
 
 def discover_policy(root: Path, explicit: Path | None = None, *, cache_dir: Path | None = None) -> Policy:

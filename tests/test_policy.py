@@ -185,3 +185,55 @@ def test_a_validated_policy_is_remembered_only_for_its_exact_bytes(tmp_path: Pat
     path.write_text("version: 1\nkeys:\n  team: {min_grade: NOPE}\n")
     with pytest.raises(PolicyError):
         discover_policy(tmp_path, cache_dir=cache)
+
+
+_CACHED_POLICY = """\
+version: 1
+name: cached
+keys: {team: {aliases: [owner]}, env: {}}
+paths:
+  - match: ["services/*/jobs/**", "!services/legacy/**"]
+    mode: showback
+  - match: ["libs/**"]
+    required: [team]
+"""
+
+
+def test_a_policy_the_sealed_cache_holds_compiles_the_same_without_yaml_or_pathspec(tmp_path: Path) -> None:
+    import subprocess
+    import sys
+
+    (tmp_path / "tagaudit.yaml").write_text(_CACHED_POLICY)
+    cache = tmp_path / ".tagaudit-cache"
+    fresh = load_policy(tmp_path / "tagaudit.yaml", cache_dir=cache)
+    probe = (
+        "import sys; from pathlib import Path; from auditor.policy import load_policy\n"
+        f"p = load_policy(Path({str(tmp_path / 'tagaudit.yaml')!r}), cache_dir=Path({str(cache)!r}))\n"
+        "paths = ['services/a/jobs/x.py', 'services/legacy/jobs/y.py', 'libs/z.py', 'app.py']\n"
+        "print(p.digest, [p.settings_for(x).mode for x in paths], [p.settings_for(x).required for x in paths])\n"
+        "print('yaml' in sys.modules, 'pathspec' in sys.modules)\n"
+    )
+    out = subprocess.run([sys.executable, "-c", probe], capture_output=True, text=True, check=True).stdout.splitlines()
+    paths = ["services/a/jobs/x.py", "services/legacy/jobs/y.py", "libs/z.py", "app.py"]
+    assert out[0] == f"{fresh.digest} {[fresh.settings_for(x).mode for x in paths]} " \
+                     f"{[fresh.settings_for(x).required for x in paths]}"
+    # The `!` rule has no single regex, so its matcher needs pathspec; the policy itself needs no YAML.
+    assert out[1] == "False True"
+    (tmp_path / "tagaudit.yaml").write_text(_CACHED_POLICY.replace(', "!services/legacy/**"', ""))
+    load_policy(tmp_path / "tagaudit.yaml", cache_dir=cache)
+    out = subprocess.run([sys.executable, "-c", probe.replace("cached", "cached")], capture_output=True, text=True,
+                         check=True).stdout.splitlines()
+    assert out[1] == "False False"
+
+
+def test_a_forged_policy_cache_entry_changes_nothing(tmp_path: Path) -> None:
+    (tmp_path / "tagaudit.yaml").write_text(_CACHED_POLICY)
+    cache = tmp_path / ".tagaudit-cache"
+    fresh = load_policy(tmp_path / "tagaudit.yaml", cache_dir=cache)
+    [marker] = (cache / "policies").glob("*.ok")
+    head, _, body = marker.read_bytes().partition(b"\n")
+    marker.write_bytes(head + b"\n" + body.replace(b'"showback"', b'"enforce"'))  # body edited, MAC kept
+    again = load_policy(tmp_path / "tagaudit.yaml", cache_dir=cache)
+    assert again.settings_for("services/a/jobs/x.py").mode == "showback" == fresh.settings_for("services/a/jobs/x.py").mode
+    marker.write_bytes(b"not sealed at all")
+    assert load_policy(tmp_path / "tagaudit.yaml", cache_dir=cache).digest == fresh.digest

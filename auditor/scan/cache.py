@@ -167,18 +167,24 @@ def write_sealed(directory: Path, name: str, context: str, body: bytes) -> None:
         pass  # a read-only or full cache directory only costs speed
 
 
-def remember_valid(cache_dir: Path | None, kind: str, digest: str) -> None:
-    """Record that the input with this digest passed validation (a sealed marker, not a bare file)."""
+def remember_valid(cache_dir: Path | None, kind: str, digest: str, body: bytes = b"") -> None:
+    """Record that the input with this digest passed validation (a sealed marker, not a bare file), with what
+    it parsed to (`body`) when the caller keeps that too."""
     directory = safe_dir(cache_dir, kind, create=True) if cache_dir is not None else None
     if directory is not None:
-        write_sealed(directory, f"{digest[:32]}.ok", f"{kind}-ok:{digest}", b"")
+        write_sealed(directory, f"{digest[:32]}.ok", f"{kind}-ok:{digest}", body)
+
+
+def valid_body(cache_dir: Path | None, kind: str, digest: str, limit: int = 1024 * 1024) -> bytes | None:
+    """The body of the sealed marker for this digest (b"" for a bare one), or None when there is no valid one."""
+    directory = safe_dir(cache_dir, kind, create=False) if cache_dir is not None else None
+    if directory is None:
+        return None
+    return unseal(f"{kind}-ok:{digest}", read_private(directory / f"{digest[:32]}.ok", limit))
 
 
 def known_valid(cache_dir: Path | None, kind: str, digest: str) -> bool:
-    directory = safe_dir(cache_dir, kind, create=False) if cache_dir is not None else None
-    if directory is None:
-        return False
-    return unseal(f"{kind}-ok:{digest}", read_private(directory / f"{digest[:32]}.ok", 4096)) is not None
+    return valid_body(cache_dir, kind, digest) is not None
 
 
 def _to_json(fs: FileScan, summary: Summary | None = None, uses: tuple[Use, ...] = ()) -> dict[str, Any]:
