@@ -5,7 +5,10 @@
 A one-file scan is what pre-commit runs on every commit, so its cost is almost all interpreter start-up and
 imports. Three cases are judged: the examples sample (no git repository around it), and a temp git repository
 with a committed untagged OpenAI call, scanned with the hook's console output (no owner shown, so no blame)
-and with --format json (owners shown: blame through GitPython, warm from the blame cache after the warm-up). The script builds (or reuses) a virtualenv per mode in bench/.work: `installed` is `pip install .`,
+and with --format json (owners shown: blame, warm from the blame cache after the warm-up). Issue 9 adds a
+repository whose client comes from another module: a whole-repo run saves the repo index first, then the
+one-file run is timed with the file unchanged (cache hit) and with the file edited before every run (its
+cache entry misses: the honest pre-commit case). The script builds (or reuses) a virtualenv per mode in bench/.work: `installed` is `pip install .`,
 a wheel as a user gets it (pip compiles .pyc at install time); `editable` is `pip install -e .`, as a developer
 runs it. Each round runs tagaudit and the floors (`python -c pass`, and `python -c "import ast, re, json"`,
 the stdlib the scan cannot avoid) from the same interpreter, in rotating order, and the table shows medians
@@ -28,6 +31,7 @@ import statistics
 import subprocess
 import sys
 import time
+from collections.abc import Callable
 from pathlib import Path
 
 HERE = Path(__file__).resolve().parent
@@ -80,7 +84,10 @@ def disk_mb(path: Path) -> float:
 CPU: dict[str, list[float]] = {}  # name -> CPU seconds (user + system) of each timed run, children included
 
 
-def timed(argv: list[str], cwd: Path, env: dict[str, str], name: str | None = None) -> float:
+def timed(argv: list[str], cwd: Path, env: dict[str, str], name: str | None = None,
+          prepare: Callable[[], None] | None = None) -> float:
+    if prepare is not None:  # untimed: e.g. edit the file so that its cache entry misses
+        prepare()
     before = resource.getrusage(resource.RUSAGE_CHILDREN)
     start = time.perf_counter()
     proc = subprocess.run(argv, cwd=cwd, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, check=False)
@@ -98,45 +105,82 @@ REPO_SAMPLE = ("from openai import OpenAI\n\nclient = OpenAI()\n"
                "client.chat.completions.create(model='gpt-4o', messages=[{'role': 'user', 'content': 'hi'}])\n")
 
 
-def git_sample(work: Path, env: dict[str, str]) -> Path:
-    """A fresh temp git repository holding one committed file with a finding."""
-    repo = work / "in-repo"
+# A second repository for the repo index (issue 9): app.py builds its client in another module, so the
+# one-file run needs cross-module facts, read from the index a whole-repo run saved.
+INDEXED_FILES = {
+    "pkg/__init__.py": "",
+    "pkg/clients.py": ("from openai import OpenAI\n\n\ndef make_client():\n"
+                       "    return OpenAI(default_headers={'Helicone-Property-Team': 'search'})\n"),
+    "pkg/app.py": ("from pkg.clients import make_client\n\nclient = make_client()\n"
+                   "client.chat.completions.create(model='gpt-4o', messages=[])\n"
+                   "client.embeddings.create(model='text-embedding-3-small', input='x')\n"),
+}
+
+
+def git_sample(work: Path, env: dict[str, str], name: str = "in-repo",
+               files: dict[str, str] | None = None) -> Path:
+    """A fresh temp git repository holding committed files (by default one file with a finding)."""
+    repo = work / name
     shutil.rmtree(repo, ignore_errors=True)
     repo.mkdir(parents=True)
-    (repo / "app.py").write_text(REPO_SAMPLE)
+    for rel, text in (files or {"app.py": REPO_SAMPLE}).items():
+        (repo / rel).parent.mkdir(parents=True, exist_ok=True)
+        (repo / rel).write_text(text)
     ident = {"GIT_AUTHOR_NAME": "Bench", "GIT_AUTHOR_EMAIL": "bench@example.com",
              "GIT_COMMITTER_NAME": "Bench", "GIT_COMMITTER_EMAIL": "bench@example.com"}
-    for args in (["init", "-q", "-b", "main"], ["add", "app.py"], ["-c", "commit.gpgsign=false", "commit", "-q", "-m", "x"]):
+    for args in (["init", "-q", "-b", "main"], ["add", "."], ["-c", "commit.gpgsign=false", "commit", "-q", "-m", "x"]):
         subprocess.run(["git", *args], cwd=repo, env={**env, **ident}, check=True, capture_output=True)
     return repo
 
 
-def contenders(venv: Path, env: dict[str, str]) -> dict[str, tuple[list[str], Path]]:
-    """name -> (argv, cwd); the names starting with `tagaudit` are the cases judged against the target."""
+Case = tuple[list[str], Path, Callable[[], None] | None]  # argv, cwd, untimed step before each run
+
+
+def editor(path: Path) -> Callable[[], None]:
+    """Each call changes PATH's content (a new trailing comment), as a commit that edited the file does."""
+    base, count = path.read_text(), [0]
+
+    def edit() -> None:
+        count[0] += 1
+        path.write_text(f"{base}# edit {count[0]} {os.getpid()} {time.time_ns()}\n")
+    return edit
+
+
+def contenders(venv: Path, env: dict[str, str]) -> dict[str, Case]:
+    """name -> (argv, cwd, prepare); the names starting with `tagaudit` are the cases judged against the target."""
     work = WORK / "startup"
     work.mkdir(parents=True, exist_ok=True)
     shutil.copy(SAMPLE, work / SAMPLE.name)
     shutil.copy(POLICY, work / POLICY.name)
     repo = git_sample(work, env)
+    indexed = git_sample(work, env, "indexed", INDEXED_FILES)
     tagaudit, python = str(venv / "bin" / "tagaudit"), str(venv / "bin" / "python")
+    # The whole-repo run that saves the repo index (module list and cross-module uses) in the default cache.
+    subprocess.run([tagaudit, "scan", "."], cwd=indexed, env=env, check=False, capture_output=True)
+    if not (indexed / ".tagaudit-cache" / "repo-index.json").is_file():
+        raise SystemExit(f"no repo index after `tagaudit scan .` in {indexed}")
+    app = ["pkg/app.py"]
     return {
-        "tagaudit scan FILE --format json": ([tagaudit, "scan", SAMPLE.name, "--format", "json"], work),
-        "tagaudit in-repo finding (console)": ([tagaudit, "scan", "app.py"], repo),
-        "tagaudit in-repo finding --format json": ([tagaudit, "scan", "app.py", "--format", "json"], repo),
-        "python -c pass": ([python, "-c", "pass"], work),
-        "python -c 'import ast, re, json'": ([python, "-c", "import ast, re, json"], work),
+        "tagaudit scan FILE --format json": ([tagaudit, "scan", SAMPLE.name, "--format", "json"], work, None),
+        "tagaudit in-repo finding (console)": ([tagaudit, "scan", "app.py"], repo, None),
+        "tagaudit in-repo finding --format json": ([tagaudit, "scan", "app.py", "--format", "json"], repo, None),
+        "tagaudit index present (console)": ([tagaudit, "scan", *app], indexed, None),
+        "tagaudit index present, file edited": ([tagaudit, "scan", *app], indexed, editor(indexed / app[0])),
+        "python -c pass": ([python, "-c", "pass"], work, None),
+        "python -c 'import ast, re, json'": ([python, "-c", "import ast, re, json"], work, None),
     }
 
 
 def measure(venv: Path, runs: int, env: dict[str, str]) -> dict[str, list[float]]:
     cases = contenders(venv, env)
-    for argv, cwd in cases.values():  # warm-up: .pyc files, the result and blame caches, the OS page cache
-        timed(argv, cwd, env)
+    for argv, cwd, prepare in cases.values():  # warm-up: .pyc files, the result and blame caches, page cache
+        timed(argv, cwd, env, prepare=prepare)
     samples: dict[str, list[float]] = {name: [] for name in cases}
     names = list(cases)
     for i in range(runs):
         for name in names[i % len(names):] + names[:i % len(names)]:
-            samples[name].append(timed(*cases[name], env, name))
+            argv, cwd, prepare = cases[name]
+            samples[name].append(timed(argv, cwd, env, name, prepare))
     return samples
 
 

@@ -7,13 +7,14 @@ import codecs
 import io
 import tokenize
 from dataclasses import replace
+from typing import TYPE_CHECKING
 
-from scanners.catalog import Catalog
-from scanners.python.calls import Analysis, analyse
-from scanners.python.comments import extract_comments
-from scanners.python.notebook import NotebookError, read_notebook
-from scanners.python.resolve import LinkHook
 from scanners.records import Comment, FileScan, ScanError
+
+if TYPE_CHECKING:  # the analysis modules load on first scan: a run answered from the cache never needs them
+    from scanners.catalog import Catalog
+    from scanners.python.calls import Analysis
+    from scanners.python.resolve import LinkHook
 
 
 def decode_source(data: bytes) -> str:
@@ -46,6 +47,10 @@ def scan_python(path: str, data: bytes, catalog: Catalog) -> FileScan:
 def scan_module(path: str, data: bytes, catalog: Catalog, *, link: LinkHook | None = None,
                 imports: tuple[str, ...] | None = None) -> tuple[FileScan, Analysis | None]:
     """`scan_python` with other modules' facts in view (`link`), and this module's summary (given `imports`)."""
+    from scanners.python.calls import analyse
+    from scanners.python.comments import extract_comments
+    from scanners.python.notebook import NotebookError, read_notebook
+
     locate = _identity
     try:
         if path.endswith(".ipynb"):

@@ -12,13 +12,15 @@ from __future__ import annotations
 import ast
 import re
 from dataclasses import dataclass
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from scanners.catalog import Catalog
-from scanners.python.index import ModuleIndex
-from scanners.python.resolve import Resolver, _is_property, passthrough
 from scanners.python.values import ClassRef, FuncRef, Instance, Linked, Lit, ModuleRef, Obj, Value
 from scanners.records import Evidence, Issue
+
+if TYPE_CHECKING:  # computing a summary needs the front end; reading one (a cache hit) must not load it
+    from scanners.python.index import ModuleIndex
+    from scanners.python.resolve import Resolver
 
 _MAX_NESTING = 3  # a wrapper holding a wrapper holding a client; deeper is not followed
 _MAX_EXPORTS = 400  # names per module (a generated module must not make summaries huge)
@@ -71,6 +73,8 @@ def _export(value: Value, index: ModuleIndex, r: Resolver, name: str, depth: int
     if depth >= _MAX_NESTING:
         return None
     if isinstance(value, FuncRef):
+        from scanners.python.resolve import passthrough
+
         made = _export(r._call_function(value), index, r, name, depth + 1)
         if isinstance(made, (Obj, Linked)):
             return Linked("func", name, made)
@@ -91,6 +95,8 @@ def _export(value: Value, index: ModuleIndex, r: Resolver, name: str, depth: int
 
 def class_facts(index: ModuleIndex, r: Resolver, cls: str, depth: int) -> tuple[tuple[str, Value], ...]:
     """Attributes (set in any method) and methods of a class that hold or return clients."""
+    from scanners.python.resolve import _is_property
+
     names: list[str] = []
     for owner in r.mro(cls):
         index.ensure_class(owner)
