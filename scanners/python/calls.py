@@ -82,9 +82,12 @@ class _Finder:
     # -- classification -------------------------------------------------------------------
     def classify(self, value: Value) -> tuple[Obj, TypeSpec, CallSpec] | None:
         if isinstance(value, Obj):
-            spec = self.catalog.types[value.type_id]
-            call = spec.calls.get(value.path)
-            return (value, spec, call) if call is not None else None
+            for obj in (value, *value.alts):  # alternatives: other clients the same helper may return
+                spec = self.catalog.types[obj.type_id]
+                call = spec.calls.get(obj.path)
+                if call is not None:
+                    return obj, spec, call
+            return None
         if isinstance(value, ModuleRef):
             for module, type_ids in self.catalog.module_instances.items():
                 if not value.qualname.startswith(module + "."):

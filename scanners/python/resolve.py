@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import ast
 import bisect
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from dataclasses import replace
 from typing import cast
 
@@ -53,6 +53,21 @@ LinkHook = Callable[[str], "Value | None"]
 _CONTEXT_ENTERS = frozenset({"enter_context", "enter_async_context"})
 
 
+
+
+_MAX_ALTS = 8  # alternative clients kept per value (Obj.alts)
+
+
+def _with_alts(primary: Obj, others: Sequence[Value]) -> Obj:
+    """`primary` with the other candidate clients of a different type (or provider) as its alternatives."""
+    seen = {(primary.type_id, primary.provider)}
+    alts: list[Obj] = list(primary.alts)
+    for v in others:
+        for o in ((v, *v.alts) if isinstance(v, Obj) else ()):
+            if (o.type_id, o.provider) not in seen and len(alts) < _MAX_ALTS:
+                seen.add((o.type_id, o.provider))
+                alts.append(replace(o, alts=()))
+    return replace(primary, alts=tuple(alts)) if alts != list(primary.alts) else primary
 
 
 _ArmTree = tuple[list[int], list[tuple[int, int, int, int]], list[int]]
@@ -157,8 +172,14 @@ class Resolver:
         self.link = link
         self.catalog = catalog
         self.annotations = annotations
-        self.memo: dict[tuple[int, int, str | None], Value] = {}
-        self.active: set[tuple[int, int, str | None]] = set()
+        # Keyed on the node and scope objects themselves (identity hash), never on id(): the key keeps them
+        # alive, so a freed node's id cannot be reused by another node and hit a stale entry.
+        self.memo: dict[tuple[ast.expr, Scope, str | None], Value] = {}
+        self.active: set[tuple[ast.expr, Scope, str | None]] = set()
+        # Set when the depth bound cut an evaluation: the value on the way up is not memoised anyway, so every
+        # sibling candidate still pending is cut too and the resumption (eval_deep) goes on from the frontier.
+        # Without this a chain of names with two candidate bindings each fans out 2**depth before the cut.
+        self.cut = False
         # The class `self` really is while evaluating code inherited from a base class.
         self.self_cls: str | None = None
         self._mro_cache: dict[str, list[str]] = {}
@@ -363,13 +384,19 @@ class Resolver:
 
     # -- expressions ----------------------------------------------------------------------
     def eval(self, node: ast.expr, scope: Scope, line: int) -> Value:
-        key = (id(node), id(scope), self.self_cls)
+        key = (node, scope, self.self_cls)
         if key in self.memo:
             return self.memo[key]
         if key in self.active:
             return Dyn("a recursive definition")
+        if not self.active:
+            self.cut = False  # a new top-level evaluation
+        elif self.cut:
+            self.hits += 1
+            return Dyn(BOUND_REASON)
         if len(self.active) > _MAX_DEPTH:
             self.hits += 1
+            self.cut = True
             self.frontier = (node, scope, line, self.self_cls)
             return Dyn(BOUND_REASON)
         self.steps_left -= 1
@@ -531,11 +558,19 @@ class Resolver:
             spec = self.catalog.types[base.type_id]
             if attr in spec.transparent or (attr == "aio" and not base.path):
                 return base
+            alts = tuple(a for a in (self._eval_attribute_of(alt, attr) for alt in base.alts) if a is not None)
             return Obj(base.type_id, base.provider, base.path + (attr,), base.carriers, base.issues, base.mode,
-                       base.model, base.endpoint, base.origin, base.client_line)
+                       base.model, base.endpoint, base.origin, base.client_line, alts)
         if isinstance(base, (Instance, ClassRef)):
             return self._eval_member(base.qualname, attr, line)
         return Dyn(f"attribute .{attr} of {describe(base)}")
+
+    def _eval_attribute_of(self, obj: Obj, attr: str) -> Obj | None:
+        """`obj.attr` for an alternative client (no alternatives of its own)."""
+        spec = self.catalog.types[obj.type_id]
+        if attr in spec.transparent or (attr == "aio" and not obj.path):
+            return obj
+        return replace(obj, path=obj.path + (attr,))
 
     def mro(self, cls: str) -> list[str]:
         """The class and its bases defined in this module, nearest first (a simple linearisation)."""
@@ -763,19 +798,38 @@ class Resolver:
         self.index.ensure(fscope)
 
         def returns() -> Value:
-            tuples: Value | None = None
-            for ret in reversed(fscope.returns):
-                value = self.eval(ret, fscope, ret.lineno)
-                if isinstance(value, Obj):
-                    return value
-                if tuples is None and isinstance(value, ListV) and any(isinstance(v, Obj) for v in value.items):
-                    tuples = value  # `return self.client, model`
-            if tuples is not None:
-                return tuples
+            found = self._returned(fscope)
+            if found is not None:
+                return found
             if func.node.returns is not None:
                 return self._eval_annotation(func.node.returns, fscope.parent or fscope, func.node.lineno)
             return Dyn(f"the result of {func.node.name}()")
         return self._with_self(func.owner, returns) if func.owner is not None else returns()
+
+    def _returned(self, fscope: Scope) -> Value | None:
+        """The client a function returns, with every other `return`'s client (of another type) as alternatives.
+
+        The last `return` holding a client is the primary value (as before); the others, up to _MAX_ALTS, are
+        kept in `Obj.alts`, so `client.chat.completions.create` on a helper whose last branch returns an Azure AI
+        Inference client still matches the OpenAI clients its other branches return. Tuples
+        (`return self.client, model`) get alternatives per position.
+        """
+        objs: list[Obj] = []
+        tuples: list[ListV] = []
+        for ret in reversed(fscope.returns):
+            value = self.eval(ret, fscope, ret.lineno)
+            if isinstance(value, Obj):
+                objs.append(value)
+            elif isinstance(value, ListV) and any(isinstance(v, Obj) for v in value.items):
+                tuples.append(value)  # `return self.client, model`
+        if objs:
+            return _with_alts(objs[0], objs[1:])
+        if not tuples:
+            return None
+        first = tuples[0]
+        items = tuple(_with_alts(v, [t.items[i] for t in tuples[1:] if i < len(t.items)]) if isinstance(v, Obj)
+                      else v for i, v in enumerate(first.items))
+        return ListV(items, first.unresolved)
 
     def _call_obj(self, obj: Obj, node: ast.Call, scope: Scope, line: int) -> Value:
         spec = self.catalog.types[obj.type_id]

@@ -88,6 +88,9 @@ class Obj:
     endpoint: str | None = None
     origin: tuple[int, int] = (0, 0)
     client_line: int | None = None
+    # Other clients the same expression may hold (a helper whose `return` statements hand back different SDK
+    # clients): a call whose path this client's type does not have is matched against these, in order.
+    alts: tuple[Obj, ...] = ()
 
 
 @dataclass(frozen=True, slots=True)
