@@ -21,9 +21,9 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
-from auditor.fix.records import OUTCOMES  # noqa: E402
-from auditor.fix.run import run_fix  # noqa: E402
-from auditor.policy import load_policy  # noqa: E402
+from auditor.fix.records import OUTCOMES
+from auditor.fix.run import run_fix
+from auditor.policy import load_policy
 
 POLICY = """version: 1
 keys: {team: {}, cost_center: {}, use_case: {}, environment: {}}
