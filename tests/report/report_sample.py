@@ -11,7 +11,16 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from auditor.records import AuditedCall, FileError, Finding, FixEdit, FixSuggestion, Report, Suppression, TagStatus
+from auditor.records import (
+    AuditedCall,
+    FileError,
+    Finding,
+    FixEdit,
+    FixSuggestion,
+    Report,
+    Suppression,
+    TagStatus,
+)
 from auditor.scan.evaluate import call_fingerprint, fingerprint
 from scanners.records import CallSite
 
