@@ -21,9 +21,11 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
+from auditor.fix.hints import attach_fixes
 from auditor.fix.records import OUTCOMES
 from auditor.fix.run import run_fix
-from auditor.policy import load_policy
+from auditor.policy import Policy, load_policy
+from auditor.scan.engine import run_scan
 
 POLICY = """version: 1
 keys: {team: {}, cost_center: {}, use_case: {}, environment: {}}
@@ -48,16 +50,38 @@ def _unpack(wheel: Path, work: Path) -> Path:
     return root
 
 
-def check_wheel(wheel: Path, work: Path, counts: dict[str, Counter[str]]) -> list[str]:
+def _suggestions(root: Path, policy: Policy, agree: Counter[str]) -> tuple[dict[tuple[str, int], str], list[str]]:
+    """The scan's fix suggestions (stdlib ast), and whether each exact insertion leaves a file that compiles."""
+    report = attach_fixes(run_scan([root], root, policy), root, policy)
+    kinds: dict[tuple[str, int], str] = {}
+    problems: list[str] = []
+    for f in report.findings:
+        if f.fix is None:
+            continue
+        kinds[(f.path, f.line)] = f.fix.kind
+        if f.fix.edit is not None:
+            lines = (root / f.path).read_text(encoding="utf-8").splitlines(keepends=True)
+            e = f.fix.edit
+            lines[e.line - 1] = lines[e.line - 1][:e.column - 1] + e.text + lines[e.line - 1][e.column - 1:]
+            try:
+                compile("".join(lines), f.path, "exec", dont_inherit=True)
+                agree["exact insertions that compile"] += 1
+            except SyntaxError as exc:
+                problems.append(f"{root.name}/{f.path}:{f.line}: the SARIF insertion does not compile: {exc}")
+    return kinds, problems
+
+
+def check_wheel(wheel: Path, work: Path, counts: dict[str, Counter[str]], agree: Counter[str]) -> list[str]:
     """Fix one unpacked wheel in place; the problems found (empty when every check holds)."""
     root = _unpack(wheel, work)
     before = _hashes(root)
-    result = run_fix([root], root, load_policy(root / "tagaudit.yaml"), select=frozenset({"TAG001", "TAG004"}),
-                     write=True)
+    policy = load_policy(root / "tagaudit.yaml")
+    kinds, problems = _suggestions(root, policy, agree)
+    result = run_fix([root], root, policy, select=frozenset({"TAG001", "TAG004"}), write=True)
     after = _hashes(root)
     flagged = {f.path for f in result.files}
     changed = {p for p in after if before.get(p) != after[p]} | (set(before) - set(after))
-    problems = [f"{root.name}/{p}: changed but had no flagged call" for p in sorted(changed - flagged)]
+    problems += [f"{root.name}/{p}: changed but had no flagged call" for p in sorted(changed - flagged)]
     for rel in sorted(changed & flagged):
         try:
             compile((root / rel).read_bytes(), rel, "exec", dont_inherit=True)
@@ -67,6 +91,9 @@ def check_wheel(wheel: Path, work: Path, counts: dict[str, Counter[str]]) -> lis
     for f in result.files:
         for call in f.calls:
             counts.setdefault(call.family or "?", Counter())[call.hint.outcome] += 1
+            said = kinds.get((call.path, call.line), "none")
+            agree["scan said edit, fix fixed" if (said, call.hint.outcome) == ("edit", "fixed") else
+                  f"scan said {said}, fix {call.hint.outcome}"] += 1
     print(f"{root.name}: {len(flagged)} flagged file(s), {len(changed)} changed, "
           f"{sum(len(f.calls) for f in result.files)} flagged call(s)", file=sys.stderr)
     return problems
@@ -79,8 +106,9 @@ def main(argv: list[str] | None = None) -> int:
     args = ap.parse_args(argv)
     counts: dict[str, Counter[str]] = {}
     problems: list[str] = []
+    agree: Counter[str] = Counter()
     for wheel in sorted(args.wheels.glob("*.whl")):
-        problems += check_wheel(wheel, args.work, counts)
+        problems += check_wheel(wheel, args.work, counts, agree)
     print("| family | " + " | ".join(OUTCOMES) + " |\n|---|" + "---|" * len(OUTCOMES))
     for family, c in sorted(counts.items()):
         print(f"| {family} | " + " | ".join(str(c[o]) for o in OUTCOMES) + " |")
@@ -88,6 +116,8 @@ def main(argv: list[str] | None = None) -> int:
     for c in counts.values():
         total.update(c)
     print("| **all** | " + " | ".join(str(total[o]) for o in OUTCOMES) + " |")
+    for what, n in sorted(agree.items()):
+        print(f"{what}: {n}")
     for p in problems:
         print("PROBLEM:", p)
     return 1 if problems else 0
