@@ -52,6 +52,33 @@ class AuditedCall:
 
 
 @dataclass(frozen=True, slots=True)
+class FixEdit:
+    """An exact insertion into the file on disk: `text` goes before (line, column), 1-based code points."""
+
+    line: int
+    column: int
+    text: str
+
+
+@dataclass(frozen=True, slots=True)
+class FixSuggestion:
+    """What `tagaudit fix` would write for a finding (`edit`), or what to add by hand (`hint`), and where."""
+
+    kind: Literal["edit", "hint"]
+    line: int  # the call's line, or its client's construction site for a client-level carrier
+    argument: str  # `config={"labels": {"team": "search"}}`
+    carrier: str  # `config.labels`
+    keys: tuple[str, ...] = ()  # canonical keys it writes
+    reason: str | None = None  # why no safe edit exists, or which keys stay without a value
+    edit: FixEdit | None = None  # present only where the insertion is exact without reformatting
+
+    def describe(self) -> str:
+        verb = "`tagaudit fix` adds" if self.kind == "edit" else "add"
+        text = f"{verb} `{self.argument}` on line {self.line}"
+        return f"{text} ({self.reason})" if self.reason else text
+
+
+@dataclass(frozen=True, slots=True)
 class Finding:
     rule: str
     name: str
@@ -71,6 +98,7 @@ class Finding:
     suppressed: Suppression | None = None
     owner: str | None = None
     extra: tuple[tuple[str, str], ...] = field(default=())
+    fix: FixSuggestion | None = None
 
 
 @dataclass(frozen=True, slots=True)

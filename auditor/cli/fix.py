@@ -14,7 +14,7 @@ from scanners.errors import EXIT_CLEAN, EXIT_FINDINGS, TagauditError
 
 
 def _select(text: str | None) -> frozenset[str]:
-    from auditor.fix.run import FIXABLE
+    from auditor.fix.plan import FIXABLE
 
     if text is None:
         return FIXABLE

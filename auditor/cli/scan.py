@@ -47,6 +47,9 @@ def scan(
     exit_zero: Annotated[bool, typer.Option("--exit-zero", help="Exit 0 even with blocking findings.")] = False,
 ) -> None:
     """Find cost-incurring AI SDK calls and check their allocation tags against the policy."""
+    from dataclasses import replace
+
+    from auditor.fix.hints import attach_fixes
     from auditor.gate.run import GateOptions, run_gate
     from auditor.policy import discover_policy
     from auditor.report.outputs import OutputSpec, parse_outputs, write_outputs
@@ -63,6 +66,7 @@ def scan(
                        use_baseline=not no_baseline, owners=owners, workers=jobs, cache_dir=cache,
                        blame=any(shows_owners(name, group_by.value) for name in shown))
     result = run_gate(targets, root, pol, opts)
+    result = replace(result, report=attach_fixes(result.report, root, pol))
     write_outputs(specs, result, root, group_by=group_by.value, show_calls=show_calls)
     if fmt.value == "console":
         from auditor.report.console import render_console

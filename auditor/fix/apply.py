@@ -5,7 +5,8 @@ from __future__ import annotations
 import ast
 from dataclasses import dataclass
 
-from auditor.fix.cstedit import Refused, argument_text, edit_call_text
+from auditor.fix.cstedit import Refused, edit_call_text
+from auditor.fix.plan import argument_text
 from auditor.fix.records import CallFix, Carrier, FileResult, FixHint, Proposal, Target
 
 

@@ -46,11 +46,6 @@ def new_value(carrier: Carrier, path: Sequence[str]) -> cst.BaseExpression:
     return value
 
 
-def argument_text(carrier: Carrier) -> str:
-    """The whole argument as a hint shows it: `config={"labels": {"team": "search"}}`."""
-    return f"{carrier.arg}={_code(new_value(carrier, carrier.path))}"
-
-
 def _separator(elements: Sequence[Any], opening: cst.BaseParenthesizableWhitespace) -> cst.Comma:
     """The comma (and line break) that separates elements here, without any comment the original carried."""
     if len(elements) >= 2 and isinstance(elements[-2].comma, cst.Comma):

@@ -6,11 +6,13 @@ import json
 import re
 
 from auditor.fix.records import Carrier, Proposal, Shape, Target
+from auditor.owners.assign import OWNER_SOURCE
 from auditor.policy import Policy, grade_ok
-from auditor.records import AuditedCall
+from auditor.records import AuditedCall, Finding
 from scanners.catalog import CarrierSpec, Catalog
 from scanners.records import GRADE_RANK, Grade
 
+FIXABLE = frozenset({"TAG001", "TAG004"})  # a missing key, or one only set below the minimum grade
 _SHAPES: dict[str, Shape] = {"mapping": "mapping", "tag_list": "tag_list", "json_mapping": "json_mapping",
                              "headers": "headers"}
 _PROXY_ARGS = frozenset({"extra_body", "model_extras", "additional_kwargs"})  # reach only a LiteLLM proxy
@@ -91,3 +93,41 @@ def propose(call: AuditedCall, policy: Policy, catalog: Catalog, owners: tuple[s
         client = Target(site.client_line, 0, 0) if client_carrier is not None else None
     return Proposal(site.path, site.line, site.operation, family, target, tuple(carriers),
                     tuple(k for k, _ in valued), unvalued, client, client_carrier)
+
+
+def codeowners_of(f: Finding) -> tuple[str, ...]:
+    """The finding's CODEOWNERS owners (the policy's `owners` map keys on them), not a blamed author."""
+    source = dict(f.extra).get(OWNER_SOURCE, "")
+    return tuple((f.owner or "").split()) if source.startswith("codeowners") else ()
+
+
+def client_names(catalog: Catalog) -> frozenset[str]:
+    """Names of constructors whose client takes request headers (`OpenAI`, `Client`, ...)."""
+    names = set()
+    for qual, ctors in catalog.constructors.items():
+        for c in ctors:
+            t = catalog.types.get(c.type_id)
+            if t is not None and not c.wraps and any(cs.kind == "headers" and not cs.path for cs in t.carriers):
+                names.add(qual.rsplit(".", 1)[-1])
+    return frozenset(names)
+
+
+def value_text(carrier: Carrier, path: tuple[str, ...] | None = None) -> str:
+    """The literal `tagaudit fix` writes where `path` below the argument does not exist yet (stdlib only)."""
+    def dumps(v: object) -> str:
+        return json.dumps(v, ensure_ascii=False)
+
+    if carrier.shape == "tag_list":
+        text = dumps([f"{k}:{v}" for k, v in carrier.entries])
+    elif carrier.shape == "json_mapping":
+        text = repr(dumps(dict(carrier.entries)))
+    else:
+        text = "{" + ", ".join(f"{dumps(k)}: {dumps(v)}" for k, v in carrier.entries) + "}"
+    for key in reversed(carrier.path if path is None else path):
+        text = "{" + dumps(key) + ": " + text + "}"
+    return text
+
+
+def argument_text(carrier: Carrier) -> str:
+    """The whole argument as a hint shows it: `config={"labels": {"team": "search"}}`."""
+    return f"{carrier.arg}={value_text(carrier)}"

@@ -8,15 +8,12 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from auditor.fix.apply import fix_source
-from auditor.fix.plan import propose
+from auditor.fix.plan import FIXABLE, client_names, codeowners_of, propose
 from auditor.fix.records import CallFix, FileResult, FixHint, Proposal
 from auditor.gate.run import GateOptions, run_gate
-from auditor.owners.assign import OWNER_SOURCE
 from auditor.policy import Policy
 from auditor.records import AuditedCall, Finding, Report
-from scanners.catalog import Catalog, load_catalog
-
-FIXABLE = frozenset({"TAG001", "TAG004"})  # a missing key, or one only set below the minimum grade
+from scanners.catalog import load_catalog
 
 
 @dataclass(frozen=True)
@@ -24,11 +21,6 @@ class FixRun:
     report: Report  # the scan before the fix
     files: tuple[FileResult, ...]
     remaining: tuple[Finding, ...]  # blocking findings the fix does not resolve
-
-
-def _codeowners(f: Finding) -> tuple[str, ...]:
-    source = dict(f.extra).get(OWNER_SOURCE, "")
-    return tuple((f.owner or "").split()) if source.startswith("codeowners") else ()
 
 
 def flagged_calls(report: Report, select: frozenset[str]) -> list[tuple[AuditedCall, list[Finding]]]:
@@ -45,17 +37,6 @@ def flagged_calls(report: Report, select: frozenset[str]) -> list[tuple[AuditedC
     return out
 
 
-def client_names(catalog: Catalog) -> frozenset[str]:
-    """Names of constructors whose client takes request headers (`OpenAI`, `Client`, ...)."""
-    names = set()
-    for qual, ctors in catalog.constructors.items():
-        for c in ctors:
-            t = catalog.types.get(c.type_id)
-            if t is not None and not c.wraps and any(cs.kind == "headers" and not cs.path for cs in t.carriers):
-                names.add(qual.rsplit(".", 1)[-1])
-    return frozenset(names)
-
-
 def _read(path: Path) -> str | None:
     try:
         return path.read_bytes().decode("utf-8")
@@ -69,7 +50,7 @@ def plan_fixes(report: Report, root: Path, policy: Policy, select: frozenset[str
     per_file: dict[str, list[Proposal]] = defaultdict(list)
     notebook: list[FileResult] = []
     for call, findings in flagged_calls(report, select):
-        p = propose(call, policy, catalog, _codeowners(findings[0]))
+        p = propose(call, policy, catalog, codeowners_of(findings[0]))
         if call.site.cell is not None:
             hint = FixHint("hinted", p.line, None, None, f"notebook cell {call.site.cell}: edit the cell by hand", p.keys)
             notebook.append(FileResult(p.path, None, (CallFix(p.path, p.line, p.operation, p.family, hint),)))

@@ -85,6 +85,8 @@ def _lines(report: Report, s: dict[str, Any], show_calls: bool, group_by: str) -
                 continue
             lines.append([(f"  {safe(where):>10}  ", None), (f.rule, _STYLE[f.severity]),
                           (f" {safe(f.message)} ", None), (f"({safe(f.name)})", "dim")])
+            if f.fix is not None:
+                lines.append([(f"  {'':>10}  ", None), (f"fix: {safe(f.fix.describe())}", "dim")])
     if keys:
         lines.append([])
     for note in [*report.notes, *(exclusion_note(e) for e in report.exclusions)]:

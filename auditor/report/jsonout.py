@@ -32,6 +32,12 @@ def finding_dict(f: Finding) -> dict[str, Any]:
         "operation": f.operation, "message": f.message, "fingerprint": f.fingerprint,
         "blocking": f.blocking, "suppressed": f.suppressed is not None, "owner": f.owner,
     }
+    if f.fix is not None:  # added in 0.x without a version bump: a new optional field breaks no reader
+        fx = f.fix
+        out["fix"] = {"kind": fx.kind, "line": fx.line, "argument": fx.argument, "carrier": fx.carrier,
+                      "keys": list(fx.keys), "reason": fx.reason,
+                      "edit": {"line": fx.edit.line, "column": fx.edit.column, "insert": fx.edit.text}
+                      if fx.edit else None}
     if f.suppressed is not None:
         sup = f.suppressed
         out["suppression"] = {"kind": sup.kind, "justification": sup.justification, "owner": sup.owner,

@@ -121,7 +121,8 @@ def _row(f: Finding, link_base: str | None, *, with_path: bool, with_owner: bool
     rule = f"[{f.rule}]({rule_url(f.rule)}) {md(f.name)}"
     owner = f" {md(f.owner or '')} |" if with_owner else ""
     loc = _location(f, link_base, with_path=with_path)
-    return f"| {_ICON.get(f.severity, '')} | {rule} | {loc} | {md(f.message)} |{owner}\n"
+    fix = f"<br>Fix: {md(f.fix.describe())}" if f.fix is not None else ""
+    return f"| {_ICON.get(f.severity, '')} | {rule} | {loc} | {md(f.message)}{fix} |{owner}\n"
 
 
 def _location(f: Finding, link_base: str | None, *, with_path: bool) -> str:

@@ -159,12 +159,32 @@ def _result(
     }
     if line_hash is not None:
         result["partialFingerprints"] = {"primaryLocationLineHash": line_hash}
+    if f.fix is not None:
+        props["fix"] = f.fix.describe()
+        result["message"]["text"] += f"; fix: {f.fix.describe()}"
+        if f.fix.edit is not None:
+            result["fixes"] = [_fix(f)]
     if f.suppressed is not None:
         result["suppressions"] = [_suppression(f.suppressed)]
     if state is not None:
         result["baselineState"] = state
     result["properties"] = props
     return result
+
+
+def _fix(f: Finding) -> dict[str, Any]:
+    """An exact insertion (an empty deleted region) that adds the argument the finding lacks."""
+    assert f.fix is not None and f.fix.edit is not None
+    edit = f.fix.edit
+    region = {"startLine": edit.line, "startColumn": edit.column, "endLine": edit.line, "endColumn": edit.column}
+    return {
+        "description": {"text": f"Add `{f.fix.argument}`"},
+        "artifactChanges": [{
+            "artifactLocation": {"uri": quote(f.path.encode("utf-8", "surrogateescape"), safe="/"),
+                                 "uriBaseId": SRCROOT},
+            "replacements": [{"deletedRegion": region, "insertedContent": {"text": edit.text}}],
+        }],
+    }
 
 
 def _suppression(sup: Suppression) -> dict[str, Any]:

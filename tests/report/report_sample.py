@@ -11,7 +11,16 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from auditor.records import AuditedCall, FileError, Finding, Report, Suppression, TagStatus
+from auditor.records import (
+    AuditedCall,
+    FileError,
+    Finding,
+    FixEdit,
+    FixSuggestion,
+    Report,
+    Suppression,
+    TagStatus,
+)
 from auditor.scan.evaluate import call_fingerprint, fingerprint
 from scanners.records import CallSite
 
@@ -83,6 +92,7 @@ def _finding(
     severity: str = "error",
     suppressed: Suppression | None = None,
     owner: str | None = None,
+    fix: FixSuggestion | None = None,
 ) -> Finding:
     fp = fingerprint(rule, site.path, site.scope, site.operation, site.occurrence)
     return Finding(
@@ -103,6 +113,7 @@ def _finding(
         blocking=severity == "error" and suppressed is None,
         suppressed=suppressed,
         owner=owner,
+        fix=fix,
     )
 
 
@@ -146,6 +157,9 @@ def build_report() -> Report:
             untagged,
             "chat.completions.create (openai) has no team, cost_center tags",
             owner="@acme/payments",
+            fix=FixSuggestion("edit", 4, 'default_headers={"Helicone-Property-Team": "payments"}',
+                              "default_headers", ("team",), "the policy gives no value for cost_center",
+                              FixEdit(4, 24, 'default_headers={"Helicone-Property-Team": "payments"}')),
         ),
         # Two findings of one rule on one call share Finding.fingerprint; reporters must keep them apart.
         _finding(
