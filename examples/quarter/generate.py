@@ -21,11 +21,7 @@ import sys
 from decimal import Decimal
 from pathlib import Path
 
-HEADER = ("BilledCost,BillingAccountId,BillingAccountName,BillingCurrency,BillingPeriodEnd,BillingPeriodStart,"
-          "ChargeCategory,ChargeDescription,ChargeFrequency,ChargePeriodEnd,ChargePeriodStart,ConsumedQuantity,"
-          "ConsumedUnit,ContractedCost,EffectiveCost,InvoiceIssuerName,ListCost,ListUnitPrice,PricingCategory,"
-          "PricingQuantity,PricingUnit,ProviderName,PublisherName,RegionId,ResourceId,ResourceName,"
-          "ServiceCategory,ServiceName,ServiceSubcategory,SkuId,SkuMeter,SubAccountId,SubAccountName,Tags").split(",")
+HEADER = ["BilledCost", "BillingAccountId", "BillingAccountName", "BillingCurrency", "BillingPeriodEnd", "BillingPeriodStart", "ChargeCategory", "ChargeDescription", "ChargeFrequency", "ChargePeriodEnd", "ChargePeriodStart", "ConsumedQuantity", "ConsumedUnit", "ContractedCost", "EffectiveCost", "InvoiceIssuerName", "ListCost", "ListUnitPrice", "PricingCategory", "PricingQuantity", "PricingUnit", "ProviderName", "PublisherName", "RegionId", "ResourceId", "ResourceName", "ServiceCategory", "ServiceName", "ServiceSubcategory", "SkuId", "SkuMeter", "SubAccountId", "SubAccountName", "Tags"]
 PRICE = {"Gemini 2.5 Pro Input Text": Decimal("0.00000125"), "Gemini 2.5 Flash Input Text": Decimal("0.0000003")}
 
 
@@ -37,12 +33,12 @@ def _tags(team: str, cc: str, use: str, env: str = "production") -> dict[str, st
 WORKLOADS = (
     ("acme-search", "Gemini 2.5 Pro Input Text", 90, Decimal("0.10"), _tags("search", "cc-210", "ranking"), 7),
     ("acme-support", "Gemini 2.5 Flash Input Text", 250, Decimal("0.02"), _tags("support", "cc-120", "support-bot"), 7),
-    ("acme-growth", "Gemini 2.5 Flash Input Text", 180, Decimal("0"), _tags("growth", "cc-400", "campaigns"), 7),
+    ("acme-growth", "Gemini 2.5 Flash Input Text", 180, Decimal(0), _tags("growth", "cc-400", "campaigns"), 7),
     ("acme-growth-batch", "Gemini 2.5 Flash Input Text", 30, Decimal("1.6"), {}, 7),
-    ("acme-gateway", "Gemini 2.5 Flash Input Text", 60, Decimal("0"),
+    ("acme-gateway", "Gemini 2.5 Flash Input Text", 60, Decimal(0),
      _tags("platform-shared", "cc-300", "gateway"), 7),
     ("acme-lab", "Gemini 2.5 Pro Input Text", 25, Decimal("0.5"), _tags("research", "cc-500", "eval", "experiment"), 8),
-    ("acme-legacy", "Gemini 2.5 Flash Input Text", 40, Decimal("0"), {}, 7),
+    ("acme-legacy", "Gemini 2.5 Flash Input Text", 40, Decimal(0), {}, 7),
 )
 
 
