@@ -68,7 +68,7 @@ def _snapshots(run: QuarterlyRun, scanned: list[Any], policy: Policy, now: dt.da
             for s in scanned}
 
 
-def _billing(run: QuarterlyRun, scanned: list[Any], policy: Policy, note: Callable[[str], None]) -> dict[str, Any]:
+def billing_side(run: QuarterlyRun, scanned: list[Any], policy: Policy, note: Callable[[str], None]) -> dict[str, Any]:
     from auditor.billing import load_billing, load_invoices, pool_spend, reconcile
     from auditor.finops.chargeback import build_chargeback
     from auditor.finops.lines import dimension_keys
@@ -109,7 +109,7 @@ def run_quarterly(run: QuarterlyRun, note: Callable[[str], None]) -> Quarterly:
     months = score_months(read_history(run.history_file)) | {m for p in quarters for m in p.months
                                                              if m < run.quarter.months[0]}
     scanned = _scan(run, repos, policy)
-    b = _billing(run, scanned, policy, note)
+    b = billing_side(run, scanned, policy, note)
     report = build_quarterly(QuarterInputs(
         run.quarter, now, b["show"], b["chargeback"], b["inventory"], b["measures"],
         _snapshots(run, scanned, policy, now), governance_debt(scanned, now.date(), run.quarter.next().end.date()),
