@@ -328,3 +328,38 @@ def unquote_c(raw: bytes) -> bytes:
             out.append(c)
             i += 1
     return bytes(out)
+
+
+def shallow_state(root: Path) -> bool | None:
+    """True in a shallow clone, False in a full one, None when `root` is in no git repository."""
+    code, out, _ = run(["rev-parse", "--is-shallow-repository"], root, timeout=60)
+    return None if code != 0 else out.strip() == b"true"
+
+
+def first_parent_commits(root: Path, rev: str = "HEAD") -> list[tuple[str, int]]:
+    """(commit id, committer time as Unix seconds) along `rev`'s first-parent chain, newest first.
+
+    GitError when `rev` names no commit (an empty repository) or git fails.
+    """
+    out = _checked(root, "rev-list", "--first-parent", "--timestamp", "--end-of-options", rev, "--")
+    commits = []
+    for line in out.split(b"\n"):
+        stamp, _, oid = line.strip().partition(b" ")
+        if stamp and oid:
+            commits.append((oid.decode(), int(stamp)))
+    return commits
+
+
+def tree_files(root: Path, commit: str) -> list[tuple[str, str, int]]:
+    """(path relative to `root`, blob id, size) of every regular file at `commit` below `root`, read from the
+    object store (nothing checked out); symlinks and submodules are left out. GitError on failure."""
+    if not _OID.match(commit):
+        raise GitError(f"not an object id: {commit!r}")
+    out = _checked(root, "ls-tree", "-r", "-z", "-l", "--end-of-options", commit)
+    files = []
+    for entry in out.split(b"\0"):
+        meta, _, name = entry.partition(b"\t")
+        parts = meta.split()
+        if len(parts) == 4 and parts[1] == b"blob" and parts[0] in (b"100644", b"100755"):
+            files.append((decode_path(name), parts[2].decode(), int(parts[3])))
+    return files

@@ -35,7 +35,7 @@ def inventory_json() -> dict:
 
 def test_the_inventory_json_contract(inventory_json: dict) -> None:
     data = inventory_json
-    assert data["version"] == 1
+    assert data["version"] == 2
     assert set(data) >= {"summary", "pools", "spend_by_vendor", "spend_by_team", "integrations", "reconciliation"}
     s = data["summary"]
     assert set(s) >= {"total_ai_cost", "allocated_cost", "untagged_cost", "coverage_by_spend",
@@ -44,7 +44,9 @@ def test_the_inventory_json_contract(inventory_json: dict) -> None:
     assert all(isinstance(s[k], str) for k in ("total_ai_cost", "allocated_cost", "untagged_cost")), "money is text"
     total, allocated, untagged = (Decimal(s[k]) for k in ("total_ai_cost", "allocated_cost", "untagged_cost"))
     assert allocated + untagged == total
-    assert sum(Decimal(p["cost"]) for p in data["pools"]) == untagged
+    credits = Decimal(s["untagged_credits_cost"])
+    assert sum(Decimal(p["cost"]) for p in data["pools"]) + credits == untagged
+    assert sum(Decimal(c["cost"]) for c in data["credits"]) == credits
     for breakdown in ("spend_by_vendor", "spend_by_team"):
         assert sum(Decimal(r["cost"]) for r in data[breakdown]) == total
     for pool in data["pools"]:
@@ -60,8 +62,19 @@ def test_pools_name_the_code_that_feeds_them(inventory_json: dict) -> None:
     (link,) = azure["call_sites"]
     assert link["path"] == "payments/fraud.py" and link["status"] == "tagged"
     assert "gateway" in link["reason"], "a call tagged only at the gateway explains why its pool is untagged"
-    credit = next(p for p in inventory_json["pools"] if Decimal(p["cost"]) < 0)
-    assert credit["call_sites"] == []
+
+
+
+def test_an_untagged_credit_is_its_own_line_never_a_pool(inventory_json: dict) -> None:
+    assert all(Decimal(p["cost"]) > 0 for p in inventory_json["pools"])
+    (credit,) = inventory_json["credits"]
+    assert (credit["provider"], credit["cost"], credit["cost_sources"]) == ("aws_bedrock", "-250", {"credit": "-250"})
+    assert inventory_json["summary"]["untagged_credits_cost"] == "-250"
+    proc = tagaudit("inventory", str(APP), "--billing", str(BILLING))
+    pools = proc.stdout.split("## Largest untagged spend pools")[1].split("## ")[0]
+    ranked = [line for line in pools.splitlines() if line.startswith("| ") and "-250.00" in line]
+    assert ranked == [], "the credit is not a ranked pool row"
+    assert "Credits and adjustments without the required tags: **-250.00 USD** (1 row:" in pools
 
 
 def test_integrations_and_tag_gaps(inventory_json: dict) -> None:
@@ -119,7 +132,8 @@ def test_the_html_report_renders_in_a_real_headless_browser(
         for chart in ("chart-share", "chart-pools", "chart-vendor", "chart-team"):
             svg = browser.find_element(By.CSS_SELECTOR, f"#{chart} svg")
             assert svg.size["width"] > 200 and svg.size["height"] > 100, chart
-        assert len(browser.find_elements(By.CSS_SELECTOR, "#pools tbody tr")) == 7
+        assert len(browser.find_elements(By.CSS_SELECTOR, "#pools tbody tr")) == 6, "the -250 credit is no pool row"
+        assert "-250.00 USD" in browser.find_element(By.ID, "credits").text
         vendor_labels = browser.find_element(By.ID, "chart-vendor").text
         assert "Azure OpenAI" in vendor_labels and "OpenAI" in vendor_labels
         assert browser.execute_script("return document.querySelectorAll('script').length") == 0

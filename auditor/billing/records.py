@@ -163,8 +163,10 @@ class Seen:
 class Allocation:
     """AI spend split into allocated spend and untagged pools, in one currency.
 
-    Invariant: `allocated_cost + untagged_cost == total_ai_cost`; `pools` (untagged, ranked by cost)
-    sum to `untagged_cost`, `allocated` sums to `allocated_cost`, and each breakdown
+    Invariant: `allocated_cost + untagged_cost == total_ai_cost`; `pools` (untagged spend, ranked by cost)
+    and `credits` (untagged credit and adjustment lines: FOCUS ChargeCategory Credit or Adjustment, not spend
+    that needs a tag, so never ranked as a pool) together sum to `untagged_cost`, `credits` to `credits_cost`;
+    `allocated` sums to `allocated_cost` (a tagged credit stays with its team), and each breakdown
     (`spend_by_vendor`, `spend_by_team`) sums to `total_ai_cost`.
     """
 
@@ -181,6 +183,8 @@ class Allocation:
     spend_by_vendor: tuple[Spend, ...]
     spend_by_team: tuple[Spend, ...]
     seen: tuple[Seen, ...]
+    credits: tuple[SpendPool, ...] = ()
+    credits_cost: Decimal = Decimal(0)
 
 
 @dataclass(frozen=True, slots=True)

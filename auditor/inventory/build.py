@@ -136,7 +136,7 @@ def integrations(calls: list[CallRef]) -> tuple[Integration, ...]:
 
 def tag_gaps(calls: list[CallRef], allocation: Allocation) -> tuple[TagGap, ...]:
     billed: dict[str, dict[str, set[str]]] = defaultdict(lambda: defaultdict(set))
-    for pool in (*allocation.pools, *allocation.allocated):
+    for pool in (*allocation.pools, *allocation.credits, *allocation.allocated):
         for key, value in pool.tags:
             billed[pool.provider][key].add(value.lower())
     for seen in allocation.seen:
@@ -145,7 +145,7 @@ def tag_gaps(calls: list[CallRef], allocation: Allocation) -> tuple[TagGap, ...]
     gaps: dict[tuple[str, str, str, str], list[str]] = defaultdict(list)
     for c in calls:
         provider = billed_provider(c.provider)
-        if provider not in billed and provider not in {p.provider for p in allocation.pools}:
+        if provider not in billed and provider not in {p.provider for p in (*allocation.pools, *allocation.credits)}:
             continue  # no billing data for this provider: nothing to compare with
         for key, value, grade in c.tags:
             if value.lower() not in billed[provider].get(key, set()):

@@ -7,10 +7,12 @@ from decimal import Decimal
 from typing import Any
 
 from auditor import __version__
-from auditor.billing.records import Spend
+from auditor.billing.records import Spend, SpendPool
 from auditor.inventory.records import Inventory, PoolReport
 
-JSON_VERSION = 1
+# 2: untagged credits and adjustments moved out of "pools" into "credits" (summary.untagged_credits_cost);
+# see docs/inventory-json.md.
+JSON_VERSION = 2
 
 
 def money(value: Decimal | None) -> str | None:
@@ -45,6 +47,13 @@ def _pool(p: PoolReport) -> dict[str, Any]:
     }
 
 
+def _credit(line: SpendPool) -> dict[str, Any]:
+    return {"provider": line.provider, "sub_account_id": line.sub_account_id, "resource_id": line.resource_id,
+            "resource_name": line.resource_name, "model": line.model, "missing_keys": list(line.missing_keys),
+            "cost": money(line.cost), "rows": line.rows,
+            "cost_sources": {src: money(amount) for src, amount in line.cost_sources}}
+
+
 def _reconciliation(rec: Any) -> dict[str, Any] | None:
     if rec is None:
         return None
@@ -69,13 +78,16 @@ def inventory_dict(inv: Inventory) -> dict[str, Any]:
         "policy": inv.policy,
         "summary": {
             "total_ai_cost": money(s.total_ai_cost), "allocated_cost": money(s.allocated_cost),
-            "untagged_cost": money(s.untagged_cost), "coverage_by_spend": ratio(s.coverage_by_spend),
+            "untagged_cost": money(s.untagged_cost),
+            "untagged_credits_cost": money(inv.allocation.credits_cost),
+            "coverage_by_spend": ratio(s.coverage_by_spend),
             "coverage_by_call_sites": ratio(s.coverage_by_call_sites), "currency": s.currency,
             "period": {"start": s.period[0], "end": s.period[1]} if s.period else None,
             "call_sites": s.call_sites, "tagged_call_sites": s.tagged_call_sites, "repos": s.repos,
             "files_scanned": s.files_scanned,
         },
         "pools": [_pool(p) for p in inv.pools],
+        "credits": [_credit(c) for c in inv.allocation.credits],
         "spend_by_vendor": _spend(inv.allocation.spend_by_vendor),
         "spend_by_team": _spend(inv.allocation.spend_by_team),
         "integrations": [{"repo": i.repo, "provider": i.provider, "sdk": i.sdk, "call_sites": i.call_sites,

@@ -35,7 +35,7 @@ def _pools(inv: Inventory) -> list[str]:
     cur = inv.summary.currency
     out = ["## Largest untagged spend pools", ""]
     if not inv.pools:
-        return out + ["No untagged AI spend.", ""]
+        return out + ["No untagged AI spend.", "", *_credits(inv)]
     out += ["| # | provider | account / resource | model | missing keys | cost | share | likely code |",
             "|---:|---|---|---|---|---:|---:|---|"]
     for n, p in enumerate(inv.pools, start=1):
@@ -44,7 +44,7 @@ def _pools(inv: Inventory) -> list[str]:
         code_ = "<br>".join(f"{code(lk.call.where)} ({_md(lk.confidence)})" for lk in p.links[:3]) or "not found in code"
         out.append(f"| {n} | {_md(pool.provider)} | {_md(where)} | {_md(pool.model or '-')} | "
                    f"{_md(', '.join(pool.missing_keys))} | {fmt_money(pool.cost, cur)} | {fmt_pct(p.share)} | {code_} |")
-    out.append("")
+    out += ["", *_credits(inv)]
     for n, p in enumerate(inv.pools, start=1):
         if not p.links:
             continue
@@ -54,6 +54,20 @@ def _pools(inv: Inventory) -> list[str]:
             for lk in p.links[:5]))
         out.append("")
     return out
+
+
+def _credits(inv: Inventory) -> list[str]:
+    """Untagged credits and adjustments: one line, never ranked as pools (no tag would allocate them)."""
+    a, cur = inv.allocation, inv.summary.currency
+    if not a.credits:
+        return []
+    where = "; ".join(f"{_md(c.provider)} {_md(c.resource_name or c.resource_id or c.sub_account_id or 'default')} "
+                      f"{fmt_money(c.cost, cur)}" for c in a.credits[:5]) + ("; ..." if len(a.credits) > 5 else "")
+    pools, rows = a.untagged_cost - a.credits_cost, sum(c.rows for c in a.credits)
+    line = (f"Credits and adjustments without the required tags: **{fmt_money(a.credits_cost, cur)}** "
+            f"({rows} row{'' if rows == 1 else 's'}: {where}). Not spend pools; the untagged total "
+            f"{fmt_money(a.untagged_cost, cur)} is {fmt_money(pools, cur)} of pools plus these.")
+    return [line, ""]
 
 
 def _integrations(inv: Inventory) -> list[str]:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 from decimal import Decimal
 from pathlib import Path
 from typing import Any
@@ -141,8 +142,11 @@ def test_the_demo_pools_are_the_documented_untagged_spend(demo: Allocation) -> N
     assert ("aws_bedrock", "123456789012", "Claude 3 Haiku") in found  # Marketplace edition
     azure = next(p for p in demo.pools if p.provider == "azure_openai")
     assert azure.missing_keys == ("cost_center", "use_case", "environment") and azure.tags == (("team", "payments"),)
-    credit = next(p for p in demo.pools if p.cost < 0)
-    assert credit.cost_sources == (("credit", Decimal(-250)),)
+    assert all(p.cost > 0 for p in demo.pools), "the untagged Bedrock credit is no spend pool"
+    (credit,) = demo.credits
+    assert (credit.provider, credit.cost_sources) == ("aws_bedrock", (("credit", Decimal(-250)),))
+    assert demo.credits_cost == Decimal(-250)
+    assert sum((p.cost for p in demo.pools), Decimal(0)) + demo.credits_cost == demo.untagged_cost
 
 
 def test_the_demo_allocates_the_mapped_scopes_and_tagged_resources(demo: Allocation) -> None:
@@ -153,3 +157,36 @@ def test_the_demo_allocates_the_mapped_scopes_and_tagged_resources(demo: Allocat
     assert ("inference_profile", "arn:aws:bedrock:us-east-1:123456789012:application-inference-profile/summarizer") in seen
     assert {("openai_project", "proj_legacy"), ("anthropic_workspace", "default"), ("gcp_project", "acme-growth"),
             ("tag:team", "payments"), ("model", "claude-sonnet-4-5")} <= seen
+
+
+@pytest.mark.parametrize("category, is_credit", [
+    pytest.param("Credit", True, id="an untagged credit is a credit line"),
+    pytest.param("Adjustment", True, id="an untagged adjustment is a credit line"),
+    pytest.param("Usage", False, id="untagged usage is a pool"),
+])
+def test_untagged_credits_and_adjustments_are_lines_of_their_own(tmp_path: Path, category: str,
+                                                                 is_credit: bool) -> None:
+    rows = [untagged_row(ChargeCategory=category, BilledCost="-4" if is_credit else "4"), focus_row(Tags=json.dumps(FULL))]
+    result = allocate(tmp_path, rows, policy_from({}))
+    lines = result.credits if is_credit else result.pools
+    assert [p.cost for p in lines] == [Decimal(-4) if is_credit else Decimal(4)]
+    assert (result.pools if is_credit else result.credits) == ()
+    assert result.credits_cost == (Decimal(-4) if is_credit else 0)
+    assert result.untagged_cost == sum((p.cost for p in (*result.pools, *result.credits)), Decimal(0))
+
+
+def test_a_tagged_credit_stays_allocated_to_its_team(tmp_path: Path) -> None:
+    tags = json.dumps(FULL)
+    result = allocate(tmp_path, [focus_row(Tags=tags), focus_row(Tags=tags, ChargeCategory="Credit", BilledCost="-1")],
+                      policy_from({}))
+    assert result.credits == () and result.allocated_cost == Decimal("0.25")
+
+
+def test_a_provider_billed_only_as_an_untagged_credit_still_gets_its_tag_gaps(tmp_path: Path) -> None:
+    from auditor.inventory.build import tag_gaps
+    from auditor.inventory.records import CallRef
+
+    result = allocate(tmp_path, [untagged_row(ChargeCategory="Credit", BilledCost="-4")], policy_from({}))
+    call = CallRef("app", "llm.py", 3, None, "openai", "openai", "chat.completions.create", "gpt-4o", "tagged", None,
+                   (), (("team", "search", "H"),), "f")
+    assert [(g.provider, g.key, g.value) for g in tag_gaps([call], result)] == [("openai", "team", "search")]

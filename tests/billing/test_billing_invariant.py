@@ -3,8 +3,9 @@
 For random billing rows (AI and non-AI providers, random tags with alias spellings, scope-mapped and
 unmapped projects and keys, credits, rows that must be rejected), checked against a Python oracle:
   every row is valid or rejected; valid + readable rejected cost = Σ of every readable cost;
-  total AI = Σ of valid AI rows; allocated + untagged = total AI; pools, allocated pools, vendors,
-  teams and cost sources each sum to their total; allocated spend is what the oracle resolves.
+  total AI = Σ of valid AI rows; allocated + untagged = total AI; pools + untagged credit lines, allocated
+  pools, vendors, teams and cost sources each sum to their total; allocated spend is what the oracle
+  resolves; untagged credits are exactly the oracle's unallocated Credit rows and never sit in a pool.
 """
 
 from __future__ import annotations
@@ -111,12 +112,17 @@ def test_allocation_accounts_for_every_cost_exactly(data_rows: list[dict[str, An
     assert result.ai_rows == len(ai)
     assert result.allocated_cost + result.untagged_cost == result.total_ai_cost
     assert result.allocated_cost == sum((Decimal(r["BilledCost"]) for r in ai if oracle_allocated(r)), Decimal(0))
-    assert sum((p.cost for p in result.pools), Decimal(0)) == result.untagged_cost
+    assert sum((p.cost for p in (*result.pools, *result.credits)), Decimal(0)) == result.untagged_cost
+    credits = [r for r in ai if r["ChargeCategory"] == "Credit" and not oracle_allocated(r)]
+    assert result.credits_cost == sum((p.cost for p in result.credits), Decimal(0))
+    assert result.credits_cost == sum((Decimal(r["BilledCost"]) for r in credits), Decimal(0))
+    assert sum(p.rows for p in result.credits) == len(credits)
     assert sum((p.cost for p in result.allocated), Decimal(0)) == result.allocated_cost
-    assert sum(p.rows for p in (*result.pools, *result.allocated)) == result.ai_rows
-    for pool in (*result.pools, *result.allocated):
+    assert sum(p.rows for p in (*result.pools, *result.credits, *result.allocated)) == result.ai_rows
+    for pool in (*result.pools, *result.credits, *result.allocated):
         assert sum((c for _, c in pool.cost_sources), Decimal(0)) == pool.cost
-        assert bool(pool.missing_keys) == (pool in result.pools)
+        assert bool(pool.missing_keys) == (pool not in result.allocated)
+    assert not any(src == "credit" for p in result.pools for src, _ in p.cost_sources), "a credit is no spend pool"
     for breakdown in (result.spend_by_vendor, result.spend_by_team):
         assert sum((s.cost for s in breakdown), Decimal(0)) == result.total_ai_cost
         assert all(s.allocated_cost + s.untagged_cost == s.cost for s in breakdown)

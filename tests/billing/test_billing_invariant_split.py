@@ -81,8 +81,8 @@ def test_split_rows_and_bad_rows_keep_every_cost_exactly(data_rows: list[dict[st
     assert result.total_ai_cost == sum((Decimal(r["BilledCost"]) for r in counted), Decimal(0))
     assert result.allocated_cost == sum((Decimal(r["BilledCost"]) for r in counted if r["_allocated"]), Decimal(0))
     assert result.allocated_cost + result.untagged_cost == result.total_ai_cost
-    assert sum((p.cost for p in (*result.pools, *result.allocated)), Decimal(0)) == result.total_ai_cost
-    assert sum(p.rows for p in (*result.pools, *result.allocated)) == len(counted)
+    assert sum((p.cost for p in (*result.pools, *result.credits, *result.allocated)), Decimal(0)) == result.total_ai_cost
+    assert sum(p.rows for p in (*result.pools, *result.credits, *result.allocated)) == len(counted)
     assert sum((m.amount for m in data.currencies), Decimal(0)) == result.total_ai_cost
 
 

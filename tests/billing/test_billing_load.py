@@ -119,3 +119,4 @@ def test_charge_period_formats_are_parsed_to_utc(tmp_path: Path, value: str, exp
     data = load_billing([write_csv(tmp_path / "d.csv", [focus_row(ChargePeriodStart=value)])])
     assert data.rejected_rows == 0
     assert data.con.execute(f"SELECT ChargePeriodStart FROM {data.view}").fetchone()[0].isoformat() == expected
+

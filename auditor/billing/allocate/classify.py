@@ -36,6 +36,9 @@ class Patterns:
     cost_source: str
     provider_columns: tuple[str, ...]
     detail_columns: tuple[str, ...]
+    # Columns only some providers' model rules read (not cost sources or modifiers), with those providers:
+    # for other providers' rows the column cannot change the result, so classification leaves it out.
+    model_only: tuple[tuple[str, tuple[str, ...]], ...] = ()
 
 
 def _columns(node: Any) -> set[str]:
@@ -110,11 +113,14 @@ def compile_patterns(data: dict[str, Any]) -> Patterns:
     cost_source = f"(CASE {' '.join(sources)} ELSE {default} END)" + (f" || {suffixes}" if suffixes else "")
     names.append("WHEN 'other' THEN coalesce(ProviderName, 'Other generative AI')")
     when_cols = _columns([p["when"] for p in data["providers"]]) | {"ProviderName"}
-    detail_cols = _columns([p.get("model", []) for p in data["providers"]]) | _columns(
-        [data["cost_sources"], data.get("modifiers", [])])
+    everyone = _columns([data["cost_sources"], data.get("modifiers", [])])
+    detail_cols = _columns([p.get("model", []) for p in data["providers"]]) | everyone
+    readers = {c: tuple(p["id"] for p in data["providers"] if c in _columns(p.get("model", [])))
+               for c in sorted(detail_cols - everyone)}
     return Patterns(provider, f"CASE x_Provider {' '.join(reversed(names))} END",
                     f"CASE x_Provider {' '.join(models)} END", cost_source,
-                    tuple(sorted(when_cols)), tuple(sorted(detail_cols)))
+                    tuple(sorted(when_cols)), tuple(sorted(detail_cols)),
+                    tuple((c, ids) for c, ids in readers.items() if len(ids) < len(data["providers"])))
 
 
 @lru_cache(maxsize=1)
@@ -135,22 +141,31 @@ def create_ai_table(con: duckdb.DuckDBPyConnection, table: str, name: str, keep:
     provider, detail = tables.ai_provider(name), tables.ai_detail(name)
     pcols = ", ".join(qi(c) for c in p.provider_columns)
     dcols = tuple(c for c in p.detail_columns if c != "ProviderName")
-    base = f"{table} r JOIN {provider} c ON {_join('r', 'c', p.provider_columns)}"
-    cols = ", ".join(f"r.{qi(c)}" for c in keep)
+    # e.g. ResourceId matters to Bedrock's model rules only: thousands of resources of other providers
+    # would otherwise each be a distinct detail row (and run every pattern). The narrowed values are
+    # columns ("d:<name>") of the joined rows, so the join back stays a hash join on plain columns.
+    narrow = dict(p.model_only)
+    value = {c: (f"CASE WHEN c.x_Provider IN ({', '.join(qs(i) for i in narrow[c])}) THEN r.{qi(c)} END"
+                 if c in narrow else f"r.{qi(c)}") for c in dcols}
+    ai = f"{name}_rows"
     con.execute(f"""
         CREATE OR REPLACE TEMP TABLE {name} AS
         WITH {provider} AS MATERIALIZED (
             SELECT *, {p.provider_name} AS x_ProviderName FROM (
                 SELECT *, {p.provider} AS x_Provider FROM (SELECT DISTINCT {pcols} FROM {table}))
             WHERE x_Provider IS NOT NULL),
+        {ai} AS MATERIALIZED (
+            SELECT {", ".join(f"r.{qi(c)}" for c in keep)}, c.x_Provider, c.x_ProviderName,
+                   c.ProviderName AS "d:ProviderName", {", ".join(f"{value[c]} AS {qi('d:' + c)}" for c in dcols)}
+            FROM {table} r JOIN {provider} c ON {_join('r', 'c', p.provider_columns)}),
         {detail} AS (
             SELECT *, {p.model} AS x_ModelName, {p.cost_source} AS x_CostSource FROM (
-                SELECT DISTINCT c.x_Provider, c.ProviderName, {', '.join('r.' + qi(c) for c in dcols)}
-                FROM {base}))
-        SELECT {cols}, c.x_Provider, c.x_ProviderName, d.x_ModelName, d.x_CostSource
-        FROM {base} JOIN {detail} d
-          ON d.x_Provider = c.x_Provider AND d.ProviderName IS NOT DISTINCT FROM c.ProviderName
-             AND {_join('r', 'd', dcols)}""")
+                SELECT DISTINCT x_Provider, {", ".join(f"{qi('d:' + c)} AS {qi(c)}" for c in ("ProviderName", *dcols))}
+                FROM {ai}))
+        SELECT {", ".join(f"a.{qi(c)}" for c in keep)}, a.x_Provider, a.x_ProviderName, d.x_ModelName, d.x_CostSource
+        FROM {ai} a JOIN {detail} d
+          ON d.x_Provider = a.x_Provider
+             AND {" AND ".join(f"d.{qi(c)} IS NOT DISTINCT FROM a.{qi('d:' + c)}" for c in ("ProviderName", *dcols))}""")
 
 
 def unrecognised_ai_category(con: duckdb.DuckDBPyConnection, table: str) -> list[dict[str, Any]]:

@@ -94,19 +94,22 @@ def resolve(con: duckdb.DuckDBPyConnection, policy: Policy, dims: str) -> None:
     match = " OR ".join(f"(s.kind = {qs(kind)} AND {cond})" for kind, cond in _MATCH.items())
     con.execute(f"""
         CREATE OR REPLACE TEMP TABLE {tables.ALLOC_RESOLVED} AS
-        WITH kv AS (SELECT dim_id, 0 AS origin, unnest(map_entries(json_transform(TRY_CAST(Tags AS JSON),
-                                                                     '"MAP(VARCHAR, JSON)"'))) AS e
-                    FROM {dims} WHERE Tags IS NOT NULL
-                    UNION ALL
-                    SELECT dim_id, 2 AS origin, unnest(map_entries(json_transform(TRY_CAST(AllocatedTags AS JSON),
-                                                                     '"MAP(VARCHAR, JSON)"'))) AS e
-                    FROM {dims} WHERE AllocatedTags IS NOT NULL),
-        tagged AS (
-            SELECT kv.dim_id, a.key, kv.e.key AS raw_key,
+        WITH kv AS (SELECT t AS tags, unnest(map_entries(json_transform(TRY_CAST(t AS JSON), '"MAP(VARCHAR, JSON)"'))) AS e
+                    FROM (SELECT Tags FROM {dims} WHERE Tags IS NOT NULL
+                          UNION SELECT AllocatedTags FROM {dims} WHERE AllocatedTags IS NOT NULL) v(t)),
+        by_value AS (
+            SELECT kv.tags, a.key, kv.e.key AS raw_key,
                    CASE WHEN json_type(kv.e.value) IN ('VARCHAR', 'BIGINT', 'UBIGINT', 'DOUBLE')
                         THEN NULLIF(trim(json_extract_string(kv.e.value, '$')), '') END AS value,
-                   kv.origin + CASE WHEN {NORMALIZE.format('kv.e.key')} = a.key THEN 0 ELSE 1 END AS rank
+                   CASE WHEN {NORMALIZE.format('kv.e.key')} = a.key THEN 0 ELSE 1 END AS rank
             FROM kv JOIN {alias} a ON a.norm = {NORMALIZE.format('kv.e.key')}),
+        -- Tags values repeat across thousands of dimension rows: each distinct value is parsed and
+        -- matched to the policy keys once, then joined to its rows (origin 0 Tags, 2 AllocatedTags).
+        tagged AS (
+            SELECT d.dim_id, v.key, v.raw_key, v.value, v.rank FROM {dims} d JOIN by_value v ON v.tags = d.Tags
+            UNION ALL
+            SELECT d.dim_id, v.key, v.raw_key, v.value, 2 + v.rank FROM {dims} d
+            JOIN by_value v ON v.tags = d.AllocatedTags),
         scoped AS (
             SELECT d.dim_id, s.key, '' AS raw_key, s.value, 1000 + s.idx AS rank
             FROM {dims} d JOIN {scope} s ON ({match}))

@@ -8,6 +8,7 @@ format deviation that tagaudit reads through: non-ISO dates, literal "NULL", mon
 from __future__ import annotations
 
 from dataclasses import dataclass
+from itertools import pairwise
 
 from auditor.billing.ingest import focus
 from auditor.billing.ingest.focus import quote_ident as qi
@@ -86,7 +87,9 @@ def _raw(src: Source, name: str) -> str:
     return f"NULLIF({qi(col)}, 'NULL')" if src.format == "csv" else qi(col)
 
 
-def _typed(src: Source, name: str, raw: str) -> str:
+def _typed(src: Source, name: str, raw: str, clean: bool = False) -> str:
+    """`raw` as the FOCUS type of `name`. With `clean` (suspect_sql found no row), a TIMESTAMP column holds
+    no infinity and is read as it is."""
     col = src.column(name)
     kind = focus.column_type(name)
     if col is None:
@@ -98,11 +101,13 @@ def _typed(src: Source, name: str, raw: str) -> str:
         # the shortest round-trip text of the float is the number the exporter wrote, and it casts exactly.
         if src.type_of(col) in focus.FLOAT_TYPES:
             return f"TRY_CAST(CAST({raw} AS VARCHAR) AS {focus.DECIMAL_SQL})"
+        if src.type_of(col).replace(" ", "") == focus.DECIMAL_SQL.replace(" ", ""):
+            return raw  # already DECIMAL(38, 10): the cast would copy every value for nothing
         return f"focus_dec({raw})" if text else f"TRY_CAST({raw} AS {focus.DECIMAL_SQL})"
     if kind == "datetime":
         if text:
             return f"focus_ts({raw})"
-        return f"focus_typed_ts({raw})"
+        return raw if clean and src.type_of(col) == "TIMESTAMP" else f"focus_typed_ts({raw})"
     if text:
         return raw
     if kind == "json" or src.type_of(col).startswith(("MAP", "STRUCT")):
@@ -110,12 +115,12 @@ def _typed(src: Source, name: str, raw: str) -> str:
     return f"CAST({raw} AS VARCHAR)"
 
 
-def _mask(src: Source, checks: tuple[Check, ...], raw: dict[str, str]) -> str:
+def _mask(src: Source, checks: tuple[Check, ...], raw: dict[str, str], clean: bool = False) -> str:
     parts = []
     for c in checks:
         r = raw[c.column]
         if c.kind == "period_order":  # NULL when either end is missing or unreadable: their own checks reject
-            start, end = (_typed(src, name, raw[name]) for name in ("ChargePeriodStart", "ChargePeriodEnd"))
+            start, end = (_typed(src, name, raw[name], clean) for name in ("ChargePeriodStart", "ChargePeriodEnd"))
             cond = f"{start} > {end}"
         elif c.kind == "missing":
             cond = f"{r} IS NULL"
@@ -190,10 +195,45 @@ def contract_sql(src: Source, raw: dict[str, str]) -> tuple[str, str]:
     return ids, cost
 
 
-def typed_sql(src: Source, *, rejects: bool = False, listing: bool = False) -> str:
+def suspect_sql(src: Source) -> str | None:
+    """For a Parquet source: a condition true for every row that can fail a per-row check other than the
+    period order (nulls, non-finite dates, disallowed values), written so that DuckDB answers it from the
+    row-group statistics (null counts, min/max) without reading the values; None when a check has no such
+    form (text or float typed money, date types other than TIMESTAMP, non-text allowed-value columns).
+    No row matching it means those checks pass everywhere, and the rollup leaves them out (`clean`)."""
+    if src.format != "parquet":
+        return None
+    parts = []
+    for c in checks_for(src):
+        col = src.column(c.column)
+        assert col is not None
+        if c.kind == "missing":
+            parts.append(f"{qi(col)} IS NULL")
+        elif c.kind == "not_date" and src.type_of(col) == "TIMESTAMP":
+            parts.append(f"{qi(col)} >= 'infinity'::TIMESTAMP OR {qi(col)} <= '-infinity'::TIMESTAMP")
+        elif c.kind != "period_order":
+            return None
+    for name, (values, nullable) in focus.ALLOWED.items():
+        col = src.column(name)
+        if col is None:
+            continue
+        if src.type_of(col) != "VARCHAR":
+            return None
+        # NOT IN (v1 < ... < vn) as the gaps between the values: ranges the min/max statistics can rule out.
+        edges = sorted(set(values))
+        gaps = [f"{qi(col)} < {quote_str(edges[0])}", f"{qi(col)} > {quote_str(edges[-1])}"]
+        gaps += [f"({qi(col)} > {quote_str(a)} AND {qi(col)} < {quote_str(b)})" for a, b in pairwise(edges)]
+        parts.extend(gaps if nullable else [*gaps, f"{qi(col)} IS NULL"])
+    return " OR ".join(f"({p})" for p in parts) or "false"
+
+
+def typed_sql(src: Source, *, rejects: bool = False, listing: bool = False, clean: bool = False) -> str:
     """SELECT of every FOCUS 1.2 and x_ column, typed, plus x_Mask, x_Quirks, x_SourceFile (and, when
-    `listing`, x_Row and the raw text of every checked column as "raw:<Column>")."""
+    `listing`, x_Row and the raw text of every checked column as "raw:<Column>"). With `clean` (no row
+    matches `suspect_sql`), x_Mask checks only the period order and x_Values is 0: same values, less work."""
     checks = checks_for(src)
+    if clean:
+        checks = tuple(c for c in checks if c.kind == "period_order")
     mapped = [name for name, _ in src.mapping]
     inner_cols = [f"{_raw(src, name)} AS {qi('r:' + name)}" for name in mapped]
     null_quirks, _ = _quirks(src, {})
@@ -201,13 +241,13 @@ def typed_sql(src: Source, *, rejects: bool = False, listing: bool = False) -> s
              f"FROM {read_sql(src, rejects=rejects, row_numbers=listing)}")
     raw = {name: qi("r:" + name) for name in mapped}
     _, later_quirks = _quirks(src, raw)
-    outer = [f"{_typed(src, name, raw.get(name, 'NULL'))} AS {qi(name)}" for name in focus.ALL_COLUMNS]
-    values = values_sql(src, raw)
+    outer = [f"{_typed(src, name, raw.get(name, 'NULL'), clean)} AS {qi(name)}" for name in focus.ALL_COLUMNS]
+    values = None if clean else values_sql(src, raw)
     outer.append(f"{values or '0::BIGINT'} AS x_Values")
     ids, applied = contract_sql(src, raw)
     outer.append(f"{ids} AS x_ContractCommitmentId")
     outer.append(f"{applied} AS x_ContractAppliedCost")
-    outer.append(f"{_mask(src, checks, raw)} AS x_Mask")
+    outer.append(f"{_mask(src, checks, raw, clean)} AS x_Mask")
     outer.append(f"q_null + {later_quirks} AS x_Quirks")
     outer.append(f"{quote_str(src.path)} AS x_SourceFile")
     if listing:

@@ -14,8 +14,8 @@ from auditor.billing.db import fetch_dicts, fetch_one_dict, fetch_scalar
 from auditor.billing.ingest import focus
 from auditor.billing.ingest import splits as split_rows
 from auditor.billing.ingest.focus import quote_ident as qi
-from auditor.billing.ingest.sources import Source
-from auditor.billing.ingest.typed import has_quirks, typed_sql, values_sql
+from auditor.billing.ingest.sources import Source, read_sql
+from auditor.billing.ingest.typed import has_quirks, suspect_sql, typed_sql, values_sql
 
 if TYPE_CHECKING:
     import duckdb
@@ -49,17 +49,19 @@ SELECT Tags, min(reason) AS reason FROM (
 ) GROUP BY Tags"""
 
 
-def rollup_sql(src: Source, *, rejects: bool = True, exact: bool = False, splits: bool = False) -> str:
+def rollup_sql(src: Source, *, rejects: bool = True, exact: bool = False, splits: bool = False,
+               clean: bool = False) -> str:
     """One source grouped by the DIMS it has (absent ones are added as NULL by the UNION BY NAME).
 
     Grouping by a dozen text columns is what made ingest slow (each string key is compared on every row).
     By default rows are grouped by one 64-bit hash of the dimensions instead, each group keeping its values
     with any_value(); a second, independent hash (salted, arguments reversed) is kept as min and max per
     group, and build_rollup regroups exactly (`exact`, by the columns themselves) should they ever differ.
-    With `splits` (tables.SPLIT_PAIRS built), x_Replaced is a key too (ingest.splits); else it is 0."""
+    With `splits` (tables.SPLIT_PAIRS built), x_Replaced is a key too (ingest.splits); else it is 0.
+    With `clean` (`is_clean`), only the period order is checked per row (typed.typed_sql)."""
     keys, consts = ["x_Mask"], []  # constants stay out of the grouping keys; typed files have no text quirks
     for bits, present in (("x_Quirks", has_quirks(src)),
-                          ("x_Values", values_sql(src, {name: "" for name, _ in src.mapping}) is not None)):
+                          ("x_Values", not clean and values_sql(src, {n: "" for n, _ in src.mapping}) is not None)):
         if present:
             keys.append(bits)
         else:
@@ -69,7 +71,7 @@ def rollup_sql(src: Source, *, rejects: bool = True, exact: bool = False, splits
     applied = "sum(x_ContractAppliedCost) AS ContractAppliedCost, " if src.column("ContractApplied") else ""
     metrics = (f"sum(BilledCost) AS BilledCost, {applied}count(*) AS Rows, count(BilledCost) AS CostRows, "
                "min(ChargePeriodStart) AS FirstCharge, max(ChargePeriodEnd) AS LastCharge")
-    typed = typed_sql(src, rejects=rejects)
+    typed = typed_sql(src, rejects=rejects, clean=clean)
     if splits:
         typed = split_rows.with_replaced(typed, src, splits)
         keys.append("x_Replaced")
@@ -96,6 +98,15 @@ def rollup_sql(src: Source, *, rejects: bool = True, exact: bool = False, splits
             GROUP BY {", ".join(keys)}, x_Hash)"""
 
 
+def is_clean(con: duckdb.DuckDBPyConnection, src: Source) -> bool:
+    """True when no row of `src` can fail a per-row check but the period order (typed.suspect_sql): answered
+    from Parquet statistics in a few milliseconds, it spares the rollup those checks on every row."""
+    suspect = suspect_sql(src)
+    if suspect is None:
+        return False
+    return not fetch_scalar(con, f"SELECT EXISTS (SELECT 1 FROM {read_sql(src, rejects=False)} WHERE {suspect}) AS x")
+
+
 def build_rollup(con: duckdb.DuckDBPyConnection, sources: list[Source], *, exact: bool = False) -> None:
     """Scan every source once (CSV parse errors go to tables.csv_rejects(i)) into tables.RAW_ROLLUP, then
     find the bad Tags and currency values (tables.BAD_TAGS, tables.BAD_CURRENCIES)."""
@@ -108,7 +119,7 @@ def build_rollup(con: duckdb.DuckDBPyConnection, sources: list[Source], *, exact
     splits = split_rows.has_splits(sources)
     if splits:
         split_rows.build_pairs(con, sources)
-    parts = [shape, *(rollup_sql(src, exact=exact, splits=splits) for src in sources)]
+    parts = [shape, *(rollup_sql(src, exact=exact, splits=splits, clean=is_clean(con, src)) for src in sources)]
     con.execute(f"CREATE OR REPLACE TEMP TABLE {tables.RAW_ROLLUP} AS {' UNION ALL BY NAME '.join(parts)}")
     if not exact and fetch_scalar(con, f"SELECT count(*) FROM {tables.RAW_ROLLUP} WHERE x_Check <> 0"):
         # Two distinct dimension tuples shared a 64-bit hash (about 1 in 10^13 for a million groups):

@@ -1,0 +1,1 @@
+"""Code-side history: the scan of each month end, read from git objects."""
