@@ -22,7 +22,7 @@ from tests.quarterly.conftest import BILLING, POLICY, app_history
 TEAMS = ("search", "support", "platform-shared", None)
 ENVS = ("production", "experiment")
 ROW = st.tuples(st.sampled_from(TEAMS), st.sampled_from(ENVS), st.integers(7, 9), st.integers(1, 28),
-                st.decimals(min_value=Decimal("-50"), max_value=Decimal("5000"), places=4))
+                st.decimals(min_value=Decimal(-50), max_value=Decimal(5000), places=4))
 
 
 def _csv(path: Path, rows: list[tuple[str | None, str, int, int, Decimal]]) -> None:
