@@ -69,9 +69,9 @@ def _snapshots(run: QuarterlyRun, scanned: list[Any], policy: Policy, now: dt.da
 
 
 def billing_side(run: QuarterlyRun, scanned: list[Any], policy: Policy, note: Callable[[str], None]) -> dict[str, Any]:
-    from auditor.billing import load_billing, load_invoices, pool_spend, reconcile
+    from auditor.billing import load_billing, load_invoices, reconcile
     from auditor.finops.chargeback import build_chargeback
-    from auditor.finops.lines import dimension_keys
+    from auditor.finops.lines import build_lines
     from auditor.finops.showback import build_showback
     from auditor.inventory.build import build_inventory, prepare_billing, temp_workdir
     from auditor.quarterly.measures import measure
@@ -82,14 +82,15 @@ def billing_side(run: QuarterlyRun, scanned: list[Any], policy: Policy, note: Ca
             note(text)
         data = load_billing(prepared.paths, currency=run.currency, notes=prepared.skipped, labels=prepared.labels)
         try:
-            inv = build_inventory(scanned, data, pool_spend(data, policy), None, policy)
-            show = build_showback(data, policy, "month")
+            dims = build_lines(data, policy, "month")  # once, for the showback and the chargeback
+            inv = build_inventory(scanned, data, dims.allocation, None, policy)
+            show = build_showback(data, policy, "month", dims)
             _outside(show, run.quarter)
             bills = load_invoices(run.invoices) if run.invoices else None
             variances = [abs(c.variance) for c in reconcile(data, bills, policy).invoices
                          if c.variance is not None] if bills is not None else []
-            meas = measure(data, dimension_keys(policy)[0])
-            cb = build_chargeback(data, policy, bills)
+            meas = measure(data, dims.keys)
+            cb = build_chargeback(data, policy, bills, dims)
         finally:
             data.con.close()
     return {"inventory": inv, "show": show, "chargeback": cb, "measures": meas,
