@@ -156,3 +156,11 @@ def test_missing_months_and_billing_outside_the_quarter(tmp_path: Path) -> None:
                     "--quarter", "2026-Q4", "--history-file", str(tmp_path / "h.sqlite"))
     assert proc.returncode == 2 and "billing data has AI charges outside 2026-Q4" in proc.stderr
     assert tagaudit("report", "quarterly", str(repo), "--billing", str(BILLING), "--quarter", "Q3").returncode == 2
+
+
+def test_the_committed_demo_quarter_is_what_the_generator_writes(tmp_path: Path) -> None:
+    from examples.quarter import generate
+
+    generate.write(tmp_path)
+    for name in ("focus-2026-q3.csv", "invoices.yaml"):
+        assert (tmp_path / name).read_bytes() == (BILLING.parent / name).read_bytes(), name
