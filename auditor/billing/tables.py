@@ -172,7 +172,7 @@ SB_UNITS = "showback_units"
 # --- quarterly report ------------------------------------------------------------------------------------
 
 QR_DAY_RAW = "quarterly_day_raw"
-"""Created by `quarterly.measures`: VALID_ROWS grouped by the AI classification columns, x_Day (day of
+"""Created by `quarterly.measures`: VALID_ROWS grouped by the AI classification columns, x_Day (DATE of
 ChargePeriodStart) and x_Committed (commitment-priced or commitment-applied), with BilledCost."""
 
 QR_DAY = "quarterly_day"

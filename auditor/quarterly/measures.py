@@ -31,12 +31,12 @@ def daily_spend(data: BillingData) -> tuple[tuple[tuple[str, Decimal], ...], Dec
     cols = tuple(dict.fromkeys((*p.provider_columns, *p.detail_columns)))
     names = ", ".join(qi(c) for c in cols)
     data.con.execute(f"""CREATE OR REPLACE TEMP TABLE {tables.QR_DAY_RAW} AS
-        SELECT {names}, strftime(ChargePeriodStart, '%Y-%m-%d') AS x_Day, {_COMMITTED} AS x_Committed,
+        SELECT {names}, CAST(ChargePeriodStart AS DATE) AS x_Day, {_COMMITTED} AS x_Committed,
                sum(BilledCost) AS BilledCost
         FROM {data.view} GROUP BY ALL""")
     classify.create_ai_table(data.con, tables.QR_DAY_RAW, tables.QR_DAY, ("x_Day", "x_Committed", "BilledCost"))
-    days = fetch_dicts(data.con, f"SELECT x_Day AS d, sum(BilledCost) AS c FROM {tables.QR_DAY} "
-                                 "WHERE x_Day IS NOT NULL GROUP BY 1 ORDER BY 1")
+    days = fetch_dicts(data.con, f"SELECT strftime(x_Day, '%Y-%m-%d') AS d, sum(BilledCost) AS c FROM {tables.QR_DAY} "
+                                 "WHERE x_Day IS NOT NULL GROUP BY x_Day ORDER BY x_Day")
     split = fetch_row(data.con, f"""SELECT coalesce(sum(BilledCost) FILTER (WHERE x_Committed), 0) AS c,
                                            coalesce(sum(BilledCost) FILTER (WHERE NOT x_Committed), 0) AS o
                                     FROM {tables.QR_DAY}""")
