@@ -168,3 +168,12 @@ SB_PERIODS = "showback_periods"
 
 SB_UNITS = "showback_units"
 """Created by `finops.showback`: (raw, unit, factor), ConsumedUnit normalised ("1000 Tokens" -> token x 1000)."""
+
+# --- quarterly report ------------------------------------------------------------------------------------
+
+QR_DAY_RAW = "quarterly_day_raw"
+"""Created by `quarterly.measures`: VALID_ROWS grouped by the AI classification columns, x_Day (DATE of
+ChargePeriodStart) and x_Committed (commitment-priced or commitment-applied), with BilledCost."""
+
+QR_DAY = "quarterly_day"
+"""Created by `allocate.classify.create_ai_table` for `quarterly.measures`: the AI groups of QR_DAY_RAW."""

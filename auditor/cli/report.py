@@ -15,7 +15,12 @@ import typer
 from auditor.cli.extras import require_audit_extra
 from auditor.cli.inventory import AccountOpt, BillingOpt, CurrencyOpt, InvoicesOpt, Repos
 from auditor.cli.options import CacheDirOpt, NoCacheOpt, PolicyOpt, output_targets
-from auditor.finops.registry import CHARGEBACK_RENDERERS, SHOWBACK_RENDERERS
+from auditor.finops.registry import (
+    CHARGEBACK_RENDERERS,
+    QUARTERLY_FILE_FORMATS,
+    QUARTERLY_RENDERERS,
+    SHOWBACK_RENDERERS,
+)
 from scanners.errors import EXIT_CLEAN, EXIT_FINDINGS
 
 report_app = typer.Typer(
@@ -27,6 +32,7 @@ report_app = typer.Typer(
 
 ShowbackFormat = Enum("ShowbackFormat", {n: n for n in SHOWBACK_RENDERERS}, type=str)  # type: ignore[misc]
 ChargebackFormat = Enum("ChargebackFormat", {n: n for n in CHARGEBACK_RENDERERS}, type=str)  # type: ignore[misc]
+QuarterlyFormat = Enum("QuarterlyFormat", {n: n for n in QUARTERLY_RENDERERS}, type=str)  # type: ignore[misc]
 
 
 class Period(str, Enum):
@@ -103,3 +109,51 @@ def chargeback(
     write_targets(targets, texts)
     sys.stdout.write(texts[fmt.value])
     raise typer.Exit(EXIT_FINDINGS if fail_if_not_ready and not cb.ready else EXIT_CLEAN)
+
+
+@report_app.command()
+def quarterly(
+    repos: Repos = None, billing: BillingOpt = None, invoices: InvoicesOpt = None, policy: PolicyOpt = None,
+    quarter: Annotated[str, typer.Option("--quarter", help="Calendar quarter, e.g. 2026-Q3.")] = "",
+    fmt: Annotated[QuarterlyFormat, typer.Option("--format", "-f", help="Written to standard output.")]
+    = QuarterlyFormat["markdown"],
+    output: Annotated[list[str] | None, typer.Option("--output", "-o", metavar="FORMAT=PATH", help="Also write "
+                      "FORMAT (markdown, json, html or pdf) to PATH (repeatable).")] = None,
+    history_file: Annotated[Path, typer.Option("--history-file", help="SQLite history store (the score's): the "
+                                                                      "previous quarter is read from it.")]
+    = Path(".tagaudit-history.sqlite"),
+    no_record: Annotated[bool, typer.Option("--no-record", help="Do not record this quarter in the history.")]
+    = False,
+    currency: CurrencyOpt = None, account: AccountOpt = None, cache_dir: CacheDirOpt = None,
+    no_cache: NoCacheOpt = False,
+) -> None:
+    """The quarterly audit report: spend and coverage by month from billing and from each month-end commit,
+    team/feature/vendor/model spend, untagged pools and their code, governance debt, chargeback readiness,
+    procurement evidence and actions per owner; compared with the previous quarter in the history store."""
+    require_audit_extra("report quarterly")
+    from scanners.errors import TagauditError
+
+    if not quarter:
+        raise TagauditError("no quarter given", hint="pass --quarter YYYY-QN, e.g. --quarter 2026-Q3")
+    from auditor.quarterly.period import parse_quarter
+    from auditor.quarterly.pipeline import QuarterlyRun, run_quarterly
+
+    targets = output_targets(output, [*QUARTERLY_RENDERERS, *QUARTERLY_FILE_FORMATS])
+    run = QuarterlyRun(list(repos or []), list(billing or []), invoices, policy, parse_quarter(quarter),
+                       history_file, not no_record, currency, account, cache_dir, no_cache)
+    report = run_quarterly(run, _note)
+    kinds = {fmt.value, *(kind for kind, _ in targets if kind in QUARTERLY_RENDERERS)}
+    if any(kind == "pdf" for kind, _ in targets):
+        kinds.add("html")
+    texts = {kind: QUARTERLY_RENDERERS[kind](report) for kind in kinds}
+    write_targets([(k, t) for k, t in targets if k != "pdf"], texts)
+    pdfs = [t for k, t in targets if k == "pdf"]
+    if pdfs:
+        from auditor.quarterly.pdf import html_to_pdf
+
+        pdf = html_to_pdf(texts["html"])
+        for target in pdfs:
+            target.parent.mkdir(parents=True, exist_ok=True)
+            target.write_bytes(pdf)
+    sys.stdout.write(texts[fmt.value])
+    raise typer.Exit(EXIT_CLEAN)

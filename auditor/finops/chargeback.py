@@ -29,7 +29,7 @@ from auditor.billing.db import fetch_dicts
 from auditor.billing.ingest.focus import quote_ident as qi
 from auditor.billing.ingest.focus import quote_str as qs
 from auditor.billing.records import BillingData, Invoice, Reconciliation
-from auditor.finops.lines import build_lines
+from auditor.finops.lines import Dimensions, build_lines
 from auditor.finops.records import UNTAGGED, AllocatedRow, Chargeback, MonthStatement, StatementLine
 from auditor.finops.settings import EXPERIMENT_ENVIRONMENTS, TagRule
 from auditor.finops.split import split_exact
@@ -197,8 +197,10 @@ def _check(months: list[MonthStatement], rows: list[AllocatedRow], total: Decima
         raise RuntimeError(f"chargeback does not reconcile to {total}: lines {lines}, origins {wrong}")
 
 
-def build_chargeback(data: BillingData, policy: Policy, invoices: list[Invoice] | None = None) -> Chargeback:
-    dims = build_lines(data, policy, "month")
+def build_chargeback(data: BillingData, policy: Policy, invoices: list[Invoice] | None = None,
+                     dims: Dimensions | None = None) -> Chargeback:
+    """`dims`: tables.SB_LINES already built by month (build_lines), shared with a showback."""
+    dims = dims if dims is not None else build_lines(data, policy, "month")
     team_key, showback = dims.keys["team"], showback_rules(policy, dims.keys.get("environment"))
     groups = _groups(data, policy.chargeback.shared, showback)
     by_month = _invoice_months(data, reconcile(data, invoices, policy)) if invoices is not None else {}

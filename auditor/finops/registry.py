@@ -70,3 +70,36 @@ CHARGEBACK_RENDERERS: dict[str, ChargebackRenderer] = {
     "csv": _cb_csv,
     "focus": _cb_focus,
 }
+
+
+if TYPE_CHECKING:
+    from auditor.quarterly.records import Quarterly
+
+QuarterlyRenderer = Callable[["Quarterly"], str]
+
+
+def _q_json(q: Quarterly) -> str:
+    from auditor.quarterly.render_json import render_quarterly_json
+
+    return render_quarterly_json(q)
+
+
+def _q_markdown(q: Quarterly) -> str:
+    from auditor.quarterly.render_md import render_quarterly_markdown
+
+    return render_quarterly_markdown(q)
+
+
+def _q_html(q: Quarterly) -> str:
+    from auditor.quarterly.render_html import render_quarterly_html
+
+    return render_quarterly_html(q)
+
+
+QUARTERLY_RENDERERS: dict[str, QuarterlyRenderer] = {
+    "markdown": _q_markdown,
+    "json": _q_json,
+    "html": _q_html,
+}
+# Written with --output only (binary): printed by headless Chromium from the html.
+QUARTERLY_FILE_FORMATS = ("pdf",)

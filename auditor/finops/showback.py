@@ -21,7 +21,7 @@ from auditor.billing.db import fetch_dicts, fetch_row
 from auditor.billing.ingest.focus import quote_ident as qi
 from auditor.billing.ingest.focus import quote_str as qs
 from auditor.billing.records import BillingData
-from auditor.finops.lines import build_lines, create_units
+from auditor.finops.lines import Dimensions, build_lines, create_units
 from auditor.finops.records import UNTAGGED, Breakdown, Line, PeriodCost, PeriodInfo, Showback, UnitCost
 from auditor.policy import Policy
 
@@ -133,8 +133,10 @@ def _partial(periods: tuple[PeriodInfo, ...], span: tuple[datetime, datetime] | 
     return out
 
 
-def build_showback(data: BillingData, policy: Policy, period_kind: str = "month") -> Showback:
-    dims = build_lines(data, policy, period_kind)
+def build_showback(data: BillingData, policy: Policy, period_kind: str = "month", dims: Dimensions | None = None
+                   ) -> Showback:
+    """`dims`: tables.SB_LINES already built for `period_kind` (build_lines), to share it with a chargeback."""
+    dims = dims if dims is not None else build_lines(data, policy, period_kind)
     con = data.con
     t = fetch_row(con, f"""SELECT coalesce(sum(BilledCost), 0) AS total, coalesce(sum(Rows), 0) AS n,
                                   coalesce(sum(BilledCost) FILTER (WHERE allocated), 0) AS allocated,

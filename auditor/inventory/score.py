@@ -223,3 +223,16 @@ def render_history(scores: list[Score]) -> str:
                    f"{_pct(s.variance):>9}  {'ready' if s.ready else 'not ready'}{trend}")
         prev = s
     return "\n".join(out) + "\n"
+
+
+def connect_store(path: Path) -> sqlite3.Connection:
+    """The history store (checked, created on first use), for other record kinds kept beside the scores."""
+    return _connect(path)
+
+
+def score_months(scores: list[Score]) -> set[str]:
+    """Every month (YYYY-MM) a recorded score's billing period covers."""
+    out: set[str] = set()
+    for s in scores:
+        out |= _months(s.period_start, s.period_end)
+    return out

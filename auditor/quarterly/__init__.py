@@ -1,0 +1,1 @@
+"""The quarterly audit report: billing and code side by side for one calendar quarter (issue 11)."""
