@@ -568,7 +568,7 @@ def discover_policy(root: Path, explicit: Path | None = None, *, cache_dir: Path
         _check_repo_file(pyproject, base, "pyproject.toml")
         if b"[tool.tagaudit" in read_regular(pyproject, yamlload.POLICY.max_bytes):
             return load_policy(pyproject, cache_dir=cache_dir)
-    return load_policy(DEFAULT_POLICY, trusted=True)
+    return load_policy(DEFAULT_POLICY, trusted=True, cache_dir=cache_dir)
 
 
 def _check_repo_file(path: Path, base: Path, what: str) -> None:

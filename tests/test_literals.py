@@ -12,7 +12,7 @@ from typing import Any
 
 import pytest
 
-from auditor.cli.app import main
+from auditor.cli import main
 from auditor.policy import (
     ACTIONS,
     POLICY_GRADES,

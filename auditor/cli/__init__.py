@@ -1,5 +1,5 @@
 """The `tagaudit` command line: `main` is the entry point (pyproject `[project.scripts]`)."""
 
-from auditor.cli.app import main
+from auditor.cli.boundary import main
 
 __all__ = ["main"]

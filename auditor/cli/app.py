@@ -1,4 +1,4 @@
-"""The `tagaudit` command. The one boundary that turns errors into messages and exit codes."""
+"""The `tagaudit` typer application: every command and its options (the error boundary is cli/boundary.py)."""
 
 from __future__ import annotations
 
@@ -10,13 +10,8 @@ from typer.core import TyperGroup
 
 from auditor import __version__
 from auditor.cli import baseline, billing, fix, inventory, policy, report, scan
-from scanners.errors import EXIT_CLEAN, EXIT_USAGE, TagauditError
-
-EXIT_INTERRUPTED = 130
-
-
-class _OutputClosed(Exception):
-    """Standard output went away mid-run (`tagaudit ... | head`)."""
+from auditor.cli.streams import OutputClosed
+from scanners.errors import EXIT_CLEAN, EXIT_USAGE
 
 
 class _Dispatch(TyperGroup):
@@ -25,7 +20,7 @@ class _Dispatch(TyperGroup):
         try:
             return super().invoke(ctx)
         except BrokenPipeError as exc:
-            raise _OutputClosed from exc
+            raise OutputClosed from exc
 
 
 app = typer.Typer(
@@ -68,7 +63,7 @@ app.command()(inventory.inventory)
 app.command()(inventory.score)
 
 
-def _dispatch(argv: list[str] | None) -> int:
+def dispatch(argv: list[str] | None) -> int:
     """Run the command line; click prints usage errors and help itself and always ends in SystemExit."""
     try:
         app(args=argv)
@@ -76,45 +71,3 @@ def _dispatch(argv: list[str] | None) -> int:
         code = exc.code
         return code if isinstance(code, int) else EXIT_CLEAN if code is None else EXIT_USAGE
     return EXIT_CLEAN
-
-
-def _quiet_stdout() -> None:
-    """After a broken pipe, point stdout at /dev/null so the interpreter's final flush cannot fail again."""
-    import os
-
-    try:
-        devnull = os.open(os.devnull, os.O_WRONLY)
-        os.dup2(devnull, sys.stdout.fileno())
-    except (OSError, ValueError, AttributeError):  # not a real file (tests capture it): nothing to protect
-        pass
-
-
-def main(argv: list[str] | None = None) -> int:
-    """Run `tagaudit ARGV` and return its exit code; every error becomes a message on stderr, never a traceback."""
-    from auditor.cli.streams import guard_stdout
-
-    guard_stdout()  # a full or closed stdout is a one-line error and exit 2, not a traceback
-    try:
-        code = _dispatch(argv)
-        sys.stdout.flush()  # a reader that went away shows up here for output that fit the buffer
-        return code
-    except TagauditError as exc:
-        for line in str(exc).splitlines():
-            sys.stderr.write(f"tagaudit: error: {line}\n")
-        return exc.exit_code
-    except (_OutputClosed, BrokenPipeError):
-        _quiet_stdout()
-        sys.stderr.write("tagaudit: error: standard output was closed before all output was written\n")
-        return EXIT_USAGE
-    except KeyboardInterrupt:
-        sys.stderr.write("tagaudit: interrupted\n")
-        return EXIT_INTERRUPTED
-    except Exception as exc:  # noqa: BLE001 - the one boundary: a crash must fail the gate, not pass it
-        import os
-        import traceback
-
-        if os.environ.get("TAGAUDIT_DEBUG"):
-            traceback.print_exc()
-        sys.stderr.write(f"tagaudit: internal error: {type(exc).__name__}: {exc}\n"
-                         "tagaudit: set TAGAUDIT_DEBUG=1 for the traceback, and please report it\n")
-        return EXIT_USAGE

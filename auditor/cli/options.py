@@ -7,7 +7,10 @@ from typing import Annotated
 
 import typer
 
+from auditor.scan.targets import resolve_targets
 from scanners.errors import TagauditError
+
+__all__ = ["output_targets", "resolve_targets"]
 
 Paths = Annotated[list[Path] | None, typer.Argument(help="Files or directories (default: .).")]
 PolicyOpt = Annotated[Path | None, typer.Option("--policy", "-p", help="Policy file (YAML, or pyproject.toml).")]
@@ -17,14 +20,6 @@ CacheDirOpt = Annotated[Path | None, typer.Option("--cache-dir", help="Result ca
 NoCacheOpt = Annotated[bool, typer.Option("--no-cache", help="Do not read or write the result cache.")]
 BaselineOpt = Annotated[Path | None, typer.Option("--baseline", help="Baseline file "
                                                                      "(default: ROOT/.tagaudit-baseline.json if present).")]
-
-
-def resolve_targets(paths: list[Path] | None, root: Path | None) -> tuple[list[Path], Path]:
-    """What to scan (default: .) and the scan root: `--root`, else the one directory given, else ."""
-    targets = list(paths) if paths else [Path(".")]
-    if root is None:
-        root = targets[0] if len(targets) == 1 and targets[0].is_dir() else Path(".")
-    return targets, root
 
 
 def output_targets(specs: list[str] | None, formats: list[str]) -> list[tuple[str, Path]]:

@@ -8,18 +8,16 @@ from typing import Annotated
 
 import typer
 
-from auditor.cli import options
 from auditor.cli.options import BaselineOpt, CacheDirOpt, NoCacheOpt, Paths, PolicyOpt, RootOpt
-from auditor.report.registry import REPORTERS, shows_owners
-from scanners.errors import EXIT_CLEAN, EXIT_FINDINGS, TagauditError
+from auditor.cli.scanrun import GROUP_BY, ScanArgs, run_scan
+from auditor.report.registry import REPORTERS
+from scanners.errors import TagauditError
 
 # The choices are the registry's keys: a new reporter needs no change here.
 Format = Enum("Format", {name: name for name in REPORTERS}, type=str)  # type: ignore[misc]
 
 
-class GroupBy(str, Enum):
-    file = "file"
-    owner = "owner"
+GroupBy = Enum("GroupBy", {name: name for name in GROUP_BY}, type=str)  # type: ignore[misc]
 
 
 def scan(
@@ -39,7 +37,7 @@ def scan(
     owners: Annotated[bool, typer.Option("--owners/--no-owners", help="Name each finding's owner (CODEOWNERS, "
                                                                       "then git blame).")] = True,
     group_by: Annotated[GroupBy, typer.Option("--group-by", help="Group console findings by file or owner.")]
-    = GroupBy.file,
+    = GroupBy["file"],
     show_calls: Annotated[bool, typer.Option("--show-calls", help="List every call site, not only findings.")] = False,
     jobs: Annotated[int | None, typer.Option("--jobs", "-j", min=1, help="Worker processes (default: auto).")] = None,
     cache_dir: CacheDirOpt = None,
@@ -47,33 +45,11 @@ def scan(
     exit_zero: Annotated[bool, typer.Option("--exit-zero", help="Exit 0 even with blocking findings.")] = False,
 ) -> None:
     """Find cost-incurring AI SDK calls and check their allocation tags against the policy."""
-    from dataclasses import replace
-
-    from auditor.fix.hints import attach_fixes
-    from auditor.gate.run import GateOptions, run_gate
-    from auditor.policy import discover_policy
-    from auditor.report.outputs import OutputSpec, parse_outputs, write_outputs
-    from auditor.scan.cache import cache_dir_for
-
-    targets, root = options.resolve_targets(paths, root)
-    if changed_lines and diff_base is None:
-        raise TagauditError("--changed-lines needs --diff-base REF")
-    specs = parse_outputs(output or []) + [OutputSpec(fmt.value, "-")] * (fmt.value != "console")
-    cache = cache_dir_for(root, cache_dir, no_cache)
-    pol = discover_policy(root, policy, cache_dir=cache)
-    shown = [s.fmt for s in specs] + ["console"] * (fmt.value == "console")
-    opts = GateOptions(diff_base=diff_base, changed_lines=changed_lines, baseline=baseline,
-                       use_baseline=not no_baseline, owners=owners, workers=jobs, cache_dir=cache,
-                       blame=any(shows_owners(name, group_by.value) for name in shown))
-    result = run_gate(targets, root, pol, opts)
-    result = replace(result, report=attach_fixes(result.report, root, pol))
-    write_outputs(specs, result, root, group_by=group_by.value, show_calls=show_calls)
-    if fmt.value == "console":
-        from auditor.report.console import render_console
-
-        render_console(result.report, show_calls=show_calls, group_by=group_by.value)
-    blocking = any(f.blocking for f in result.report.findings)
-    raise typer.Exit(EXIT_FINDINGS if blocking and not exit_zero else EXIT_CLEAN)
+    args = ScanArgs(paths=paths, policy=policy, root=root, fmt=fmt.value, output=list(output or []),
+                    diff_base=diff_base, changed_lines=changed_lines, baseline=baseline, no_baseline=no_baseline,
+                    owners=owners, group_by=group_by.value, show_calls=show_calls, jobs=jobs, cache_dir=cache_dir,
+                    no_cache=no_cache, exit_zero=exit_zero)
+    raise typer.Exit(run_scan(args))
 
 
 def explain(rule: Annotated[str, typer.Argument(help="Rule id, e.g. TAG001, or its name.")]) -> None:

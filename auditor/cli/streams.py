@@ -10,6 +10,10 @@ from typing import Any, TextIO, cast
 from scanners.errors import TagauditError
 
 
+class OutputClosed(Exception):
+    """Standard output went away mid-run (`tagaudit ... | head`)."""
+
+
 class _GuardedStdout:
     """Wraps the real stream; everything but write and flush passes through (rich asks for isatty, fileno...)."""
 

@@ -16,7 +16,7 @@ from tests.owners.git_repo import ALICE, BOB, commit, git, init
 ROOT = Path(__file__).resolve().parents[2]
 UNTAGGED = "from openai import OpenAI\n\nclient = OpenAI()\nclient.chat.completions.create(model='gpt-4o', messages=[])\n"
 # Runs the real CLI in a fresh interpreter and says whether GitPython was imported.
-PROBE = ("import json, sys; from auditor.cli.app import main; code = main(sys.argv[1:]); "
+PROBE = ("import json, sys; from auditor.cli import main; code = main(sys.argv[1:]); "
          "sys.stdout.flush(); print('\\n' + json.dumps([code, 'git' in sys.modules]))")
 
 
