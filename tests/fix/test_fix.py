@@ -161,3 +161,53 @@ def test_without_libcst_fix_exits_2_with_the_install_command(tmp_path: Path, mon
     monkeypatch.setattr(importlib.util, "find_spec", lambda name, *a: None if name == "libcst" else real(name, *a))
     result = run_cli(["fix", str(tmp_path)])
     assert result.exit_code == 2 and "pip install 'tagaudit[fix]'" in result.stderr
+
+
+CLIENT_ONLY_LEFT = [
+    pytest.param("gateway: helicone", """
+        from together import Together
+        OPTS = {}
+        client = Together(**OPTS)
+        client.chat.completions.create(model="m", messages=[])
+        """, "hinted", 3, "at the client's constructor, the call passes *args or **kwargs",
+        id="a constructor passing **kwargs is left unedited, with the reason, on the constructor's line"),
+    pytest.param("", """
+        from huggingface_hub import InferenceClient
+        InferenceClient().chat_completion(model="m", messages=[])
+        """, "left", 2, "minimum grade",
+        id="a header-only client with no gateway in the policy has nothing to write"),
+    pytest.param("", """
+        import dspy
+        def ask(question, model):
+            with dspy.context(lm=model):
+                return dspy.Predict("question -> answer")(question=question)
+        dspy.configure(lm=dspy.LM("openai/gpt-4o-mini", **{}))
+        """, "hinted", 5, "the call passes *args or **kwargs",
+        id="an LM construction passing **kwargs is hinted, not edited"),
+]
+
+
+@pytest.mark.parametrize(("extra", "before", "outcome", "line", "reason"), CLIENT_ONLY_LEFT)
+def test_a_client_only_carrier_that_cannot_be_written_is_explained(
+        tmp_path: Path, extra: str, before: str, outcome: str, line: int, reason: str) -> None:
+    root = _repo(tmp_path, before, extra=extra)
+    original = (root / "app.py").read_text()
+    result = run_fix([root], root, load_policy(root / "tagaudit.yaml"), select=frozenset({"TAG001"}), write=True)
+    assert (root / "app.py").read_text() == original
+    hints = [c.hint for f in result.files for c in f.calls]
+    assert [(h.outcome, h.line) for h in hints] == [(outcome, line)], hints
+    assert reason in (hints[0].reason or ""), hints[0]
+
+
+def test_a_predictor_call_points_at_the_lm_it_runs_on(tmp_path: Path) -> None:
+    root = _repo(tmp_path, """
+        import dspy
+        qa = dspy.ChainOfThought("question -> answer")
+        def ask(question):
+            return qa(question=question)
+        dspy.configure(lm=dspy.LM("openai/gpt-4o-mini"))
+        """)
+    result = run_fix([root], root, load_policy(root / "tagaudit.yaml"), select=frozenset({"TAG001"}), write=False)
+    by_op = {c.operation: c.hint for f in result.files for c in f.calls}
+    assert (by_op["LM(...)"].outcome, by_op["LM(...)"].line) == ("fixed", 5)
+    assert by_op["__call__"].outcome == "left" and "tag that model's construction" in (by_op["__call__"].reason or "")
