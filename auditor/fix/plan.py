@@ -10,7 +10,7 @@ from auditor.owners.assign import OWNER_SOURCE
 from auditor.policy import Policy, grade_ok
 from auditor.records import AuditedCall, Finding
 from scanners.catalog import CarrierSpec, Catalog
-from scanners.records import GRADE_RANK, Grade
+from scanners.records import GRADE_RANK, CallSite, Grade
 
 FIXABLE = frozenset({"TAG001", "TAG004"})  # a missing key, or one only set below the minimum grade
 FIXABLE_SITES = frozenset({"call", "construction"})  # a reference handed to a wrapper is fixed where it is made
@@ -19,6 +19,7 @@ _SHAPES: dict[str, Shape] = {"mapping": "mapping", "tag_list": "tag_list", "json
 _PROXY_ARGS = frozenset({"extra_body", "model_extras", "additional_kwargs"})  # reach only a LiteLLM proxy
 RUNS_ON_NOTE = ("its requests run on the model it is handed or configured with (`lm=`): tag that model's "
                 "construction, which `tagaudit fix` edits where it is a site of its own")
+_VERTEX = "google_vertex"  # the provider whose `labels` reach Cloud Billing
 _LABEL = re.compile(r"^[a-z0-9_-]{0,63}$")  # Vertex label values (keys are policy keys: already fine)
 
 
@@ -32,13 +33,17 @@ def _header_entries(gateway: str, values: list[tuple[str, str]]) -> tuple[tuple[
 
 
 def _carrier(spec: CarrierSpec, level: str, values: list[tuple[str, str]], policy: Policy,
-             site_mode: str | None) -> Carrier | None:
+             site: CallSite) -> Carrier | None:
     """What writing these values into `spec` looks like, or None when the fixer must not write there."""
     shape = _SHAPES.get(spec.kind)
     grade: Grade = spec.grade or "GW"
     if shape is None or grade == "OBJ":  # scopes and ids are never invented; OBJ metadata needs store=True
         return None
-    if spec.mode is not None and spec.mode != site_mode:
+    if spec.mode is not None and spec.mode != site.mode:
+        return None
+    if spec.mode is None and spec.arg == "labels" and site.mode != "vertex" and site.provider != _VERTEX:
+        # A factory's pass-through `labels` (init_chat_model) means Vertex labels only: another provider's
+        # client would send an argument its API rejects.
         return None
     proxy = spec.arg in _PROXY_ARGS or "extra_body" in spec.path
     if shape == "headers":
@@ -83,11 +88,11 @@ def _construction_specs(catalog: Catalog, sdk: str, operation: str) -> tuple[str
 
 
 def _ranked(specs: list[CarrierSpec], level: str, valued: list[tuple[str, str]], policy: Policy,
-            site_mode: str | None, minimum: Grade) -> list[Carrier]:
+            site: CallSite, minimum: Grade) -> list[Carrier]:
     """The carriers these specs give that meet `minimum`, strongest first (catalog order within a grade)."""
     out = []
     for spec in specs if valued else ():
-        c = _carrier(spec, level, valued, policy, site_mode)
+        c = _carrier(spec, level, valued, policy, site)
         if c is not None and grade_ok(c.grade, minimum):
             out.append(c)
     return sorted(out, key=lambda c: -GRADE_RANK[c.grade])
@@ -112,14 +117,14 @@ def propose(call: AuditedCall, policy: Policy, catalog: Catalog, owners: tuple[s
     if site.kind == "construction":  # the site is the client's constructor itself: edit it in place
         family, specs = _construction_specs(catalog, site.sdk, site.operation)
         return Proposal(site.path, site.line, site.operation, family, target,
-                        tuple(_ranked(specs, "client", valued, policy, site.mode, minimum)),
+                        tuple(_ranked(specs, "client", valued, policy, site, minimum)),
                         tuple(k for k, _ in valued), unvalued)
-    carriers = _ranked(call_specs, "call", valued, policy, site.mode, minimum)
+    carriers = _ranked(call_specs, "call", valued, policy, site, minimum)
     client = client_carrier = None
     if site.client_line and (not carriers or carriers[0].shape == "headers"):
         # Headers belong on the client when it takes them; a call with no carrier of its own has only the client.
         headers = [s for s in client_specs if s.kind == "headers"] if carriers else client_specs
-        ranked = _ranked(headers, "client", valued, policy, site.mode, minimum)
+        ranked = _ranked(headers, "client", valued, policy, site, minimum)
         client_carrier = ranked[0] if ranked else None
         client = Target(site.client_line, 0, 0) if client_carrier is not None else None
     note = RUNS_ON_NOTE if runs_on and not carriers and client is None else None

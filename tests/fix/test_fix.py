@@ -72,6 +72,16 @@ CASES = [
         from anthropic import Anthropic
         Anthropic().messages.create(model="claude-sonnet-4", max_tokens=5, messages=[])
         """, "Anthropic(default_headers={\"x-portkey-metadata\": ", id="portkey metadata header on the client"),
+    pytest.param("GW", "", """
+        from langchain_google_vertexai import ChatVertexAI
+        llm = ChatVertexAI(model_name="gemini-2.5-flash")  # a model construction is a site of its own
+        """, 'ChatVertexAI(model_name="gemini-2.5-flash", labels={"team": "search", "cost_center": "cc-210"})  # a',
+        id="a model construction site gets its labels in place"),
+    pytest.param("GW", "", """
+        from langchain.chat_models import init_chat_model
+        llm = init_chat_model("gemini-2.5-flash", model_provider="google_vertexai")
+        """, 'model_provider="google_vertexai", labels={"team": "search"',
+        id="an init_chat_model site in Vertex mode gets labels"),
 ]
 
 
@@ -176,6 +186,12 @@ CLIENT_ONLY_LEFT = [
         InferenceClient().chat_completion(model="m", messages=[])
         """, "left", 2, "minimum grade",
         id="a header-only client with no gateway in the policy has nothing to write"),
+    pytest.param("", """
+        from langchain.chat_models import init_chat_model
+        llm = init_chat_model("openai:gpt-4o")
+        llm.invoke("x")
+        """, "left", 3, "minimum grade",
+        id="init_chat_model of another provider never gets Vertex labels, which its API would reject"),
     pytest.param("", """
         import dspy
         def ask(question, model):
