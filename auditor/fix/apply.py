@@ -6,7 +6,7 @@ import ast
 from dataclasses import dataclass
 
 from auditor.fix.cstedit import Refused, edit_call_text
-from auditor.fix.plan import argument_text
+from auditor.fix.plan import UNSEEN_CLIENT, argument_text
 from auditor.fix.records import CallFix, Carrier, FileResult, FixHint, Proposal, Target
 
 
@@ -86,6 +86,8 @@ def _no_carrier(p: Proposal) -> CallFix:
         return _hint(p, "left", p.line, None, None)
     if p.note:
         return _hint(p, "left", p.line, None, p.note)
+    if p.client_carrier is not None:
+        return _hint(p, "hinted", p.line, p.client_carrier, UNSEEN_CLIENT)
     return _hint(p, "left", p.line, None, "no tag carrier of this call meets the policy's minimum grade "
                                           "(a scope mapped in scope_map, or the policy's `gateway`, may)")
 

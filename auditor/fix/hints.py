@@ -8,7 +8,15 @@ from collections import defaultdict
 from dataclasses import dataclass, replace
 from pathlib import Path
 
-from auditor.fix.plan import FIXABLE, FIXABLE_SITES, argument_text, client_names, codeowners_of, propose
+from auditor.fix.plan import (
+    FIXABLE,
+    FIXABLE_SITES,
+    UNSEEN_CLIENT,
+    argument_text,
+    client_names,
+    codeowners_of,
+    propose,
+)
 from auditor.fix.records import Carrier, Proposal
 from auditor.policy import Policy
 from auditor.records import AuditedCall, Finding, FixEdit, FixSuggestion, Report
@@ -133,6 +141,8 @@ def _suggest(p: Proposal, src: _File | None, names: frozenset[str], cell: int | 
     if cell is not None:
         return FixSuggestion("hint", p.line, argument_text(first), first.label, p.keys,
                              _join(f"notebook cell {cell}: edit the cell by hand", missing))
+    if not p.carriers and p.client is None:  # the client is built where this file does not show
+        return FixSuggestion("hint", p.line, argument_text(first), first.label, p.keys, _join(UNSEEN_CLIENT, missing))
     if p.client is not None and p.client_carrier is not None:
         carrier, line = p.client_carrier, p.client.line
         node = src.constructor_at(line, names) if src is not None else None

@@ -19,6 +19,9 @@ _SHAPES: dict[str, Shape] = {"mapping": "mapping", "tag_list": "tag_list", "json
 _PROXY_ARGS = frozenset({"extra_body", "model_extras", "additional_kwargs"})  # reach only a LiteLLM proxy
 RUNS_ON_NOTE = ("its requests run on the model it is handed or configured with (`lm=`): tag that model's "
                 "construction, which `tagaudit fix` edits where it is a site of its own")
+UNSEEN_CLIENT = ("the call's only tag carrier is its client's constructor, which this file does not show (built in "
+                 "another module, handed in, or the SDK's module-level default client): add the argument there, or "
+                 "build a client with it")
 _VERTEX = "google_vertex"  # the provider whose `labels` reach Cloud Billing
 _LABEL = re.compile(r"^[a-z0-9_-]{0,63}$")  # Vertex label values (keys are policy keys: already fine)
 
@@ -121,13 +124,14 @@ def propose(call: AuditedCall, policy: Policy, catalog: Catalog, owners: tuple[s
                         tuple(k for k, _ in valued), unvalued)
     carriers = _ranked(call_specs, "call", valued, policy, site, minimum)
     client = client_carrier = None
-    if site.client_line and (not carriers or carriers[0].shape == "headers"):
-        # Headers belong on the client when it takes them; a call with no carrier of its own has only the client.
+    if (site.client_line or not carriers) and (not carriers or carriers[0].shape == "headers"):
+        # Headers belong on the client when it takes them; a call with no carrier of its own has only the client
+        # (which, built in another module or handed in, gets a hint: `client` stays None).
         headers = [s for s in client_specs if s.kind == "headers"] if carriers else client_specs
         ranked = _ranked(headers, "client", valued, policy, site, minimum)
         client_carrier = ranked[0] if ranked else None
-        client = Target(site.client_line, 0, 0) if client_carrier is not None else None
-    note = RUNS_ON_NOTE if runs_on and not carriers and client is None else None
+        client = Target(site.client_line, 0, 0) if client_carrier is not None and site.client_line else None
+    note = RUNS_ON_NOTE if runs_on and not carriers and client_carrier is None else None
     return Proposal(site.path, site.line, site.operation, family, target, tuple(carriers),
                     tuple(k for k, _ in valued), unvalued, client, client_carrier, note)
 

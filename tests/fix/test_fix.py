@@ -227,3 +227,17 @@ def test_a_predictor_call_points_at_the_lm_it_runs_on(tmp_path: Path) -> None:
     by_op = {c.operation: c.hint for f in result.files for c in f.calls}
     assert (by_op["LM(...)"].outcome, by_op["LM(...)"].line) == ("fixed", 5)
     assert by_op["__call__"].outcome == "left" and "tag that model's construction" in (by_op["__call__"].reason or "")
+
+
+def test_a_client_built_in_another_module_gets_a_hint_naming_its_constructor(tmp_path: Path) -> None:
+    root = _repo(tmp_path, """
+        from clients import hf
+        hf.chat_completion(model="m", messages=[])
+        """, extra="gateway: litellm")
+    (root / "clients.py").write_text("from huggingface_hub import InferenceClient\nhf = InferenceClient(token='t')\n")
+    before = {p.name: p.read_text() for p in root.glob("*.py")}
+    result = run_fix([root], root, load_policy(root / "tagaudit.yaml"), select=frozenset({"TAG001"}), write=True)
+    assert {p.name: p.read_text() for p in root.glob("*.py")} == before
+    [hint] = [c.hint for f in result.files for c in f.calls]
+    assert (hint.outcome, hint.argument) == ("hinted", 'headers={"x-litellm-tags": "team:search,cost_center:cc-210"}')
+    assert "client's constructor, which this file does not show" in (hint.reason or "")
