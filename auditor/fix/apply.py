@@ -6,7 +6,7 @@ import ast
 from dataclasses import dataclass
 
 from auditor.fix.cstedit import Refused, edit_call_text
-from auditor.fix.plan import argument_text
+from auditor.fix.plan import UNSEEN_CLIENT, argument_text
 from auditor.fix.records import CallFix, Carrier, FileResult, FixHint, Proposal, Target
 
 
@@ -84,25 +84,39 @@ def _hint(p: Proposal, outcome: str, line: int, carrier: Carrier | None, reason:
 def _no_carrier(p: Proposal) -> CallFix:
     if not p.keys:
         return _hint(p, "left", p.line, None, None)
+    if p.note:
+        return _hint(p, "left", p.line, None, p.note)
+    if p.client_carrier is not None:
+        return _hint(p, "hinted", p.line, p.client_carrier, UNSEEN_CLIENT)
     return _hint(p, "left", p.line, None, "no tag carrier of this call meets the policy's minimum grade "
                                           "(a scope mapped in scope_map, or the policy's `gateway`, may)")
 
 
 def _client_edits(src: _Source, props: list[Proposal], names: frozenset[str], taken: list[_Edit]
                   ) -> dict[int, CallFix]:
-    """One constructor edit for all flagged calls of a client that would get the same headers."""
+    """One constructor edit for all flagged calls of a client that would get the same tags. A call with no
+    carrier of its own gets a hint when that edit cannot be made; the others fall back to a call edit."""
     done: dict[int, CallFix] = {}
     groups: dict[int, list[int]] = {}
     for i, p in enumerate(props):
         if p.client is not None and p.client_carrier is not None:
             groups.setdefault(p.client.line, []).append(i)
     for line, members in groups.items():
-        carriers = {props[i].client_carrier for i in members}
-        node = src.find(props[members[0]].client, names) if len(carriers) == 1 else None  # type: ignore[arg-type]
-        if node is None:
-            continue
-        result = _try(src, node, (props[members[0]].client_carrier,))  # type: ignore[arg-type]
-        if isinstance(result, str) or _overlaps(result[0], taken):
+        carrier, client = props[members[0]].client_carrier, props[members[0]].client
+        assert carrier is not None and client is not None  # grouped above on both being set
+        node = src.find(client, names)
+        if len({props[i].client_carrier for i in members}) != 1:
+            result: tuple[_Edit, Carrier] | str = "the client's calls need different tag values: tag each call"
+        elif node is None:
+            result = "the fixer could not find the client's constructor"
+        else:
+            result = _try(src, node, (carrier,))
+            result = f"at the client's constructor, {result}" if isinstance(result, str) else result
+            if not isinstance(result, str) and _overlaps(result[0], taken):
+                result = "inside another call being fixed: run fix again"
+        if isinstance(result, str):
+            done.update({i: _hint(props[i], "hinted", line, props[i].client_carrier, result)
+                         for i in members if not props[i].carriers})
             continue
         taken.append(result[0])
         for i in members:

@@ -8,7 +8,15 @@ from collections import defaultdict
 from dataclasses import dataclass, replace
 from pathlib import Path
 
-from auditor.fix.plan import FIXABLE, argument_text, client_names, codeowners_of, propose
+from auditor.fix.plan import (
+    FIXABLE,
+    FIXABLE_SITES,
+    UNSEEN_CLIENT,
+    argument_text,
+    client_names,
+    codeowners_of,
+    propose,
+)
 from auditor.fix.records import Carrier, Proposal
 from auditor.policy import Policy
 from auditor.records import AuditedCall, Finding, FixEdit, FixSuggestion, Report
@@ -126,12 +134,15 @@ def _reason(node: ast.Call, carriers: tuple[Carrier, ...]) -> tuple[Carrier, str
 
 
 def _suggest(p: Proposal, src: _File | None, names: frozenset[str], cell: int | None) -> FixSuggestion | None:
-    if not p.carriers:
+    first = p.carriers[0] if p.carriers else p.client_carrier
+    if first is None:
         return None
     missing = f"the policy gives no value for {', '.join(p.unvalued)}" if p.unvalued else None
     if cell is not None:
-        return FixSuggestion("hint", p.line, argument_text(p.carriers[0]), p.carriers[0].label, p.keys,
+        return FixSuggestion("hint", p.line, argument_text(first), first.label, p.keys,
                              _join(f"notebook cell {cell}: edit the cell by hand", missing))
+    if not p.carriers and p.client is None:  # the client is built where this file does not show
+        return FixSuggestion("hint", p.line, argument_text(first), first.label, p.keys, _join(UNSEEN_CLIENT, missing))
     if p.client is not None and p.client_carrier is not None:
         carrier, line = p.client_carrier, p.client.line
         node = src.constructor_at(line, names) if src is not None else None
@@ -167,7 +178,7 @@ def attach_fixes(report: Report, root: Path, policy: Policy, catalog: Catalog | 
         return report  # no values to write anywhere: nothing to suggest, and no file is read
     catalog = catalog or load_catalog()
     names = client_names(catalog)
-    calls = {(c.site.path, c.site.line, c.site.column): c for c in report.calls if c.site.kind == "call"}
+    calls = {(c.site.path, c.site.line, c.site.column): c for c in report.calls if c.site.kind in FIXABLE_SITES}
     wanted: dict[str, list[tuple[int, Finding, AuditedCall]]] = defaultdict(list)
     for i, f in enumerate(report.findings):
         call = calls.get((f.path, f.line, f.column))

@@ -55,6 +55,7 @@ class Proposal:
     unvalued: tuple[str, ...]  # required keys the policy gives no value for: never invented
     client: Target | None = None  # the client's constructor, when one client-level edit can serve
     client_carrier: Carrier | None = None
+    note: str | None = None  # why there is nothing to write here, when it is not the grade
 
 
 @dataclass(frozen=True, slots=True)

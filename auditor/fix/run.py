@@ -8,7 +8,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from auditor.fix.apply import fix_source
-from auditor.fix.plan import FIXABLE, client_names, codeowners_of, propose
+from auditor.fix.plan import FIXABLE, FIXABLE_SITES, client_names, codeowners_of, propose
 from auditor.fix.records import CallFix, FileResult, FixHint, Proposal
 from auditor.gate.run import GateOptions, run_gate
 from auditor.policy import Policy
@@ -32,7 +32,7 @@ def flagged_calls(report: Report, select: frozenset[str]) -> list[tuple[AuditedC
     out = []
     for call in report.calls:
         found = by_pos.get((call.site.path, call.site.line, call.site.column))
-        if found and call.site.kind == "call":
+        if found and call.site.kind in FIXABLE_SITES:
             out.append((call, found))
     return out
 

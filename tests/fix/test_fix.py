@@ -72,6 +72,16 @@ CASES = [
         from anthropic import Anthropic
         Anthropic().messages.create(model="claude-sonnet-4", max_tokens=5, messages=[])
         """, "Anthropic(default_headers={\"x-portkey-metadata\": ", id="portkey metadata header on the client"),
+    pytest.param("GW", "", """
+        from langchain_google_vertexai import ChatVertexAI
+        llm = ChatVertexAI(model_name="gemini-2.5-flash")  # a model construction is a site of its own
+        """, 'ChatVertexAI(model_name="gemini-2.5-flash", labels={"team": "search", "cost_center": "cc-210"})  # a',
+        id="a model construction site gets its labels in place"),
+    pytest.param("GW", "", """
+        from langchain.chat_models import init_chat_model
+        llm = init_chat_model("gemini-2.5-flash", model_provider="google_vertexai")
+        """, 'model_provider="google_vertexai", labels={"team": "search"',
+        id="an init_chat_model site in Vertex mode gets labels"),
 ]
 
 
@@ -161,3 +171,73 @@ def test_without_libcst_fix_exits_2_with_the_install_command(tmp_path: Path, mon
     monkeypatch.setattr(importlib.util, "find_spec", lambda name, *a: None if name == "libcst" else real(name, *a))
     result = run_cli(["fix", str(tmp_path)])
     assert result.exit_code == 2 and "pip install 'tagaudit[fix]'" in result.stderr
+
+
+CLIENT_ONLY_LEFT = [
+    pytest.param("gateway: helicone", """
+        from together import Together
+        OPTS = {}
+        client = Together(**OPTS)
+        client.chat.completions.create(model="m", messages=[])
+        """, "hinted", 3, "at the client's constructor, the call passes *args or **kwargs",
+        id="a constructor passing **kwargs is left unedited, with the reason, on the constructor's line"),
+    pytest.param("", """
+        from huggingface_hub import InferenceClient
+        InferenceClient().chat_completion(model="m", messages=[])
+        """, "left", 2, "minimum grade",
+        id="a header-only client with no gateway in the policy has nothing to write"),
+    pytest.param("", """
+        from langchain.chat_models import init_chat_model
+        llm = init_chat_model("openai:gpt-4o")
+        llm.invoke("x")
+        """, "left", 3, "minimum grade",
+        id="init_chat_model of another provider never gets Vertex labels, which its API would reject"),
+    pytest.param("", """
+        import dspy
+        def ask(question, model):
+            with dspy.context(lm=model):
+                return dspy.Predict("question -> answer")(question=question)
+        dspy.configure(lm=dspy.LM("openai/gpt-4o-mini", **{}))
+        """, "hinted", 5, "the call passes *args or **kwargs",
+        id="an LM construction passing **kwargs is hinted, not edited"),
+]
+
+
+@pytest.mark.parametrize(("extra", "before", "outcome", "line", "reason"), CLIENT_ONLY_LEFT)
+def test_a_client_only_carrier_that_cannot_be_written_is_explained(
+        tmp_path: Path, extra: str, before: str, outcome: str, line: int, reason: str) -> None:
+    root = _repo(tmp_path, before, extra=extra)
+    original = (root / "app.py").read_text()
+    result = run_fix([root], root, load_policy(root / "tagaudit.yaml"), select=frozenset({"TAG001"}), write=True)
+    assert (root / "app.py").read_text() == original
+    hints = [c.hint for f in result.files for c in f.calls]
+    assert [(h.outcome, h.line) for h in hints] == [(outcome, line)], hints
+    assert reason in (hints[0].reason or ""), hints[0]
+
+
+def test_a_predictor_call_points_at_the_lm_it_runs_on(tmp_path: Path) -> None:
+    root = _repo(tmp_path, """
+        import dspy
+        qa = dspy.ChainOfThought("question -> answer")
+        def ask(question):
+            return qa(question=question)
+        dspy.configure(lm=dspy.LM("openai/gpt-4o-mini"))
+        """)
+    result = run_fix([root], root, load_policy(root / "tagaudit.yaml"), select=frozenset({"TAG001"}), write=False)
+    by_op = {c.operation: c.hint for f in result.files for c in f.calls}
+    assert (by_op["LM(...)"].outcome, by_op["LM(...)"].line) == ("fixed", 5)
+    assert by_op["__call__"].outcome == "left" and "tag that model's construction" in (by_op["__call__"].reason or "")
+
+
+def test_a_client_built_in_another_module_gets_a_hint_naming_its_constructor(tmp_path: Path) -> None:
+    root = _repo(tmp_path, """
+        from clients import hf
+        hf.chat_completion(model="m", messages=[])
+        """, extra="gateway: litellm")
+    (root / "clients.py").write_text("from huggingface_hub import InferenceClient\nhf = InferenceClient(token='t')\n")
+    before = {p.name: p.read_text() for p in root.glob("*.py")}
+    result = run_fix([root], root, load_policy(root / "tagaudit.yaml"), select=frozenset({"TAG001"}), write=True)
+    assert {p.name: p.read_text() for p in root.glob("*.py")} == before
+    [hint] = [c.hint for f in result.files for c in f.calls]
+    assert (hint.outcome, hint.argument) == ("hinted", 'headers={"x-litellm-tags": "team:search,cost_center:cc-210"}')
+    assert "client's constructor, which this file does not show" in (hint.reason or "")

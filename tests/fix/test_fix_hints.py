@@ -151,3 +151,25 @@ def test_computing_fixes_during_a_scan_never_imports_libcst(tmp_path: Path) -> N
     proc = subprocess.run([sys.executable, "-c", PROBE, "scan", str(root), "--format", "json", "--no-cache"],
                           cwd=REPO, capture_output=True, text=True, timeout=120, check=True)
     assert json.loads(proc.stdout) == [1, False, True]
+
+
+@pytest.mark.parametrize(("code", "extra", "finding_line", "fix_line", "argument"), [
+    pytest.param("from huggingface_hub import InferenceClient\nhf = InferenceClient(token='t')\n"
+                 "hf.chat_completion(model='m', messages=[])\n", "gateway: litellm", 3, 2,
+                 'headers={"x-litellm-tags": "team:search,cost_center:cc-210"}',
+                 id="a call whose only carrier is its client's headers points at the constructor"),
+    pytest.param("import dspy\ndspy.configure(lm=dspy.LM('openai/gpt-4o-mini'))\n", "", 2, 2, f"metadata={LITELLM}",
+                 id="an LM construction site is edited in place"),
+])
+def test_client_level_fixes_carry_an_exact_edit(tmp_path: Path, code: str, extra: str, finding_line: int,
+                                                fix_line: int, argument: str) -> None:
+    root = _repo(tmp_path, code, extra=extra)
+    policy = load_policy(root / "tagaudit.yaml")
+    report = attach_fixes(run_scan([root], root, policy), root, policy)
+    [finding] = [f for f in report.findings if f.rule == "TAG001"]
+    assert finding.fix is not None and finding.fix.edit is not None, finding.fix
+    assert (finding.line, finding.fix.line, finding.fix.kind, finding.fix.argument) == (
+        finding_line, fix_line, "edit", argument)
+    after = _apply((root / "app.py").read_text(), finding.fix.edit)
+    calls, findings = audit(after, policy)
+    assert {c.status for c in calls} == {"tagged"} and findings == []
