@@ -90,6 +90,9 @@ def _set(args: ScanArgs, name: str, value: str, formats: tuple[str, ...]) -> boo
 
 def run_scan(args: ScanArgs) -> int:
     """Scan, write the outputs, and return the exit code (1 for blocking findings unless --exit-zero)."""
+    from dataclasses import replace
+
+    from auditor.fix.hints import attach_fixes
     from auditor.gate.run import GateOptions, run_gate
     from auditor.policy import discover_policy
     from auditor.report.outputs import OutputSpec, parse_outputs, write_outputs
@@ -108,6 +111,7 @@ def run_scan(args: ScanArgs) -> int:
                        use_baseline=not args.no_baseline, owners=args.owners, workers=args.jobs, cache_dir=cache,
                        blame=any(shows_owners(name, args.group_by) for name in shown))
     result = run_gate(targets, root, pol, opts)
+    result = replace(result, report=attach_fixes(result.report, root, pol))
     write_outputs(specs, result, root, group_by=args.group_by, show_calls=args.show_calls)
     if args.fmt == "console":
         from auditor.report.console import render_console
