@@ -6,7 +6,7 @@ import ast
 from dataclasses import dataclass
 
 from auditor.fix.cstedit import Refused, edit_call_text
-from auditor.fix.plan import UNSEEN_CLIENT, argument_text
+from auditor.fix.plan import UNSEEN_CLIENT, argument_text, request_clash
 from auditor.fix.records import CallFix, Carrier, FileResult, FixHint, Proposal, Target
 
 
@@ -64,6 +64,10 @@ def _try(src: _Source, node: ast.Call, carriers: tuple[Carrier, ...]) -> tuple[_
         return "the call passes *args or **kwargs: the tags may already be among them, and adding them could clash"
     reasons = []
     for carrier in carriers:
+        clash = request_clash(carrier, node)
+        if clash is not None:
+            reasons.append(clash)
+            continue
         try:
             return _Edit(start, end, edit_call_text(text, carrier)), carrier
         except Refused as exc:

@@ -16,6 +16,7 @@ from auditor.fix.plan import (
     client_names,
     codeowners_of,
     propose,
+    request_clash,
 )
 from auditor.fix.records import Carrier, Proposal
 from auditor.policy import Policy
@@ -125,6 +126,10 @@ def _reason(node: ast.Call, carriers: tuple[Carrier, ...]) -> tuple[Carrier, str
     reasons = []
     for carrier in carriers:
         given = next((k.value for k in node.keywords if k.arg == carrier.arg), None)
+        clash = request_clash(carrier, node)
+        if clash is not None:
+            reasons.append(clash)
+            continue
         if given is None:
             return carrier, None, True
         if isinstance(given, _LITERAL):

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import ast
 import json
 import re
 
@@ -172,3 +173,14 @@ def value_text(carrier: Carrier, path: tuple[str, ...] | None = None) -> str:
 def argument_text(carrier: Carrier) -> str:
     """The whole argument as a hint shows it: `config={"labels": {"team": "search"}}`."""
     return f"{carrier.arg}={value_text(carrier)}"
+
+
+def request_clash(carrier: Carrier, node: ast.Call) -> str | None:
+    """Why a new `request=` cannot join this call: a GAPIC method raises ValueError when given `request` beside
+    flattened fields (`endpoint=`, `instances=`), so adding it would compile and then fail at run time."""
+    if carrier.arg != "request" or any(k.arg == "request" for k in node.keywords):
+        return None
+    if node.args or node.keywords:
+        return ("a GAPIC call takes either `request` or its flattened fields (`endpoint=`, ...), not both: "
+                "move the fields into `request` by hand, with the labels")
+    return None

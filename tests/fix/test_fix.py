@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import textwrap
 from pathlib import Path
 
@@ -241,3 +242,21 @@ def test_a_client_built_in_another_module_gets_a_hint_naming_its_constructor(tmp
     [hint] = [c.hint for f in result.files for c in f.calls]
     assert (hint.outcome, hint.argument) == ("hinted", 'headers={"x-litellm-tags": "team:search,cost_center:cc-210"}')
     assert "client's constructor, which this file does not show" in (hint.reason or "")
+
+
+def test_a_gapic_call_with_flattened_fields_never_gets_a_request_argument(tmp_path: Path) -> None:
+    # GAPIC clients raise ValueError for `request` beside flattened fields: the edit would compile, then fail.
+    root = _repo(tmp_path, """
+        from google.cloud import aiplatform
+        client = aiplatform.gapic.PredictionServiceClient()
+        client.predict(endpoint="projects/p/locations/us-central1/publishers/google/models/imagen-3.0", instances=[])
+        """, grade="BILL")
+    original = (root / "app.py").read_text()
+    policy = load_policy(root / "tagaudit.yaml")
+    result = run_fix([root], root, policy, select=frozenset({"TAG001", "TAG004"}), write=True)
+    assert (root / "app.py").read_text() == original
+    [hint] = [c.hint for f in result.files for c in f.calls]
+    assert hint.outcome == "hinted" and "GAPIC" in (hint.reason or ""), hint
+    scanned = run_cli(["scan", str(root), "--format", "json", "--no-cache"])
+    [finding] = [f for f in json.loads(scanned.stdout)["findings"] if f["rule"] == "TAG001"]
+    assert finding["fix"]["kind"] == "hint" and "GAPIC" in finding["fix"]["reason"], finding["fix"]
