@@ -3,6 +3,7 @@
     parse_target(spec) -> (engine, table)        "spark:catalog.db.focus" -> ("spark", "catalog.db.focus")
     rollup_for(src, dialect) -> str              the DuckDB rollup SQL of `src`, transpiled by sqlglot
     load_remote(engine, table, *, currency=None) -> (BillingData, bytes brought back)
+    check_tables(engine, targets, *, currency=None) -> CheckReport   (`billing check --engine spark`)
 
 The rollup SQL is written once, in DuckDB's dialect (ingest.typed / ingest.validate, unchanged); sqlglot
 transpiles it to the engine's dialect at run time. Only the rollup comes back (one row per distinct
@@ -25,6 +26,8 @@ from scanners.errors import TagauditError
 
 if TYPE_CHECKING:
     import duckdb
+
+    from auditor.billing.check import CheckReport
 
 ENGINES = ("duckdb", "spark")
 DIALECTS = ("spark", "databricks", "bigquery", "snowflake", "trino", "athena")
@@ -185,3 +188,22 @@ def _billing(con: duckdb.DuckDBPyConnection, src: Source, currency: str | None) 
         unreadable_cost_rows=0, unlisted_rows=total - valid, currencies=money,
         excluded=tuple(m for m in money if currency and m.currency != currency), period=period,
         notes=src.notes, currency=currency)
+
+
+def check_tables(engine: str, targets: list[str], *, currency: str | None = None) -> CheckReport:
+    """`billing check --engine ENGINE`: one table (or a Parquet path the engine reads) checked like a file;
+    an unreadable one is unusable (exit 2), as a file is."""
+    from auditor.billing.allocate import classify
+    from auditor.billing.check import CheckReport, _ai_spend, _committed
+
+    if len(targets) != 1:
+        return CheckReport((f"--engine {engine} checks one table at a time (got {len(targets)})",), None, (), ())
+    spec = parse_target(targets[0])
+    table = spec[1] if spec else f"parquet:{targets[0]}"
+    try:
+        data, _ = load_remote(engine, table, currency=currency)
+    except TagauditError as exc:
+        return CheckReport((str(exc),), None, (), ())
+    not_generative = tuple((str(r["currency"]), str(r["service"]), int(r["rows"]), Decimal(r["cost"]))
+                           for r in classify.unrecognised_ai_category(data.con, data.rollup))
+    return CheckReport((), data, _ai_spend(data), not_generative, _committed(data))

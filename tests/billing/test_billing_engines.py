@@ -3,6 +3,7 @@ gives the same AI total, untagged total and pools as DuckDB on the same FOCUS Pa
 
 from __future__ import annotations
 
+import json
 import os
 import shutil
 from collections.abc import Iterator
@@ -17,6 +18,7 @@ from auditor.billing.allocate.pools import pool_spend
 from auditor.billing.ingest.load import connect, load_billing
 from auditor.billing.ingest.sources import describe
 from scanners.errors import TagauditError
+from tests.helpers import run_cli
 
 
 def _parquet(tmp: Path) -> Path:
@@ -89,6 +91,12 @@ def test_spark_and_duckdb_agree_to_the_cent(tmp_path: Path, spark: Any) -> None:
     assert 0 < sent < 100_000  # aggregates only
 
 
-def test_a_missing_table_is_a_clear_error(spark: Any) -> None:
-    with pytest.raises(TagauditError, match="cannot read the table"):
-        engines.load_remote("spark", "no_such_db.focus")
+def test_billing_check_on_spark_reports_what_duckdb_does(tmp_path: Path, spark: Any) -> None:
+    path = str(_parquet(tmp_path))
+    local = json.loads(run_cli(["billing", "check", path, "-f", "json"]).stdout)
+    remote = run_cli(["billing", "check", "--engine", "spark", path, "-f", "json"])
+    got = json.loads(remote.stdout)
+    assert remote.exit_code == local["exit_code"] == 0
+    assert (got["ai_spend"], got["billed_cost"], got["rows"]) == (local["ai_spend"], local["billed_cost"], local["rows"])
+    missing = run_cli(["billing", "check", "--engine", "spark", "spark:no_such_db.focus"])
+    assert missing.exit_code == 2 and "cannot read the table" in missing.stdout
