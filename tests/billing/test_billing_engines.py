@@ -30,8 +30,10 @@ def _parquet(tmp: Path) -> Path:
     csv_path = write_csv(tmp / "focus.csv", rows)
     data = load_billing([csv_path])
     out = tmp / "focus.parquet"
-    data.con.execute(f"COPY (SELECT * EXCLUDE (x_SourceFile, x_ContractCommitmentId, x_ContractAppliedCost) "
-                     f"FROM {data.view}) TO '{out}' (FORMAT parquet)")
+    cols = f"SELECT * EXCLUDE (x_SourceFile, x_ContractCommitmentId, x_ContractAppliedCost) FROM {data.view}"
+    # Plus one row whose Tags are not JSON: rejected, so counted apart on every engine.
+    data.con.execute(f"COPY ({cols} UNION ALL (SELECT * REPLACE ('not json' AS Tags) FROM ({cols}) LIMIT 1)) "
+                     f"TO '{out}' (FORMAT parquet)")
     return out
 
 
@@ -52,6 +54,11 @@ def test_wrong_types_on_a_table_are_refused_like_a_file() -> None:
               ("ServiceName", "string")]
     with pytest.raises(TagauditError, match="BilledCost"):
         engines.table_source("spark:db.focus", dtypes)
+
+
+def test_a_table_without_a_core_column_is_refused_like_a_file() -> None:
+    with pytest.raises(TagauditError, match="BilledCost"):
+        engines.table_source("spark:db.focus", [("BillingCurrency", "string"), ("ProviderName", "string")])
 
 
 def test_targets_name_an_engine_or_a_file() -> None:
@@ -89,6 +96,9 @@ def test_spark_and_duckdb_agree_to_the_cent(tmp_path: Path, spark: Any) -> None:
     assert remote.pools == local.pools and remote.credits == local.credits
     assert local.total_ai_cost == local.allocated_cost + local.untagged_cost != 0
     assert 0 < sent < 100_000  # aggregates only
+    kept = load_billing([path])
+    assert (data.rows, data.rejected_rows, data.rejected_cost) == (kept.rows, kept.rejected_rows, kept.rejected_cost)
+    assert data.rejected_rows == 1
 
 
 def test_billing_check_on_spark_reports_what_duckdb_does(tmp_path: Path, spark: Any) -> None:
@@ -96,7 +106,8 @@ def test_billing_check_on_spark_reports_what_duckdb_does(tmp_path: Path, spark: 
     local = json.loads(run_cli(["billing", "check", path, "-f", "json"]).stdout)
     remote = run_cli(["billing", "check", "--engine", "spark", path, "-f", "json"])
     got = json.loads(remote.stdout)
-    assert remote.exit_code == local["exit_code"] == 0
-    assert (got["ai_spend"], got["billed_cost"], got["rows"]) == (local["ai_spend"], local["billed_cost"], local["rows"])
+    assert remote.exit_code == local["exit_code"] == 1  # the row with bad Tags
+    assert [got[k] for k in ("ai_spend", "billed_cost", "rows", "rejected_rows", "rejected_cost")] == [
+        local[k] for k in ("ai_spend", "billed_cost", "rows", "rejected_rows", "rejected_cost")]
     missing = run_cli(["billing", "check", "--engine", "spark", "spark:no_such_db.focus"])
     assert missing.exit_code == 2 and "cannot read the table" in missing.stdout
