@@ -111,3 +111,18 @@ def test_billing_check_on_spark_reports_what_duckdb_does(tmp_path: Path, spark: 
         local[k] for k in ("ai_spend", "billed_cost", "rows", "rejected_rows", "rejected_cost")]
     missing = run_cli(["billing", "check", "--engine", "spark", "spark:no_such_db.focus"])
     assert missing.exit_code == 2 and "cannot read the table" in missing.stdout
+
+
+def test_inventory_with_billing_on_spark_matches_duckdb(tmp_path: Path, spark: Any) -> None:
+    path = _parquet(tmp_path)
+    repo = tmp_path / "repo"
+    repo.mkdir()
+    (repo / "app.py").write_text("x = 1\n")
+    common = ["inventory", str(repo), "--no-cache", "--format", "json", "--billing"]
+    local = run_cli([*common, str(path)])
+    remote = run_cli([*common, f"spark:parquet:{path}"])
+    assert local.exit_code == remote.exit_code == 0
+    got, want = json.loads(remote.stdout), json.loads(local.stdout)
+    for key in ("summary", "pools", "credits", "spend_by_vendor", "spend_by_team"):
+        assert got[key] == want[key], key
+    assert want["pools"] != []
