@@ -115,9 +115,16 @@ def spark_session() -> Any:
 
 
 def _spark_rollup(table: str) -> tuple[Source, Any]:
-    from pyspark.errors import AnalysisException
-
-    spark = spark_session()
+    try:
+        import sqlglot  # noqa: F401
+        from pyspark.errors import AnalysisException, PySparkException
+    except ImportError as exc:
+        raise TagauditError(f"--engine spark needs {exc.name}", hint="pip install 'tagaudit[spark]'") from exc
+    try:
+        spark = spark_session()
+    except PySparkException as exc:  # e.g. no Java runtime: the gateway never starts
+        raise TagauditError(f"cannot start Spark ({str(exc).splitlines()[0]})",
+                            hint="install a Java 17+ runtime (Debian: openjdk-17-jre-headless)") from exc
     try:
         df = spark.read.parquet(table[len("parquet:"):]) if table.startswith("parquet:") else spark.table(table)
     except AnalysisException as exc:
