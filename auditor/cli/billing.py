@@ -30,6 +30,11 @@ Source = Enum("Source", {"auto": "auto", **{kind: kind for kind in CONVERTERS}},
 FocusVersion = Enum("FocusVersion", {v: v for v in FOCUS_VERSIONS}, type=str)  # type: ignore[misc]
 
 
+class Engine(str, Enum):
+    duckdb = "duckdb"
+    spark = "spark"
+
+
 class Format(str, Enum):
     console = "console"
     json = "json"
@@ -66,12 +71,21 @@ def check(
                                                          "reported as excluded).")] = None,
     max_listed: Annotated[int, typer.Option(min=0, help="List at most this many rejected rows per file.")] = 1000,
     fmt: Annotated[Format, typer.Option("--format", "-f")] = Format.console,
+    engine: Annotated[Engine, typer.Option("--engine", help="Where the scan runs: duckdb (here) or spark (FILES is "
+                                                            "one spark:catalog.db.table or a Parquet path the "
+                                                            "engine reads; only aggregates come back).")] = Engine.duckdb,
 ) -> None:
     """Validate FOCUS files: every problem as file:row: column: what; how to fix, then a summary."""
     require_audit_extra("billing check")
     from auditor.billing.check import check_files, report_json, summary_lines
 
-    report = check_files(list(files), currency=currency.upper() if currency else None, max_listed=max_listed)
+    cur = currency.upper() if currency else None
+    if engine is Engine.duckdb:
+        report = check_files(list(files), currency=cur, max_listed=max_listed)
+    else:
+        from auditor.billing.engines import check_tables
+
+        report = check_tables(engine.value, [str(f) for f in files], currency=cur)
     if fmt is Format.json:
         sys.stdout.write(json.dumps(report_json(report), indent=2) + "\n")
         raise typer.Exit(report.exit_code)

@@ -6,6 +6,7 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 
+from auditor.billing.records import BillingData
 from auditor.inventory.records import Inventory
 from auditor.policy import Policy
 from scanners.errors import TagauditError
@@ -39,6 +40,19 @@ def checked_inputs(repos: list[Path], billing: list[Path], policy: Path | None, 
     return repos, discover_policy(repos[0], policy, cache_dir=cache_dir_for(repos[0], cache_dir, no_cache))
 
 
+def _remote(inputs: AuditInputs) -> BillingData | None:
+    """The billing data of one engine table (`spark:catalog.db.table`), or None for files."""
+    from auditor.billing import engines
+
+    target = engines.parse_target(str(inputs.billing[0])) if len(inputs.billing) == 1 else None
+    if target is None:
+        return None
+    if inputs.invoices:
+        raise TagauditError("--invoices is not read with an engine table yet",
+                            hint="reconcile invoices from FOCUS files (billing on DuckDB)")
+    return engines.load_remote(*target, currency=inputs.currency)[0]
+
+
 def run_audit(inputs: AuditInputs, note: Callable[[str], None]) -> tuple[Inventory, Policy]:
     """Scan, convert and load billing, pool spend, reconcile, build the inventory; `note` hears conversions."""
     from auditor.billing import load_billing, load_invoices, pool_spend, reconcile
@@ -54,6 +68,9 @@ def run_audit(inputs: AuditInputs, note: Callable[[str], None]) -> tuple[Invento
         pol = policy if inputs.policy else discover_policy(repo, None, cache_dir=cache)
         report = run_gate([repo], repo, pol, GateOptions(use_baseline=False, cache_dir=cache)).report
         scanned.append(ScannedRepo(repo.resolve().name, repo, report))
+    remote = _remote(inputs)
+    if remote is not None:  # `--billing spark:catalog.db.table`: the scan runs on the engine (billing.engines)
+        return build_inventory(scanned, remote, pool_spend(remote, policy), None, policy), policy
     with temp_workdir() as work:
         prepared = prepare_billing(inputs.billing, Path(work), inputs.account)
         for text in prepared.notes:

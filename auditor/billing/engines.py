@@ -1,0 +1,216 @@
+"""Billing where the data lives: the one scan (typed, checked rollup) runs on a remote engine, aggregates come back.
+
+    parse_target(spec) -> (engine, table)        "spark:catalog.db.focus" -> ("spark", "catalog.db.focus")
+    rollup_for(src, dialect) -> str              the DuckDB rollup SQL of `src`, transpiled by sqlglot
+    load_remote(engine, table, *, currency=None) -> (BillingData, bytes brought back)
+    check_tables(engine, targets, *, currency=None) -> CheckReport   (`billing check --engine spark`)
+
+The rollup SQL is written once, in DuckDB's dialect (ingest.typed / ingest.validate, unchanged); sqlglot
+transpiles it to the engine's dialect at run time. Only the rollup comes back (one row per distinct
+dimension tuple and problem bits): classification, allocation and pools then run in local DuckDB on it,
+so every later query is the same code as for files. Spark is run for real (PySpark local mode in the
+tests); other dialects are generated and parsed only.
+"""
+
+from __future__ import annotations
+
+from decimal import Decimal
+from typing import TYPE_CHECKING, Any
+
+from auditor.billing import tables
+from auditor.billing.db import fetch_dicts
+from auditor.billing.ingest import focus, validate
+from auditor.billing.ingest.sources import Source, map_columns
+from auditor.billing.records import BillingData, Money, Note, SourceFile
+from scanners.errors import TagauditError
+
+if TYPE_CHECKING:
+    import duckdb
+
+    from auditor.billing.check import CheckReport
+
+ENGINES = ("duckdb", "spark")
+DIALECTS = ("spark", "databricks", "bigquery", "snowflake", "trino", "athena")
+SOURCE_VIEW = "x_tagaudit_source"
+# DuckDB macros of ingest.typed that a typed table's rollup calls, as portable SQL ({v}: the argument).
+# No engine but DuckDB has infinite timestamps, so the typed timestamp check is the cast alone.
+_MACROS = {
+    "focus_typed_ts": "TRY_CAST({v} AS TIMESTAMP)",
+    "focus_dec": "TRY_CAST(TRIM({v}) AS DECIMAL(38, 10))",
+}
+_SPARK_TYPES = {"string": "VARCHAR", "double": "DOUBLE", "float": "FLOAT", "timestamp": "TIMESTAMP",
+                "timestamp_ntz": "TIMESTAMP", "date": "DATE", "bigint": "BIGINT", "int": "INTEGER",
+                "smallint": "SMALLINT", "tinyint": "TINYINT", "boolean": "BOOLEAN"}
+
+
+def parse_target(spec: str) -> tuple[str, str] | None:
+    """("spark", "db.table") for "spark:db.table"; None for a file path."""
+    engine, sep, table = spec.partition(":")
+    if not sep or engine not in ENGINES[1:] or not table:
+        return None
+    return engine, table
+
+
+def _duck_type(spark_type: str) -> str:
+    if spark_type.startswith("decimal"):
+        return spark_type.upper().replace(",", ", ")
+    if spark_type.startswith(("map", "struct", "array")):
+        return "MAP(VARCHAR, VARCHAR)" if spark_type.startswith("map") else spark_type.upper()
+    return _SPARK_TYPES.get(spark_type, spark_type.upper())
+
+
+def table_source(where: str, dtypes: list[tuple[str, str]]) -> Source:
+    """A Source for an engine table from its (column, engine type) list; same checks as a file's."""
+    types = tuple((c, _duck_type(t)) for c, t in dtypes)
+    header = tuple(c for c, _ in types)
+    mapping, notes = map_columns(where, header)
+    if any(name == "ContractApplied" for name, _ in mapping):  # its JSON parsing is DuckDB's own so far
+        mapping = tuple(m for m in mapping if m[0] != "ContractApplied")
+        notes = (*notes, Note(where, "ContractApplied", "not read on a remote engine yet: committed AI spend "
+                                                        "is counted as spend, not shown apart", ""))
+    typed = dict(types)
+    wrong = [p for name, col in mapping if (p := focus.type_problem(name, typed[col]))]
+    if wrong:
+        raise TagauditError("; ".join(wrong), where=where,
+                            hint="store money as DECIMAL(38, 10) (or DOUBLE, text) and dates as TIMESTAMP")
+    # "parquet": a typed source, read through ingest.sources.read_sql, whose call rollup_for replaces.
+    return Source(0, where, "parquet", header, types, mapping, focus.detect_version({d for d, _ in mapping}), notes)
+
+
+def _inline(node: Any) -> Any:
+    import sqlglot
+    from sqlglot import exp
+
+    if isinstance(node, exp.Anonymous) and str(node.name).lower() in _MACROS:
+        arg = node.expressions[0].sql(dialect="duckdb")
+        return sqlglot.parse_one(_MACROS[str(node.name).lower()].format(v=arg), read="duckdb")
+    if isinstance(node, exp.Anonymous) and str(node.name).lower().startswith("focus_"):
+        raise TagauditError(f"{node.name}() has no portable form yet",
+                            hint="text-typed money/dates on a remote engine: cast them in a view first")
+    if isinstance(node, exp.DataType) and node.this == exp.DataType.Type.UBIGINT:
+        return exp.DataType.build("BIGINT")  # x_Check: 0 off DuckDB (the exact rollup has no hash to check)
+    if isinstance(node, exp.ReadParquet) or (isinstance(node, exp.Anonymous) and node.name == "read_parquet"):
+        return exp.to_table(SOURCE_VIEW)
+    return node
+
+
+def rollup_for(src: Source, dialect: str) -> str:
+    """The exact (column-grouped) rollup of `src` in `dialect`; DuckDB's own path stays untouched."""
+    import sqlglot
+
+    sql = validate.rollup_sql(src, rejects=False, exact=True)
+    tree = sqlglot.parse_one(sql, read="duckdb").transform(_inline)
+    return str(tree.sql(dialect=dialect))
+
+
+def spark_session() -> Any:
+    """A local SparkSession (or the active one: on a cluster, `spark-submit` configures it)."""
+    from pyspark.sql import SparkSession
+
+    session = (SparkSession.builder.master("local[2]").appName("tagaudit")
+            .config("spark.sql.session.timeZone", "UTC").config("spark.ui.enabled", "false")
+            .config("spark.sql.execution.arrow.pyspark.enabled", "true").getOrCreate())
+    session.sparkContext.setLogLevel("ERROR")
+    return session
+
+
+def _spark_rollup(table: str) -> tuple[Source, Any]:
+    try:
+        import sqlglot  # noqa: F401
+        from pyspark.errors import AnalysisException, PySparkException
+    except ImportError as exc:
+        raise TagauditError(f"--engine spark needs {exc.name}", hint="pip install 'tagaudit[spark]'") from exc
+    try:
+        spark = spark_session()
+    except PySparkException as exc:  # e.g. no Java runtime: the gateway never starts
+        raise TagauditError(f"cannot start Spark ({str(exc).splitlines()[0]})",
+                            hint="install a Java 17+ runtime (Debian: openjdk-17-jre-headless)") from exc
+    try:
+        df = spark.read.parquet(table[len("parquet:"):]) if table.startswith("parquet:") else spark.table(table)
+    except AnalysisException as exc:
+        raise TagauditError(f"cannot read the table ({str(exc).splitlines()[0]})", where=f"spark:{table}",
+                            hint="check the table name and that this session may read it") from exc
+    src = table_source(f"spark:{table}", [(c, t) for c, t in df.dtypes])
+    df.createOrReplaceTempView(SOURCE_VIEW)
+    return src, spark.sql(rollup_for(src, "spark")).toArrow()
+
+
+def load_remote(engine: str, table: str, *, currency: str | None = None) -> tuple[BillingData, int]:
+    """The billing data of an engine table: the rollup runs there, the rest here. Returns the bytes
+    that came back (the Arrow size of the rollup: aggregates only)."""
+    from auditor.billing.ingest.load import connect
+
+    if engine != "spark":
+        raise TagauditError(f"engine {engine!r} is generated-only", hint="run it with --engine spark or duckdb")
+    src, result = _spark_rollup(table)
+    con = connect()
+    con.register("x_remote_rollup", result)
+    _store(con)
+    return _billing(con, src, currency), int(result.nbytes)
+
+
+def _store(con: duckdb.DuckDBPyConnection) -> None:
+    """RAW_ROLLUP with DuckDB's column types (money DECIMAL(38, 10)), then the per-value checks."""
+    names = [r["column_name"] for r in fetch_dicts(con, "DESCRIBE SELECT * FROM x_remote_rollup")]
+    dims = [f"CAST({focus.quote_ident(d)} AS VARCHAR) AS {focus.quote_ident(d)}" if d in names
+            else f"NULL::VARCHAR AS {focus.quote_ident(d)}" for d in (*validate.DIMS, *validate.DISPLAY)]
+    money = focus.DECIMAL_SQL
+    applied = "ContractAppliedCost" if "ContractAppliedCost" in names else "NULL"
+    con.execute(f"""CREATE OR REPLACE TEMP TABLE {tables.RAW_ROLLUP} AS
+        SELECT 0 AS x_Src, CAST(x_Mask AS INTEGER) AS x_Mask, CAST(x_Quirks AS BIGINT) AS x_Quirks,
+               CAST(x_Values AS BIGINT) AS x_Values, 0::TINYINT AS x_Replaced, {", ".join(dims)},
+               CAST(BilledCost AS {money}) AS BilledCost, CAST({applied} AS {money}) AS ContractAppliedCost,
+               CAST(Rows AS BIGINT) AS Rows, CAST(CostRows AS BIGINT) AS CostRows,
+               CAST(FirstCharge AS TIMESTAMP) AS FirstCharge, CAST(LastCharge AS TIMESTAMP) AS LastCharge,
+               0::UBIGINT AS x_Check FROM x_remote_rollup""")
+    con.execute(f"CREATE OR REPLACE TEMP TABLE {tables.BAD_TAGS} AS "
+                f"{validate.TAGS_PROBLEMS.format(src=tables.RAW_ROLLUP)}")
+    con.execute(f"""CREATE OR REPLACE TEMP TABLE {tables.BAD_CURRENCIES} AS
+        SELECT DISTINCT BillingCurrency AS currency FROM {tables.RAW_ROLLUP}
+        WHERE BillingCurrency IS NOT NULL AND NOT regexp_matches(BillingCurrency, '^[A-Z]{{3}}$')""")
+
+
+def _billing(con: duckdb.DuckDBPyConnection, src: Source, currency: str | None) -> BillingData:
+    """BillingData over the stored rollup. Rejected rows are counted (and their cost, when readable),
+    never dropped; listing them one by one needs a second query on the engine (not done yet)."""
+    ok = validate.row_ok_sql()
+    keep = ok if currency is None else f"{ok} AND BillingCurrency = {focus.quote_str(currency)}"
+    con.execute(f"CREATE OR REPLACE TEMP VIEW {tables.ROLLUP} AS SELECT * FROM {tables.RAW_ROLLUP} WHERE {keep}")
+    rows = fetch_dicts(con, f"""
+        SELECT BillingCurrency AS currency, coalesce({ok}, false) AS ok, coalesce({keep}, false) AS kept,
+               sum(Rows) AS n, sum(BilledCost)::VARCHAR AS cost, count(*) FILTER (WHERE CostRows < Rows) AS nocost,
+               min(FirstCharge) AS first, max(LastCharge) AS last
+        FROM {tables.RAW_ROLLUP} GROUP BY ALL ORDER BY 1""")
+    total = sum(int(r["n"]) for r in rows)
+    valid = sum(int(r["n"]) for r in rows if r["ok"])
+    money = tuple(Money(str(r["currency"]), Decimal(r["cost"] or 0), int(r["n"])) for r in rows if r["ok"])
+    rejected_cost = tuple(Money(str(r["currency"]), Decimal(r["cost"]), int(r["n"]))
+                          for r in rows if not r["ok"] and r["cost"] is not None and r["currency"] is not None)
+    kept = [r for r in rows if r["kept"] and r["first"] is not None]
+    period = (min(r["first"] for r in kept), max(r["last"] for r in kept)) if kept else None
+    return BillingData(
+        con=con, view=tables.ROLLUP, rollup=tables.ROLLUP,
+        files=(SourceFile(src.path, "table", src.version, total, total - valid),), rows=total,
+        valid_rows=valid, rejected_rows=total - valid, rejected=(), rejected_cost=rejected_cost,
+        unreadable_cost_rows=0, unlisted_rows=total - valid, currencies=money,
+        excluded=tuple(m for m in money if currency and m.currency != currency), period=period,
+        notes=src.notes, currency=currency)
+
+
+def check_tables(engine: str, targets: list[str], *, currency: str | None = None) -> CheckReport:
+    """`billing check --engine ENGINE`: one table (or a Parquet path the engine reads) checked like a file;
+    an unreadable one is unusable (exit 2), as a file is."""
+    from auditor.billing.allocate import classify
+    from auditor.billing.check import CheckReport, _ai_spend, _committed
+
+    if len(targets) != 1:
+        return CheckReport((f"--engine {engine} checks one table at a time (got {len(targets)})",), None, (), ())
+    spec = parse_target(targets[0])
+    table = spec[1] if spec else f"parquet:{targets[0]}"
+    try:
+        data, _ = load_remote(engine, table, currency=currency)
+    except TagauditError as exc:
+        return CheckReport((str(exc),), None, (), ())
+    not_generative = tuple((str(r["currency"]), str(r["service"]), int(r["rows"]), Decimal(r["cost"]))
+                           for r in classify.unrecognised_ai_category(data.con, data.rollup))
+    return CheckReport((), data, _ai_spend(data), not_generative, _committed(data))
