@@ -5,11 +5,15 @@ from __future__ import annotations
 from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from auditor.billing.records import BillingData
 from auditor.inventory.records import Inventory
 from auditor.policy import Policy
 from scanners.errors import TagauditError
+
+if TYPE_CHECKING:
+    from auditor.inventory.build import ScannedRepo
 
 
 @dataclass(frozen=True)
@@ -53,21 +57,32 @@ def _remote(inputs: AuditInputs) -> BillingData | None:
     return engines.load_remote(*target, currency=inputs.currency)[0]
 
 
-def run_audit(inputs: AuditInputs, note: Callable[[str], None]) -> tuple[Inventory, Policy]:
-    """Scan, convert and load billing, pool spend, reconcile, build the inventory; `note` hears conversions."""
-    from auditor.billing import load_billing, load_invoices, pool_spend, reconcile
+def scan_repos(repos: list[Path], policy: Policy, *, explicit: bool, cache_dir: Path | None, no_cache: bool
+               ) -> list[ScannedRepo]:
+    """Each repository scanned whole (no baseline: an audit counts every call), under `policy` when it was given
+    explicitly, else under the policy each repository carries."""
     from auditor.gate.run import GateOptions, run_gate
-    from auditor.inventory.build import ScannedRepo, build_inventory, prepare_billing, temp_workdir
+    from auditor.inventory.build import ScannedRepo
     from auditor.policy import discover_policy
     from auditor.scan.cache import cache_dir_for
 
-    repos, policy = checked_inputs(inputs.repos, inputs.billing, inputs.policy, inputs.cache_dir, inputs.no_cache)
     scanned = []
     for repo in repos:
-        cache = cache_dir_for(repo, inputs.cache_dir, inputs.no_cache)
-        pol = policy if inputs.policy else discover_policy(repo, None, cache_dir=cache)
+        cache = cache_dir_for(repo, cache_dir, no_cache)
+        pol = policy if explicit else discover_policy(repo, None, cache_dir=cache)
         report = run_gate([repo], repo, pol, GateOptions(use_baseline=False, cache_dir=cache)).report
         scanned.append(ScannedRepo(repo.resolve().name, repo, report))
+    return scanned
+
+
+def run_audit(inputs: AuditInputs, note: Callable[[str], None]) -> tuple[Inventory, Policy]:
+    """Scan, convert and load billing, pool spend, reconcile, build the inventory; `note` hears conversions."""
+    from auditor.billing import load_billing, load_invoices, pool_spend, reconcile
+    from auditor.inventory.build import build_inventory, prepare_billing, temp_workdir
+
+    repos, policy = checked_inputs(inputs.repos, inputs.billing, inputs.policy, inputs.cache_dir, inputs.no_cache)
+    scanned = scan_repos(repos, policy, explicit=inputs.policy is not None, cache_dir=inputs.cache_dir,
+                         no_cache=inputs.no_cache)
     remote = _remote(inputs)
     if remote is not None:  # `--billing spark:catalog.db.table`: the scan runs on the engine (billing.engines)
         return build_inventory(scanned, remote, pool_spend(remote, policy), None, policy), policy

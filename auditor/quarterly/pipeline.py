@@ -44,18 +44,9 @@ def _outside(show: Showback, q: Quarter) -> None:
 
 
 def _scan(run: QuarterlyRun, repos: list[Path], policy: Policy) -> list[Any]:
-    from auditor.gate.run import GateOptions, run_gate
-    from auditor.inventory.build import ScannedRepo
-    from auditor.policy import discover_policy
-    from auditor.scan.cache import cache_dir_for
+    from auditor.inventory.pipeline import scan_repos
 
-    scanned = []
-    for repo in repos:
-        cache = cache_dir_for(repo, run.cache_dir, run.no_cache)
-        pol = policy if run.policy else discover_policy(repo, None, cache_dir=cache)
-        report = run_gate([repo], repo, pol, GateOptions(use_baseline=False, cache_dir=cache)).report
-        scanned.append(ScannedRepo(repo.resolve().name, repo, report))
-    return scanned
+    return scan_repos(repos, policy, explicit=run.policy is not None, cache_dir=run.cache_dir, no_cache=run.no_cache)
 
 
 def _snapshots(run: QuarterlyRun, scanned: list[Any], policy: Policy, now: dt.datetime) -> dict[str, list[Any]]:

@@ -16,16 +16,9 @@ from auditor.fix.hints import attach_fixes
 from auditor.policy import load_policy
 from auditor.records import FixEdit
 from auditor.scan.engine import run_scan
+from tests.fix.test_fix import POLICY  # one policy for the fixer and its scan-time suggestions
 from tests.helpers import REPO, audit, run_cli
 
-POLICY = """
-version: 1
-keys: {{team: {{}}, cost_center: {{}}}}
-min_grade: {grade}
-{extra}
-paths:
-  - {{match: ["**"], tags: {{team: search, cost_center: cc-210}}}}
-"""
 SCHEMA = REPO / "tests" / "data" / "sarif-schema-2.1.0.json"
 LITELLM = '{"tags": ["team:search", "cost_center:cc-210"]}'
 
