@@ -15,8 +15,6 @@ from __future__ import annotations
 import argparse
 import datetime as dt
 import json
-import statistics
-import subprocess
 import sys
 import time
 from decimal import Decimal
@@ -80,18 +78,10 @@ def main() -> None:
     if args.child:
         print(json.dumps(child(args.child[0], Path(args.child[1]))))
         return
-    path = generate(args.rows)
-    times: dict[str, list[float]] = {k: [] for k in KINDS}
-    for _ in range(args.runs):
-        for kind in KINDS:
-            out = subprocess.run([sys.executable, __file__, "--child", kind, str(path)], check=True,
-                                 capture_output=True, text=True)
-            times[kind].append(json.loads(out.stdout))
-    for kind in KINDS:
-        ratios = [t / b for t, b in zip(times[kind], times["bare"], strict=True)]
-        print(f"{kind:10s} median {statistics.median(times[kind]):6.2f}s  x{statistics.median(ratios):.2f} of bare "
-              f"(runs: {', '.join(f'{t:.2f}' for t in times[kind])})")
+    from bench.report_bench import interleave, print_ratios
 
+    path = generate(args.rows)
+    print_ratios(interleave(__file__, KINDS, path, args.runs))
 
 if __name__ == "__main__":
     main()

@@ -42,6 +42,25 @@ def child(kind: str, path: Path) -> float:
     return time.perf_counter() - start
 
 
+def interleave(script: str, kinds: tuple[str, ...], path: Path, runs: int) -> dict[str, list[float]]:
+    """Each kind timed by `script --child KIND PATH` in its own process, kinds interleaved round by round."""
+    times: dict[str, list[float]] = {k: [] for k in kinds}
+    for _ in range(runs):
+        for kind in kinds:
+            out = subprocess.run([sys.executable, script, "--child", kind, str(path)], check=True,
+                                 capture_output=True, text=True)
+            times[kind].append(json.loads(out.stdout))
+    return times
+
+
+def print_ratios(times: dict[str, list[float]]) -> None:
+    """Median wall time per kind and the median paired ratio to `bare` (same round)."""
+    for kind, samples in times.items():
+        ratios = [t / b for t, b in zip(samples, times["bare"], strict=True)]
+        print(f"{kind:10s} median {statistics.median(samples):6.2f}s  x{statistics.median(ratios):.2f} of bare "
+              f"(runs: {', '.join(f'{t:.2f}' for t in samples)})")
+
+
 def main() -> None:
     ap = argparse.ArgumentParser()
     ap.add_argument("--rows", type=int, default=1_000_000)
@@ -54,16 +73,7 @@ def main() -> None:
     from bench.billing_bench import generate
 
     path = generate(args.rows)
-    times: dict[str, list[float]] = {k: [] for k in KINDS}
-    for _ in range(args.runs):
-        for kind in KINDS:
-            out = subprocess.run([sys.executable, __file__, "--child", kind, str(path)], check=True,
-                                 capture_output=True, text=True)
-            times[kind].append(json.loads(out.stdout))
-    for kind in KINDS:
-        ratios = [t / b for t, b in zip(times[kind], times["bare"], strict=True)]
-        print(f"{kind:10s} median {statistics.median(times[kind]):6.2f}s  x{statistics.median(ratios):.1f} of bare")
-
+    print_ratios(interleave(__file__, KINDS, path, args.runs))
 
 if __name__ == "__main__":
     main()

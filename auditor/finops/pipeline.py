@@ -26,19 +26,29 @@ class ReportInputs:
 
 
 @contextmanager
-def loaded_billing(inputs: ReportInputs, note: Callable[[str], None]) -> Iterator[tuple[BillingData, Policy]]:
-    """Billing loaded into DuckDB and the policy; converted files live until the block ends."""
+def billing_loaded(billing: list[Path], account: str | None, currency: str | None, note: Callable[[str], None]
+                   ) -> Iterator[BillingData]:
+    """Billing files (native exports converted on the way) loaded into DuckDB; converted files and the connection
+    live until the block ends. The reports and the quarterly report load billing this one way."""
     from auditor.billing import load_billing
     from auditor.inventory.build import prepare_billing, temp_workdir
+
+    with temp_workdir() as work:
+        prepared = prepare_billing(billing, Path(work), account)
+        for text in prepared.notes:
+            note(text)
+        data = load_billing(prepared.paths, currency=currency, notes=prepared.skipped, labels=prepared.labels)
+        try:
+            yield data
+        finally:
+            data.con.close()
+
+
+@contextmanager
+def loaded_billing(inputs: ReportInputs, note: Callable[[str], None]) -> Iterator[tuple[BillingData, Policy]]:
+    """Billing loaded into DuckDB and the policy; converted files live until the block ends."""
     from auditor.inventory.pipeline import checked_inputs
 
     _, policy = checked_inputs(inputs.repos, inputs.billing, inputs.policy, inputs.cache_dir, inputs.no_cache)
-    with temp_workdir() as work:
-        prepared = prepare_billing(inputs.billing, Path(work), inputs.account)
-        for text in prepared.notes:
-            note(text)
-        data = load_billing(prepared.paths, currency=inputs.currency, notes=prepared.skipped, labels=prepared.labels)
-        try:
-            yield data, policy
-        finally:
-            data.con.close()
+    with billing_loaded(inputs.billing, inputs.account, inputs.currency, note) as data:
+        yield data, policy

@@ -60,30 +60,24 @@ def _snapshots(run: QuarterlyRun, scanned: list[Any], policy: Policy, now: dt.da
 
 
 def billing_side(run: QuarterlyRun, scanned: list[Any], policy: Policy, note: Callable[[str], None]) -> dict[str, Any]:
-    from auditor.billing import load_billing, load_invoices, reconcile
+    from auditor.billing import load_invoices, reconcile
     from auditor.finops.chargeback import build_chargeback
     from auditor.finops.lines import build_lines
+    from auditor.finops.pipeline import billing_loaded
     from auditor.finops.showback import build_showback
-    from auditor.inventory.build import build_inventory, prepare_billing, temp_workdir
+    from auditor.inventory.build import build_inventory
     from auditor.quarterly.measures import measure
 
-    with temp_workdir() as work:
-        prepared = prepare_billing(run.billing, Path(work), run.account)
-        for text in prepared.notes:
-            note(text)
-        data = load_billing(prepared.paths, currency=run.currency, notes=prepared.skipped, labels=prepared.labels)
-        try:
-            dims = build_lines(data, policy, "month")  # once, for the showback and the chargeback
-            inv = build_inventory(scanned, data, dims.allocation, None, policy)
-            show = build_showback(data, policy, "month", dims)
-            _outside(show, run.quarter)
-            bills = load_invoices(run.invoices) if run.invoices else None
-            variances = [abs(c.variance) for c in reconcile(data, bills, policy).invoices
-                         if c.variance is not None] if bills is not None else []
-            meas = measure(data, dims.keys)
-            cb = build_chargeback(data, policy, bills, dims)
-        finally:
-            data.con.close()
+    with billing_loaded(run.billing, run.account, run.currency, note) as data:
+        dims = build_lines(data, policy, "month")  # once, for the showback and the chargeback
+        inv = build_inventory(scanned, data, dims.allocation, None, policy)
+        show = build_showback(data, policy, "month", dims)
+        _outside(show, run.quarter)
+        bills = load_invoices(run.invoices) if run.invoices else None
+        variances = [abs(c.variance) for c in reconcile(data, bills, policy).invoices
+                     if c.variance is not None] if bills is not None else []
+        meas = measure(data, dims.keys)
+        cb = build_chargeback(data, policy, bills, dims)
     return {"inventory": inv, "show": show, "chargeback": cb, "measures": meas,
             "variance": max(variances) if variances else None}
 
