@@ -93,17 +93,24 @@ def chargeback(
     no_cache: NoCacheOpt = False,
 ) -> None:
     """Monthly chargeback statement per team: direct spend, shared overhead share (split by the policy's rule),
-    total; experimental spend listed as showback only; reconciled to the invoices or marked not ready."""
+    total; experimental spend (by environment or key in billing, and by the tags of code under a path with
+    mode showback in the REPOs given) listed as showback only; reconciled to the invoices or marked not ready."""
     require_audit_extra("report chargeback")
     from auditor.billing import load_invoices
     from auditor.finops.chargeback import build_chargeback
+    from auditor.finops.experiments import code_experiments
     from auditor.finops.pipeline import ReportInputs, loaded_billing
+    from auditor.inventory.pipeline import scan_repos
 
     targets = output_targets(output, list(CHARGEBACK_RENDERERS))
     bills = load_invoices(invoices) if invoices else None
     inputs = ReportInputs(list(repos or []), list(billing or []), policy, currency, account, cache_dir, no_cache)
     with loaded_billing(inputs, _note) as (data, pol):
-        cb = build_chargeback(data, pol, bills)
+        # Repositories named on the command line are scanned: experimental code (path mode showback) is
+        # recognised in billing by the literal tags it writes.
+        experiments = code_experiments(scan_repos(inputs.repos, pol, explicit=policy is not None,
+                                                  cache_dir=cache_dir, no_cache=no_cache), pol) if repos else ()
+        cb = build_chargeback(data, pol, bills, experiments=experiments)
     kinds = {fmt.value, *(kind for kind, _ in targets)}
     texts = {kind: CHARGEBACK_RENDERERS[kind](cb) for kind in kinds}
     write_targets(targets, texts)

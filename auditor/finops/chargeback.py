@@ -4,7 +4,8 @@
 
 Each month's AI spend is grouped (vendor x sub-account x resource x model x cost source x team, summed in
 DuckDB over DECIMAL(38, 10)) and every group gets one status, first match wins:
-  showback     matches `chargeback.showback_only` (default: the environment key is an experiment/R&D value):
+  showback     matches `chargeback.showback_only` (default: the environment key is an experiment/R&D value)
+               or carries the literal tags of experimental code (path mode showback; auditor.finops.experiments):
                listed per team, never charged (the hybrid model);
   shared       matches `chargeback.shared`: overhead, split over the month's charged teams (proportional to
                their direct spend, evenly, or by fixed percentages) with `split.split_exact`, so the parts sum
@@ -29,6 +30,7 @@ from auditor.billing.db import fetch_dicts
 from auditor.billing.ingest.focus import quote_ident as qi
 from auditor.billing.ingest.focus import quote_str as qs
 from auditor.billing.records import BillingData, Invoice, Reconciliation
+from auditor.finops.experiments import CodeExperiment
 from auditor.finops.lines import Dimensions, build_lines
 from auditor.finops.records import UNTAGGED, AllocatedRow, Chargeback, MonthStatement, StatementLine
 from auditor.finops.settings import EXPERIMENT_ENVIRONMENTS, TagRule
@@ -57,12 +59,20 @@ def showback_rules(policy: Policy, env_key: str | None) -> tuple[TagRule, ...]:
     return (TagRule(env_key, EXPERIMENT_ENVIRONMENTS),) if env_key else ()
 
 
-def _groups(data: BillingData, shared: tuple[TagRule, ...], showback: tuple[TagRule, ...]) -> list[dict[str, Any]]:
+def _code_cond(experiments: tuple[CodeExperiment, ...]) -> str:
+    """Billing groups whose tags equal all the literal values of an applied experimental tag set."""
+    parts = [" AND ".join(f"lower(coalesce({qi('key_' + key)}, '')) = {qs(value.lower())}" for key, value in e.tags)
+             for e in experiments if e.applied]
+    return "(" + " OR ".join(f"({p})" for p in parts) + ")" if parts else "false"
+
+
+def _groups(data: BillingData, shared: tuple[TagRule, ...], showback: tuple[TagRule, ...],
+            experiments: tuple[CodeExperiment, ...] = ()) -> list[dict[str, Any]]:
     return fetch_dicts(data.con, f"""
         SELECT row_number() OVER (ORDER BY start, status, team, vendor, SubAccountId NULLS FIRST,
                                   ResourceId NULLS FIRST, model, x_CostSource) AS origin_id, *
         FROM (SELECT x_Period AS start, x_Period + INTERVAL 1 MONTH AS "end", strftime(x_Period, '%Y-%m') AS month,
-                     CASE WHEN {_cond(showback)} THEN 'showback' WHEN {_cond(shared)} THEN 'shared'
+                     CASE WHEN {_cond(showback)} OR {_code_cond(experiments)} THEN 'showback' WHEN {_cond(shared)} THEN 'shared'
                           WHEN dim_team IS NULL THEN 'unallocated' ELSE 'charged' END AS status,
                      coalesce(dim_team, {qs(UNTAGGED)}) AS team, vendor, SubAccountId, ResourceId, model, x_CostSource,
                      sum(BilledCost) AS cost
@@ -174,13 +184,17 @@ def _reasons(month: str, invoices: list[Invoice] | None, by_month: dict[str, lis
     return reasons
 
 
-def _rules(policy: Policy, showback: tuple[TagRule, ...], team_key: str) -> tuple[str, ...]:
+def _rules(policy: Policy, showback: tuple[TagRule, ...], team_key: str,
+           experiments: tuple[CodeExperiment, ...] = ()) -> tuple[str, ...]:
     cb = policy.chargeback
     shared = " or ".join(r.describe() for r in cb.shared) or "none declared (chargeback.shared)"
     split = _SPLIT_WORDS[cb.split] + ("" if cb.split != "fixed" else
                                       " (" + ", ".join(f"{t} {p:f}%" for t, p in cb.percentages) + ")")
     return (f"shared overhead: {shared}", f"overhead split: {split}",
-            "showback only (listed, not charged): " + (" or ".join(r.describe() for r in showback) or "none"),
+            "showback only (listed, not charged): " + (" or ".join(
+                [r.describe() for r in showback] + [e.describe() for e in experiments if e.applied]) or "none"),
+            *(f"experimental code (path mode showback), charged as usual: {e.describe()}"
+              for e in experiments if not e.applied),
             f"no {team_key} tag: unallocated, charged to nobody",
             f"invoice tolerance: {Decimal(str(policy.tolerance)) * 100:f}%")
 
@@ -198,13 +212,14 @@ def _check(months: list[MonthStatement], rows: list[AllocatedRow], total: Decima
 
 
 def build_chargeback(data: BillingData, policy: Policy, invoices: list[Invoice] | None = None,
-                     dims: Dimensions | None = None) -> Chargeback:
-    """`dims`: tables.SB_LINES already built by month (build_lines), shared with a showback."""
+                     dims: Dimensions | None = None, experiments: tuple[CodeExperiment, ...] = ()) -> Chargeback:
+    """`dims`: tables.SB_LINES already built by month (build_lines), shared with a showback. `experiments`:
+    tag sets of experimental code (auditor.finops.experiments), listed as showback when applied."""
     dims = dims if dims is not None else build_lines(data, policy, "month")
     team_key, showback = dims.keys["team"], showback_rules(policy, dims.keys.get("environment"))
-    groups = _groups(data, policy.chargeback.shared, showback)
+    groups = _groups(data, policy.chargeback.shared, showback, experiments)
     by_month = _invoice_months(data, reconcile(data, invoices, policy)) if invoices is not None else {}
-    rules = _rules(policy, showback, team_key)
+    rules = _rules(policy, showback, team_key, experiments)
     months, rows = [], []
     for month in sorted({g["month"] for g in groups}):
         month_rows, split_all = _month_rows([g for g in groups if g["month"] == month], policy, team_key)

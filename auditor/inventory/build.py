@@ -32,6 +32,7 @@ class ScannedRepo:
     name: str
     root: Path
     report: Report
+    policy: Policy | None = None  # the policy it was scanned under (path modes), when not the run's
 
 
 def expand_billing(paths: list[Path]) -> tuple[list[Path], list[Note]]:

@@ -71,7 +71,7 @@ def scan_repos(repos: list[Path], policy: Policy, *, explicit: bool, cache_dir: 
         cache = cache_dir_for(repo, cache_dir, no_cache)
         pol = policy if explicit else discover_policy(repo, None, cache_dir=cache)
         report = run_gate([repo], repo, pol, GateOptions(use_baseline=False, cache_dir=cache)).report
-        scanned.append(ScannedRepo(repo.resolve().name, repo, report))
+        scanned.append(ScannedRepo(repo.resolve().name, repo, report, pol))
     return scanned
 
 

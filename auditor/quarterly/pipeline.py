@@ -62,6 +62,7 @@ def _snapshots(run: QuarterlyRun, scanned: list[Any], policy: Policy, now: dt.da
 def billing_side(run: QuarterlyRun, scanned: list[Any], policy: Policy, note: Callable[[str], None]) -> dict[str, Any]:
     from auditor.billing import load_invoices, reconcile
     from auditor.finops.chargeback import build_chargeback
+    from auditor.finops.experiments import code_experiments
     from auditor.finops.lines import build_lines
     from auditor.finops.pipeline import billing_loaded
     from auditor.finops.showback import build_showback
@@ -77,7 +78,7 @@ def billing_side(run: QuarterlyRun, scanned: list[Any], policy: Policy, note: Ca
         variances = [abs(c.variance) for c in reconcile(data, bills, policy).invoices
                      if c.variance is not None] if bills is not None else []
         meas = measure(data, dims.keys)
-        cb = build_chargeback(data, policy, bills, dims)
+        cb = build_chargeback(data, policy, bills, dims, code_experiments(scanned, policy))
     return {"inventory": inv, "show": show, "chargeback": cb, "measures": meas,
             "variance": max(variances) if variances else None}
 
