@@ -14,7 +14,11 @@ tests); other dialects are generated and parsed only.
 
 from __future__ import annotations
 
+import atexit
+import shutil
+import tempfile
 from decimal import Decimal
+from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from auditor.billing import tables
@@ -103,13 +107,23 @@ def rollup_for(src: Source, dialect: str) -> str:
     return str(tree.sql(dialect=dialect))
 
 
-def spark_session() -> Any:
-    """A local SparkSession (or the active one: on a cluster, `spark-submit` configures it)."""
+def spark_session(scratch: Path | None = None) -> Any:
+    """The active SparkSession (a cluster's, or the tests' own), else a local one whose warehouse and Derby
+    home live in `scratch` (default: a temporary directory removed at exit), never in the working directory:
+    tagaudit only reads tables, so a local session has nothing to keep there."""
     from pyspark.sql import SparkSession
 
+    active = SparkSession.getActiveSession()
+    if active is not None:
+        return active
+    if scratch is None:
+        scratch = Path(tempfile.mkdtemp(prefix="tagaudit-spark-"))
+        atexit.register(shutil.rmtree, scratch, True)
     session = (SparkSession.builder.master("local[2]").appName("tagaudit")
-            .config("spark.sql.session.timeZone", "UTC").config("spark.ui.enabled", "false")
-            .config("spark.sql.execution.arrow.pyspark.enabled", "true").getOrCreate())
+               .config("spark.sql.session.timeZone", "UTC").config("spark.ui.enabled", "false")
+               .config("spark.sql.warehouse.dir", str(scratch / "spark-warehouse"))
+               .config("spark.driver.extraJavaOptions", f"-Dderby.system.home={scratch / 'derby'}")
+               .config("spark.sql.execution.arrow.pyspark.enabled", "true").getOrCreate())
     session.sparkContext.setLogLevel("ERROR")
     return session
 

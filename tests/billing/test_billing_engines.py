@@ -66,9 +66,10 @@ def test_targets_name_an_engine_or_a_file() -> None:
     assert engines.parse_target("billing/focus.parquet") is None
 
 
-@pytest.fixture(scope="module")
-def spark() -> Iterator[Any]:
-    """One local SparkSession for the module (the JVM takes ~10 s to start)."""
+@pytest.fixture(scope="session")
+def spark(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Any]:
+    """One local SparkSession for the whole run (the JVM takes ~10 s to start); its warehouse and Derby home
+    in a temporary directory, so nothing is left in the working directory."""
     try:
         import pyspark  # noqa: F401
     except ImportError:
@@ -80,9 +81,12 @@ def spark() -> Iterator[Any]:
         pytest.fail("pyspark and java are installed by .ci/run: Spark must be tested in CI")
     if not ok:
         pytest.skip("needs pyspark (pip install -e '.[spark]') and a Java runtime")
-    session = engines.spark_session()
+    litter = ("spark-warehouse", "metastore_db", "derby.log")
+    before = {name for name in litter if Path(name).exists()}
+    session = engines.spark_session(tmp_path_factory.mktemp("spark"))
     yield session
     session.stop()
+    assert {name for name in litter if Path(name).exists()} == before, "Spark wrote into the working directory"
 
 
 def test_spark_and_duckdb_agree_to_the_cent(tmp_path: Path, spark: Any) -> None:
