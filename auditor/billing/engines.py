@@ -209,8 +209,10 @@ class SparkRows:
     def __init__(self, spark: Any, errors: tuple[type[Exception], ...], where: str, names: dict[str, str]) -> None:
         self.spark, self.errors, self.where, self.names = spark, errors, where, names
         self.sent = 0  # bytes brought back, every query together
+        self.queries: list[str] = []  # the DuckDB SQL of each query run there (the rollup's, the rows view's, ...)
 
     def arrow(self, sql: str) -> Any:
+        self.queries.append(sql)
         try:
             return self.spark.sql(transpile(sql, "spark", self.names)).toArrow()
         except self.errors as exc:
@@ -262,8 +264,10 @@ def _define_rows(con: duckdb.DuckDBPyConnection, src: Source, rows: SparkRows, k
     for local, column in ((tables.BAD_TAGS, "Tags"), (tables.BAD_CURRENCIES, "currency")):
         values = [(r["v"],) for r in fetch_dicts(con, f"SELECT {column} AS v FROM {local}")]
         rows.spark.createDataFrame(values, f"{column} string").createOrReplaceTempView(rows.names[local])
+    view = f"SELECT * FROM ({typed_sql(src)}) WHERE {keep}"
+    rows.queries.append(view)
     rows.spark.sql(f"CREATE OR REPLACE TEMP VIEW {rows.names[tables.VALID_ROWS]} AS "
-                   + transpile(f"SELECT * FROM ({typed_sql(src)}) WHERE {keep}", "spark", rows.names))
+                   + transpile(view, "spark", rows.names))
     kinds = {"decimal": focus.DECIMAL_SQL, "datetime": "TIMESTAMP"}
     cols = [f"NULL::{kinds.get(focus.column_type(c), 'VARCHAR')} AS {focus.quote_ident(c)}" for c in focus.ALL_COLUMNS]
     con.execute(f"CREATE OR REPLACE TEMP VIEW {tables.VALID_ROWS} AS SELECT {', '.join(cols)}, "

@@ -176,6 +176,33 @@ def test_every_billing_command_on_spark_matches_duckdb(command: str, quarter: di
     assert "36155.37" in local.stdout.replace(",", "")  # the demo quarter's AI total
 
 
+def test_every_query_run_on_spark_parses_in_each_dialect(quarter: dict[str, Path], spark: Any) -> None:
+    """The rollup, the valid-rows view and each report's aggregates, as run on Spark for the quarterly
+    report's parts, transpiled to every generated-only dialect and parsed back by sqlglot."""
+    import sqlglot
+
+    from auditor.billing import load_invoices, reconcile
+    from auditor.finops.chargeback import build_chargeback
+    from auditor.finops.lines import build_lines
+    from auditor.finops.showback import build_showback
+    from auditor.policy import load_policy
+    from auditor.quarterly.measures import measure
+
+    data, _ = engines.load_remote("spark", f"parquet:{quarter['parquet']}")
+    policy, bills = load_policy(POLICY), load_invoices(INVOICES)
+    dims = build_lines(data, policy, "month")  # as the quarterly report does (quarterly.pipeline.billing_side)
+    build_showback(data, policy, "month", dims)
+    reconcile(data, bills, policy)
+    measure(data, dims.keys)
+    build_chargeback(data, policy, bills, dims)
+    assert isinstance(data.remote, engines.SparkRows)
+    queries = data.remote.queries
+    assert len(queries) >= 5, queries  # rollup, rows view, showback lines, reconciliation (2), measures
+    for dialect in engines.DIALECTS:
+        for sql in queries:
+            assert sqlglot.parse_one(engines.transpile(sql, dialect, data.remote.names), read=dialect) is not None
+
+
 def test_bad_input_on_spark_fails_like_a_file(quarter: dict[str, Path], spark: Any) -> None:
     """A missing table, a missing column and a wrong type: exit 2 (unusable input) with the file's message."""
     con = connect()
