@@ -62,7 +62,8 @@ def convert(
 
 @billing_app.command()
 def check(
-    files: Annotated[list[Path], typer.Argument(help="FOCUS 1.0-1.2 files or folders (CSV, CSV.gz, Parquet).")],
+    files: Annotated[list[Path], typer.Argument(help="FOCUS 1.0-1.2 files or folders (CSV, CSV.gz, Parquet), or "
+                                                     "one engine table, spark:catalog.db.table.")],
     currency: Annotated[str | None, typer.Option(help="Count only this BillingCurrency (others are "
                                                          "reported as excluded).")] = None,
     max_listed: Annotated[int, typer.Option(min=0, help="List at most this many rejected rows per file.")] = 1000,

@@ -31,7 +31,7 @@ class Engine(str, Enum):
 
 EngineOpt = Annotated[Engine | None, typer.Option(
     "--engine", help="Where the billing scan runs: duckdb (here; the default) or spark (only aggregates come "
-                     "back). --billing spark:catalog.db.table picks spark itself; with --engine spark a file "
+                     "back). A spark:catalog.db.table input picks spark itself; with --engine spark a file "
                      "path is one Parquet file or folder that Spark reads.")]
 
 
