@@ -242,7 +242,7 @@ class SparkRows:
             con.unregister("x_remote_result")
 
 
-def _spark_load(table: str, currency: str | None) -> tuple[Source, SparkRows, Any]:
+def _spark_load(table: str) -> tuple[Source, SparkRows, Any]:
     """Describe the table, run the rollup there, and define (there) the view of its valid rows."""
     spark, errors = _spark()
     where = f"spark:{table}"
@@ -286,7 +286,7 @@ def load_remote(engine: str, table: str, *, currency: str | None = None) -> tupl
 
     if engine != "spark":
         raise TagauditError(f"engine {engine!r} is generated-only", hint="run it with --engine spark or duckdb")
-    src, rows, result = _spark_load(table, currency)
+    src, rows, result = _spark_load(table)
     con = connect()
     con.register("x_remote_rollup", result)
     _store(con)
