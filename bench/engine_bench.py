@@ -3,9 +3,11 @@
     python bench/engine_bench.py [--rows 1000000] [--runs 3]
 
 Generates the data with bench/billing_synth.py (bench/.work/, gitignored; shared with billing_bench.py).
-Each engine runs in a process of its own, `runs` times: load (the typed, checked rollup) + pool_spend.
+Each engine runs in a process of its own, `runs` times: load (the typed, checked rollup) + pool_spend, then
+apart a monthly showback (`report showback`: one more aggregate over the rows, run where they live).
 Spark's session start (the JVM, ~10 s) is timed apart. "bytes back" is the Arrow size of the rollup the
-engine returns to the client: aggregates only, one row per distinct dimension tuple, whatever the row count.
+engine returns to the client: aggregates only, one row per distinct dimension tuple, whatever the row count;
+"bytes back with showback" adds the showback's aggregate.
 Prints medians; the machine is shared, so read them with the load average printed beside them.
 """
 
@@ -30,14 +32,16 @@ def child(engine: str, path: Path, runs: int) -> dict[str, object]:
     from auditor.policy import DEFAULT_POLICY, load_policy
 
     policy = load_policy(DEFAULT_POLICY, trusted=True)
+    from auditor.billing import engines
+
     start_s = 0.0
     if engine == "spark":
-        from auditor.billing import engines
-
         t = time.perf_counter()
         engines.spark_session()
         start_s = time.perf_counter() - t
-    times, sent, total = [], 0, ""
+    from auditor.finops.showback import build_showback
+
+    times, show_times, sent, with_show, total, shown = [], [], 0, 0, "", ""
     for _ in range(runs):
         t = time.perf_counter()
         if engine == "spark":
@@ -48,8 +52,15 @@ def child(engine: str, path: Path, runs: int) -> dict[str, object]:
         result = pool_spend(data, policy)
         times.append(time.perf_counter() - t)
         total = f"{result.total_ai_cost}/{result.untagged_cost}/{len(result.pools)}"
+        t = time.perf_counter()
+        show = build_showback(data, policy, "month")
+        show_times.append(time.perf_counter() - t)
+        shown = f"{show.total}/{show.untagged}/{len(show.periods)}"
+        with_show = int(data.remote.sent) if isinstance(data.remote, engines.SparkRows) else 0
+        data.con.close()
     return {"median_s": statistics.median(times), "runs": times, "start_s": start_s, "bytes_back": sent,
-            "ai_total/untagged/pools": total}
+            "showback_median_s": statistics.median(show_times), "bytes_back_with_showback": with_show,
+            "ai_total/untagged/pools": total, "showback ai_total/untagged/periods": shown}
 
 
 def main() -> None:
@@ -71,9 +82,11 @@ def main() -> None:
                              check=True, capture_output=True, text=True)
         results[engine] = json.loads(out.stdout.strip().splitlines()[-1])
         print(engine, json.dumps(results[engine]), f"load {os.getloadavg()[0]:.1f}", flush=True)
-    same = results["duckdb"]["ai_total/untagged/pools"] == results["spark"]["ai_total/untagged/pools"]
-    print(f"same AI total, untagged total and pool count: {same}; spark/duckdb time "
-          f"{results['spark']['median_s'] / results['duckdb']['median_s']:.1f}x")
+    same = all(results["duckdb"][k] == results["spark"][k]
+               for k in ("ai_total/untagged/pools", "showback ai_total/untagged/periods"))
+    print(f"same AI total, untagged total, pool count and showback: {same}; spark/duckdb time "
+          f"{results['spark']['median_s'] / results['duckdb']['median_s']:.1f}x (load + pools), "
+          f"{results['spark']['showback_median_s'] / results['duckdb']['showback_median_s']:.1f}x (showback)")
 
 
 if __name__ == "__main__":

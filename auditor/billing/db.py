@@ -4,6 +4,7 @@
     fetch_one_dict(con, sql, params=None) -> dict[str, Any] | None  the first row, or None
     fetch_row(con, sql, params=None) -> dict[str, Any]            the one row of an aggregate query
     fetch_scalar(con, sql, params=None) -> Any                    the one value of a one-column query
+    aggregate(data, table, select)                                 TEMP TABLE `table` AS `select` over data.view
 
 Names come from the cursor's description, so a query's SELECT list must alias every computed column
 (`sum(BilledCost) AS cost`); a result with two columns of one name is a bug and raises. DuckDB is only
@@ -17,6 +18,8 @@ from typing import TYPE_CHECKING, Any
 
 if TYPE_CHECKING:
     import duckdb
+
+    from auditor.billing.records import BillingData
 
 
 def _run(con: duckdb.DuckDBPyConnection, sql: str, params: Sequence[object] | None) -> duckdb.DuckDBPyConnection:
@@ -67,3 +70,12 @@ def describe_columns(con: duckdb.DuckDBPyConnection, from_sql: str) -> list[tupl
     """(column name, DuckDB type) of `SELECT * FROM <from_sql>`, in order."""
     return [(str(r["column_name"]), str(r["column_type"]))
             for r in fetch_dicts(con, f"DESCRIBE SELECT * FROM {from_sql}")]
+
+
+def aggregate(data: BillingData, table: str, select: str) -> None:
+    """CREATE OR REPLACE TEMP TABLE `table` AS `select`, a DuckDB aggregate over `data.view`: run here for
+    files, or on the engine holding the rows of an engine table (only the aggregate comes back)."""
+    if data.remote is None:
+        data.con.execute(f"CREATE OR REPLACE TEMP TABLE {table} AS {select}")
+    else:
+        data.remote.into(data.con, table, select)

@@ -1,6 +1,7 @@
 """Billing where the data lives: the one scan (typed, checked rollup) runs on a remote engine, aggregates come back.
 
     parse_target(spec) -> (engine, table)        "spark:catalog.db.focus" -> ("spark", "catalog.db.focus")
+    billing_specs(engine, billing) -> [spec]     --engine and --billing together (spark:parquet:PATH for a file)
     rollup_for(src, dialect) -> str              the DuckDB rollup SQL of `src`, transpiled by sqlglot
     load_remote(engine, table, *, currency=None) -> (BillingData, bytes brought back)
     check_tables(engine, targets, *, currency=None) -> CheckReport   (`billing check --engine spark`)
@@ -8,19 +9,27 @@
 The rollup SQL is written once, in DuckDB's dialect (ingest.typed / ingest.validate, unchanged); sqlglot
 transpiles it to the engine's dialect at run time. Only the rollup comes back (one row per distinct
 dimension tuple and problem bits): classification, allocation and pools then run in local DuckDB on it,
-so every later query is the same code as for files. Spark is run for real (PySpark local mode in the
-tests); other dialects are generated and parsed only.
+so every later query is the same code as for files. The aggregates the reports and reconciliation make
+over the valid rows (`BillingData.view`, through db.aggregate) are transpiled the same way and run on the
+engine too (SparkRows); again only their result comes back. Spark is run for real (PySpark local mode in
+the tests); other dialects are generated and parsed only.
 """
 
 from __future__ import annotations
 
+import atexit
+import itertools
+import shutil
+import tempfile
 from decimal import Decimal
+from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from auditor.billing import tables
 from auditor.billing.db import fetch_dicts
 from auditor.billing.ingest import focus, validate
 from auditor.billing.ingest.sources import Source, map_columns
+from auditor.billing.ingest.typed import typed_sql
 from auditor.billing.records import BillingData, Money, Note, SourceFile
 from scanners.errors import TagauditError
 
@@ -51,6 +60,35 @@ def parse_target(spec: str) -> tuple[str, str] | None:
     return engine, table
 
 
+def billing_specs(engine: str | None, billing: list[str]) -> list[str]:
+    """The --billing inputs of a command run with `--engine engine` (None: not given). An ENGINE:TABLE input
+    picks its engine; with `--engine spark`, a file path is a Parquet path that engine reads
+    (spark:parquet:PATH). An engine reads one table per run."""
+    named = {t[0] for t in map(parse_target, billing) if t is not None}
+    if named and len(billing) > 1:
+        raise TagauditError(f"an engine table is read on its own, not with {len(billing) - 1} other billing input(s)",
+                            hint="pass one --billing ENGINE:TABLE (a view can union several tables)")
+    if named:
+        if engine not in (None, *named):
+            raise TagauditError(f"--engine {engine} does not read {billing[0]}",
+                                hint=f"drop --engine, or pass --engine {next(iter(named))}")
+        return billing
+    if engine in (None, "duckdb"):
+        return billing
+    if len(billing) != 1:
+        raise TagauditError(f"--engine {engine} reads one table or Parquet path at a time (got {len(billing)})",
+                            hint="pass one folder of Parquet files, or a table")
+    return [f"{engine}:parquet:{billing[0]}"]
+
+
+def refuse_invoice_table(invoices: str | None) -> None:
+    """Invoices are a small file read here (YAML or CSV) with any engine; an engine table is refused."""
+    if invoices is not None and parse_target(invoices) is not None:
+        raise TagauditError("--invoices reads a YAML or CSV file of invoice totals, not an engine table",
+                            where=invoices, hint="export the invoice totals to a file (a few rows per month); "
+                                                 "the billing table itself can stay on the engine")
+
+
 def _duck_type(spark_type: str) -> str:
     if spark_type.startswith("decimal"):
         return spark_type.upper().replace(",", ", ")
@@ -70,14 +108,18 @@ def table_source(where: str, dtypes: list[tuple[str, str]]) -> Source:
                                                         "is counted as spend, not shown apart", ""))
     typed = dict(types)
     wrong = [p for name, col in mapping if (p := focus.type_problem(name, typed[col]))]
+    # Text money and dates are parsed by DuckDB macros with no portable form yet: refused by name, up front.
+    wrong += [f"column {name} has type VARCHAR; on an engine FOCUS money and dates are read typed"
+              for name, col in mapping if typed[col] == "VARCHAR" and focus.column_type(name) in ("decimal", "datetime")]
     if wrong:
         raise TagauditError("; ".join(wrong), where=where,
-                            hint="store money as DECIMAL(38, 10) (or DOUBLE, text) and dates as TIMESTAMP")
+                            hint="store money as DECIMAL(38, 10) (or DOUBLE) and dates as TIMESTAMP or DATE, "
+                                 "or cast them in a view and pass the view")
     # "parquet": a typed source, read through ingest.sources.read_sql, whose call rollup_for replaces.
     return Source(0, where, "parquet", header, types, mapping, focus.detect_version({d for d, _ in mapping}), notes)
 
 
-def _inline(node: Any) -> Any:
+def _inline(node: Any, names: dict[str, str]) -> Any:
     import sqlglot
     from sqlglot import exp
 
@@ -90,63 +132,167 @@ def _inline(node: Any) -> Any:
     if isinstance(node, exp.DataType) and node.this == exp.DataType.Type.UBIGINT:
         return exp.DataType.build("BIGINT")  # x_Check: 0 off DuckDB (the exact rollup has no hash to check)
     if isinstance(node, exp.ReadParquet) or (isinstance(node, exp.Anonymous) and node.name == "read_parquet"):
-        return exp.to_table(SOURCE_VIEW)
+        return exp.to_table(names.get(SOURCE_VIEW, SOURCE_VIEW))
+    if isinstance(node, exp.Table) and not node.db and node.name in names:
+        return exp.to_table(names[node.name])
     return node
+
+
+def transpile(sql: str, dialect: str, names: dict[str, str] | None = None) -> str:
+    """DuckDB SQL of tagaudit in `dialect`: its macros inlined, read_parquet(...) and the local tables named
+    in `names` (local name -> the engine's view) replaced by the engine's views."""
+    import sqlglot
+
+    mapping = names or {}
+    tree = sqlglot.parse_one(sql, read="duckdb").transform(lambda node: _inline(node, mapping))
+    return str(tree.sql(dialect=dialect))
 
 
 def rollup_for(src: Source, dialect: str) -> str:
     """The exact (column-grouped) rollup of `src` in `dialect`; DuckDB's own path stays untouched."""
-    import sqlglot
-
-    sql = validate.rollup_sql(src, rejects=False, exact=True)
-    tree = sqlglot.parse_one(sql, read="duckdb").transform(_inline)
-    return str(tree.sql(dialect=dialect))
+    return transpile(validate.rollup_sql(src, rejects=False, exact=True), dialect)
 
 
-def spark_session() -> Any:
-    """A local SparkSession (or the active one: on a cluster, `spark-submit` configures it)."""
+def spark_session(scratch: Path | None = None) -> Any:
+    """The active SparkSession (a cluster's, or the tests' own), else a local one whose warehouse and Derby
+    home live in `scratch` (default: a temporary directory removed at exit), never in the working directory:
+    tagaudit only reads tables, so a local session has nothing to keep there."""
     from pyspark.sql import SparkSession
 
+    active = SparkSession.getActiveSession()
+    if active is not None:
+        return active
+    if scratch is None:
+        scratch = Path(tempfile.mkdtemp(prefix="tagaudit-spark-"))
+        atexit.register(shutil.rmtree, scratch, True)
     session = (SparkSession.builder.master("local[2]").appName("tagaudit")
-            .config("spark.sql.session.timeZone", "UTC").config("spark.ui.enabled", "false")
-            .config("spark.sql.execution.arrow.pyspark.enabled", "true").getOrCreate())
+               .config("spark.sql.session.timeZone", "UTC").config("spark.ui.enabled", "false")
+               .config("spark.ui.showConsoleProgress", "false")
+               .config("spark.sql.decimalOperations.allowPrecisionLoss", "false")  # DuckDB's decimal products
+               .config("spark.sql.warehouse.dir", str(scratch / "spark-warehouse"))
+               .config("spark.driver.extraJavaOptions", f"-Dderby.system.home={scratch / 'derby'}")
+               .config("spark.sql.execution.arrow.pyspark.enabled", "true").getOrCreate())
     session.sparkContext.setLogLevel("ERROR")
     return session
 
 
-def _spark_rollup(table: str) -> tuple[Source, Any]:
+_LOADS = itertools.count()
+
+
+def _engine_error(exc: Exception, where: str) -> TagauditError:
+    """A Spark failure (a missing table, a column that cannot be read, no permission) as tagaudit's error."""
+    first = (str(exc).strip().splitlines() or [type(exc).__name__])[0]
+    return TagauditError(f"cannot read the table ({first})", where=where,
+                         hint="check the table name, its columns and that this session may read it")
+
+
+def _spark() -> tuple[Any, tuple[type[Exception], ...]]:
+    """The session and the exceptions Spark raises for bad input (analysis, execution, the JVM's own)."""
     try:
         import sqlglot  # noqa: F401
-        from pyspark.errors import AnalysisException, PySparkException
+        from py4j.protocol import Py4JError  # type: ignore[import-untyped]
+        from pyspark.errors import PySparkException
     except ImportError as exc:
         raise TagauditError(f"--engine spark needs {exc.name}", hint="pip install 'tagaudit[spark]'") from exc
     try:
         spark = spark_session()
-    except PySparkException as exc:  # e.g. no Java runtime: the gateway never starts
+    except (PySparkException, Py4JError) as exc:  # e.g. no Java runtime: the gateway never starts
         raise TagauditError(f"cannot start Spark ({str(exc).splitlines()[0]})",
                             hint="install a Java 17+ runtime (Debian: openjdk-17-jre-headless)") from exc
+    return spark, (PySparkException, Py4JError)
+
+
+class SparkRows:
+    """The valid rows of a Spark table, as a Spark view: `into` runs a DuckDB aggregate over them there
+    (transpiled by sqlglot) and stores the result locally with the types DuckDB gives the same query."""
+
+    def __init__(self, spark: Any, errors: tuple[type[Exception], ...], where: str, names: dict[str, str]) -> None:
+        self.spark, self.errors, self.where, self.names = spark, errors, where, names
+        self.sent = 0  # bytes brought back, every query together
+        self.queries: list[str] = []  # the DuckDB SQL of each query run there (the rollup's, the rows view's, ...)
+        self.results: dict[str, Any] = {}  # select -> its Arrow result: the same aggregate is one scan, not two
+
+    def arrow(self, sql: str) -> Any:
+        self.queries.append(sql)
+        try:
+            return self.spark.sql(transpile(sql, "spark", self.names)).toArrow()
+        except self.errors as exc:
+            raise _engine_error(exc, self.where) from exc
+
+    def into(self, con: duckdb.DuckDBPyConnection, table: str, select: str) -> None:
+        # Locally, `select` reads an empty view of the typed columns: the table gets DuckDB's types.
+        con.execute(f"CREATE OR REPLACE TEMP TABLE {table} AS {select}")
+        types = [str(r["column_type"]) for r in fetch_dicts(con, f"DESCRIBE {table}")]
+        if select not in self.results:  # e.g. the quarterly report reconciles twice (variance, chargeback)
+            self.results[select] = self.arrow(select)
+            self.sent += int(self.results[select].nbytes)
+        result = self.results[select]
+        if result.num_columns != len(types):
+            raise TagauditError(f"the engine returned {result.num_columns} columns, not {len(types)}",
+                                where=self.where)
+        result = result.rename_columns([f"c{i}" for i in range(len(types))])
+        cols = []
+        for i, (field, kind) in enumerate(zip(result.schema, types, strict=True)):
+            value = f"timezone('UTC', c{i})" if getattr(field.type, "tz", None) else f"c{i}"  # Spark's TIMESTAMP
+            cols.append(f"CAST({value} AS {kind})")
+        con.register("x_remote_result", result)
+        try:
+            con.execute(f"INSERT INTO {table} SELECT {', '.join(cols)} FROM x_remote_result")
+        finally:
+            con.unregister("x_remote_result")
+
+
+def _spark_load(table: str) -> tuple[Source, SparkRows, Any]:
+    """Describe the table, run the rollup there, and define (there) the view of its valid rows."""
+    spark, errors = _spark()
+    where = f"spark:{table}"
+    n = next(_LOADS)
+    names = {SOURCE_VIEW: f"{SOURCE_VIEW}_{n}", tables.VALID_ROWS: f"x_tagaudit_rows_{n}",
+             tables.BAD_TAGS: f"x_tagaudit_bad_tags_{n}", tables.BAD_CURRENCIES: f"x_tagaudit_bad_currencies_{n}"}
     try:
         df = spark.read.parquet(table[len("parquet:"):]) if table.startswith("parquet:") else spark.table(table)
-    except AnalysisException as exc:
-        raise TagauditError(f"cannot read the table ({str(exc).splitlines()[0]})", where=f"spark:{table}",
-                            hint="check the table name and that this session may read it") from exc
-    src = table_source(f"spark:{table}", [(c, t) for c, t in df.dtypes])
-    df.createOrReplaceTempView(SOURCE_VIEW)
-    return src, spark.sql(rollup_for(src, "spark")).toArrow()
+        src = table_source(where, [(c, t) for c, t in df.dtypes])
+        df.createOrReplaceTempView(names[SOURCE_VIEW])
+    except errors as exc:
+        raise _engine_error(exc, where) from exc
+    rows = SparkRows(spark, errors, where, names)
+    rollup = rows.arrow(validate.rollup_sql(src, rejects=False, exact=True))
+    rows.sent += int(rollup.nbytes)
+    return src, rows, rollup
+
+
+def _define_rows(con: duckdb.DuckDBPyConnection, src: Source, rows: SparkRows, keep: str) -> None:
+    """The valid rows: on Spark a view (the bad Tags and currencies found here sent along), here an empty
+    view of the same typed columns, which only gives DuckDB the types of each query's result."""
+    for local, column in ((tables.BAD_TAGS, "Tags"), (tables.BAD_CURRENCIES, "currency")):
+        values = [(r["v"],) for r in fetch_dicts(con, f"SELECT {column} AS v FROM {local}")]
+        rows.spark.createDataFrame(values, f"{column} string").createOrReplaceTempView(rows.names[local])
+    view = f"SELECT * FROM ({typed_sql(src)}) WHERE {keep}"
+    rows.queries.append(view)
+    rows.spark.sql(f"CREATE OR REPLACE TEMP VIEW {rows.names[tables.VALID_ROWS]} AS "
+                   + transpile(view, "spark", rows.names))
+    kinds = {"decimal": focus.DECIMAL_SQL, "datetime": "TIMESTAMP"}
+    cols = [f"NULL::{kinds.get(focus.column_type(c), 'VARCHAR')} AS {focus.quote_ident(c)}" for c in focus.ALL_COLUMNS]
+    con.execute(f"CREATE OR REPLACE TEMP VIEW {tables.VALID_ROWS} AS SELECT {', '.join(cols)}, "
+                f"NULL::VARCHAR AS x_ContractCommitmentId, NULL::{focus.DECIMAL_SQL} AS x_ContractAppliedCost, "
+                "NULL::VARCHAR AS x_SourceFile WHERE false")
 
 
 def load_remote(engine: str, table: str, *, currency: str | None = None) -> tuple[BillingData, int]:
-    """The billing data of an engine table: the rollup runs there, the rest here. Returns the bytes
-    that came back (the Arrow size of the rollup: aggregates only)."""
+    """The billing data of an engine table: the rollup runs there, the rest here; later aggregates over
+    `view` (reports, reconciliation) run there too (`BillingData.remote`). Returns the bytes that came back
+    so far (the Arrow size of the rollup: aggregates only)."""
     from auditor.billing.ingest.load import connect
 
     if engine != "spark":
         raise TagauditError(f"engine {engine!r} is generated-only", hint="run it with --engine spark or duckdb")
-    src, result = _spark_rollup(table)
+    src, rows, result = _spark_load(table)
     con = connect()
     con.register("x_remote_rollup", result)
     _store(con)
-    return _billing(con, src, currency), int(result.nbytes)
+    con.unregister("x_remote_rollup")
+    data = _billing(con, src, currency, rows)
+    return data, rows.sent
 
 
 def _store(con: duckdb.DuckDBPyConnection) -> None:
@@ -170,12 +316,13 @@ def _store(con: duckdb.DuckDBPyConnection) -> None:
         WHERE BillingCurrency IS NOT NULL AND NOT regexp_matches(BillingCurrency, '^[A-Z]{{3}}$')""")
 
 
-def _billing(con: duckdb.DuckDBPyConnection, src: Source, currency: str | None) -> BillingData:
+def _billing(con: duckdb.DuckDBPyConnection, src: Source, currency: str | None, remote: SparkRows) -> BillingData:
     """BillingData over the stored rollup. Rejected rows are counted (and their cost, when readable),
     never dropped; listing them one by one needs a second query on the engine (not done yet)."""
     ok = validate.row_ok_sql()
     keep = ok if currency is None else f"{ok} AND BillingCurrency = {focus.quote_str(currency)}"
     con.execute(f"CREATE OR REPLACE TEMP VIEW {tables.ROLLUP} AS SELECT * FROM {tables.RAW_ROLLUP} WHERE {keep}")
+    _define_rows(con, src, remote, keep)
     rows = fetch_dicts(con, f"""
         SELECT BillingCurrency AS currency, coalesce({ok}, false) AS ok, coalesce({keep}, false) AS kept,
                sum(Rows) AS n, sum(BilledCost)::VARCHAR AS cost, count(*) FILTER (WHERE CostRows < Rows) AS nocost,
@@ -189,12 +336,12 @@ def _billing(con: duckdb.DuckDBPyConnection, src: Source, currency: str | None) 
     kept = [r for r in rows if r["kept"] and r["first"] is not None]
     period = (min(r["first"] for r in kept), max(r["last"] for r in kept)) if kept else None
     return BillingData(
-        con=con, view=tables.ROLLUP, rollup=tables.ROLLUP,
+        con=con, view=tables.VALID_ROWS, rollup=tables.ROLLUP,
         files=(SourceFile(src.path, "table", src.version, total, total - valid),), rows=total,
         valid_rows=valid, rejected_rows=total - valid, rejected=(), rejected_cost=rejected_cost,
         unreadable_cost_rows=0, unlisted_rows=total - valid, currencies=money,
         excluded=tuple(m for m in money if currency and m.currency != currency), period=period,
-        notes=src.notes, currency=currency)
+        notes=src.notes, currency=currency, remote=remote)
 
 
 def check_tables(engine: str, targets: list[str], *, currency: str | None = None) -> CheckReport:

@@ -10,7 +10,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import datetime
 from decimal import Decimal
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Protocol
 
 if TYPE_CHECKING:
     import duckdb
@@ -82,6 +82,13 @@ class Money:
     rows: int
 
 
+class RemoteRows(Protocol):
+    """The valid rows of an engine table (auditor.billing.engines), where they live: `into` runs a DuckDB
+    aggregate over `BillingData.view` on the engine and stores what comes back in `table`."""
+
+    def into(self, con: duckdb.DuckDBPyConnection, table: str, select: str) -> None: ...
+
+
 @dataclass(frozen=True, slots=True)
 class BillingData:
     """Loaded billing input: valid FOCUS 1.2 rows live in DuckDB, problems live here.
@@ -109,6 +116,7 @@ class BillingData:
     period: Period | None
     notes: tuple[Note, ...]
     currency: str | None = None
+    remote: RemoteRows | None = None  # set for an engine table: queries over `view` run there (db.aggregate)
 
 
 @dataclass(frozen=True, slots=True)

@@ -16,6 +16,7 @@ import typer
 
 from auditor.billing.convert import CONVERTERS, FOCUS_VERSIONS
 from auditor.cli.extras import require_audit_extra
+from auditor.cli.options import EngineOpt
 from scanners.errors import EXIT_CLEAN
 
 billing_app = typer.Typer(
@@ -28,11 +29,6 @@ billing_app = typer.Typer(
 # "auto" sniffs each input; the rest are the converter registry's keys.
 Source = Enum("Source", {"auto": "auto", **{kind: kind for kind in CONVERTERS}}, type=str)  # type: ignore[misc]
 FocusVersion = Enum("FocusVersion", {v: v for v in FOCUS_VERSIONS}, type=str)  # type: ignore[misc]
-
-
-class Engine(str, Enum):
-    duckdb = "duckdb"
-    spark = "spark"
 
 
 class Format(str, Enum):
@@ -66,26 +62,26 @@ def convert(
 
 @billing_app.command()
 def check(
-    files: Annotated[list[Path], typer.Argument(help="FOCUS 1.0-1.2 files or folders (CSV, CSV.gz, Parquet).")],
+    files: Annotated[list[Path], typer.Argument(help="FOCUS 1.0-1.2 files or folders (CSV, CSV.gz, Parquet), or "
+                                                     "one engine table, spark:catalog.db.table.")],
     currency: Annotated[str | None, typer.Option(help="Count only this BillingCurrency (others are "
                                                          "reported as excluded).")] = None,
     max_listed: Annotated[int, typer.Option(min=0, help="List at most this many rejected rows per file.")] = 1000,
     fmt: Annotated[Format, typer.Option("--format", "-f")] = Format.console,
-    engine: Annotated[Engine, typer.Option("--engine", help="Where the scan runs: duckdb (here) or spark (FILES is "
-                                                            "one spark:catalog.db.table or a Parquet path the "
-                                                            "engine reads; only aggregates come back).")] = Engine.duckdb,
+    engine: EngineOpt = None,
 ) -> None:
     """Validate FOCUS files: every problem as file:row: column: what; how to fix, then a summary."""
     require_audit_extra("billing check")
     from auditor.billing.check import check_files, report_json, summary_lines
+    from auditor.billing.engines import billing_specs, check_tables, parse_target
 
     cur = currency.upper() if currency else None
-    if engine is Engine.duckdb:
+    specs = billing_specs(engine.value if engine else None, [str(f) for f in files])
+    target = parse_target(specs[0]) if specs else None
+    if target is None:
         report = check_files(list(files), currency=cur, max_listed=max_listed)
     else:
-        from auditor.billing.engines import check_tables
-
-        report = check_tables(engine.value, [str(f) for f in files], currency=cur)
+        report = check_tables(target[0], specs, currency=cur)
     if fmt is Format.json:
         sys.stdout.write(json.dumps(report_json(report), indent=2) + "\n")
         raise typer.Exit(report.exit_code)

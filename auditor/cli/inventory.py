@@ -11,14 +11,16 @@ from typing import Annotated
 import typer
 
 from auditor.cli.extras import require_audit_extra
-from auditor.cli.options import CacheDirOpt, NoCacheOpt, PolicyOpt, output_targets
+from auditor.cli.options import CacheDirOpt, EngineOpt, NoCacheOpt, PolicyOpt, engine_billing, output_targets
 from auditor.inventory.registry import INVENTORY_RENDERERS
 from scanners.errors import EXIT_CLEAN, EXIT_FINDINGS
 
 Repos = Annotated[list[Path] | None, typer.Argument(help="Repositories (directories) to scan.")]
 BillingOpt = Annotated[list[Path] | None, typer.Option("--billing", "-b", help="Billing files or folders: FOCUS "
-                                                        "1.0-1.2 (CSV, CSV.gz, Parquet) or provider exports (repeatable).")]
-InvoicesOpt = Annotated[Path | None, typer.Option("--invoices", help="Invoice totals (YAML or CSV) to reconcile with.")]
+                                                        "1.0-1.2 (CSV, CSV.gz, Parquet) or provider exports (repeatable); "
+                                                        "or one engine table, spark:catalog.db.table.")]
+InvoicesOpt = Annotated[Path | None, typer.Option("--invoices", help="Invoice totals (YAML or CSV) to reconcile with "
+                                                                    "(a file, with any engine).")]
 CurrencyOpt = Annotated[str | None, typer.Option("--currency", help="Only rows billed in this currency.")]
 AccountOpt = Annotated[str | None, typer.Option("--account", help="Billing account id for converted OpenAI and "
                                                                   "Anthropic exports.")]
@@ -40,15 +42,15 @@ def inventory(
     output: Annotated[list[str] | None, typer.Option("--output", "-o", metavar="FORMAT=PATH",
                                                      help=f"Also write FORMAT ({_FORMATS}) to PATH.")] = None,
     currency: CurrencyOpt = None, account: AccountOpt = None, cache_dir: CacheDirOpt = None,
-    no_cache: NoCacheOpt = False,
+    no_cache: NoCacheOpt = False, engine: EngineOpt = None,
 ) -> None:
     """The two-week audit: every AI integration, tagging coverage, largest untagged pools and their code."""
     require_audit_extra("inventory")
     from auditor.inventory.pipeline import AuditInputs, run_audit
 
     targets = output_targets(output, list(INVENTORY_RENDERERS))
-    inv, _ = run_audit(AuditInputs(list(repos or []), list(billing or []), invoices, policy, currency, account,
-                                   cache_dir, no_cache), _note)
+    inv, _ = run_audit(AuditInputs(list(repos or []), engine_billing(engine, billing, invoices), invoices, policy,
+                                   currency, account, cache_dir, no_cache), _note)
     for kind, target in targets:
         target.parent.mkdir(parents=True, exist_ok=True)
         target.write_text(INVENTORY_RENDERERS[kind](inv), encoding="utf-8")
@@ -65,7 +67,7 @@ def score(
     fail_if_not_ready: Annotated[bool, typer.Option("--fail-if-not-ready", help="Exit 1 unless chargeback-ready.")]
     = False,
     currency: CurrencyOpt = None, account: AccountOpt = None, cache_dir: CacheDirOpt = None,
-    no_cache: NoCacheOpt = False,
+    no_cache: NoCacheOpt = False, engine: EngineOpt = None,
 ) -> None:
     """Coverage by call sites and spend, untagged share, reconciliation variance and chargeback readiness."""
     require_audit_extra("score")
@@ -82,8 +84,8 @@ def score(
     if history:
         sys.stdout.write(render_history(past))
         raise typer.Exit(EXIT_CLEAN)
-    inv, pol = run_audit(AuditInputs(list(repos or []), list(billing or []), invoices, policy, currency, account,
-                                     cache_dir, no_cache), _note)
+    inv, pol = run_audit(AuditInputs(list(repos or []), engine_billing(engine, billing, invoices), invoices, policy,
+                                     currency, account, cache_dir, no_cache), _note)
     from decimal import Decimal
 
     result = compute_score(inv, past, Decimal(str(pol.tolerance)), dt.datetime.now(dt.timezone.utc))

@@ -14,7 +14,7 @@ import typer
 
 from auditor.cli.extras import require_audit_extra
 from auditor.cli.inventory import AccountOpt, BillingOpt, CurrencyOpt, InvoicesOpt, Repos
-from auditor.cli.options import CacheDirOpt, NoCacheOpt, PolicyOpt, output_targets
+from auditor.cli.options import CacheDirOpt, EngineOpt, NoCacheOpt, PolicyOpt, engine_billing, output_targets
 from auditor.finops.registry import (
     CHARGEBACK_RENDERERS,
     QUARTERLY_FILE_FORMATS,
@@ -61,7 +61,7 @@ def showback(
     fmt: Annotated[ShowbackFormat, typer.Option("--format", "-f", help="Written to standard output.")]
     = ShowbackFormat["markdown"],
     output: OutputOpt = None, currency: CurrencyOpt = None, account: AccountOpt = None,
-    cache_dir: CacheDirOpt = None, no_cache: NoCacheOpt = False,
+    cache_dir: CacheDirOpt = None, no_cache: NoCacheOpt = False, engine: EngineOpt = None,
 ) -> None:
     """AI spend per period by team, feature, customer, environment, model, vendor and cost source; untagged
     spend on its own line; change against the previous period; cost per unit by feature."""
@@ -70,7 +70,8 @@ def showback(
     from auditor.finops.showback import build_showback
 
     targets = output_targets(output, list(SHOWBACK_RENDERERS))
-    inputs = ReportInputs(list(repos or []), list(billing or []), policy, currency, account, cache_dir, no_cache)
+    inputs = ReportInputs(list(repos or []), engine_billing(engine, billing), policy, currency, account, cache_dir,
+                          no_cache)
     with loaded_billing(inputs, _note) as (data, pol):
         show = build_showback(data, pol, period.value)
     kinds = {fmt.value, *(kind for kind, _ in targets)}
@@ -90,7 +91,7 @@ def chargeback(
     fail_if_not_ready: Annotated[bool, typer.Option("--fail-if-not-ready", help="Exit 1 unless every month "
                                                                                 "reconciles.")] = False,
     currency: CurrencyOpt = None, account: AccountOpt = None, cache_dir: CacheDirOpt = None,
-    no_cache: NoCacheOpt = False,
+    no_cache: NoCacheOpt = False, engine: EngineOpt = None,
 ) -> None:
     """Monthly chargeback statement per team: direct spend, shared overhead share (split by the policy's rule),
     total; experimental spend (by environment or key in billing, and by the tags of code under a path with
@@ -103,8 +104,9 @@ def chargeback(
     from auditor.inventory.pipeline import scan_repos
 
     targets = output_targets(output, list(CHARGEBACK_RENDERERS))
+    specs = engine_billing(engine, billing, invoices)
     bills = load_invoices(invoices) if invoices else None
-    inputs = ReportInputs(list(repos or []), list(billing or []), policy, currency, account, cache_dir, no_cache)
+    inputs = ReportInputs(list(repos or []), specs, policy, currency, account, cache_dir, no_cache)
     with loaded_billing(inputs, _note) as (data, pol):
         # Repositories named on the command line are scanned: experimental code (path mode showback) is
         # recognised in billing by the literal tags it writes.
@@ -132,7 +134,7 @@ def quarterly(
     no_record: Annotated[bool, typer.Option("--no-record", help="Do not record this quarter in the history.")]
     = False,
     currency: CurrencyOpt = None, account: AccountOpt = None, cache_dir: CacheDirOpt = None,
-    no_cache: NoCacheOpt = False,
+    no_cache: NoCacheOpt = False, engine: EngineOpt = None,
 ) -> None:
     """The quarterly audit report: spend and coverage by month from billing and from each month-end commit,
     team/feature/vendor/model spend, untagged pools and their code, governance debt, chargeback readiness,
@@ -146,8 +148,8 @@ def quarterly(
     from auditor.quarterly.pipeline import QuarterlyRun, run_quarterly
 
     targets = output_targets(output, [*QUARTERLY_RENDERERS, *QUARTERLY_FILE_FORMATS])
-    run = QuarterlyRun(list(repos or []), list(billing or []), invoices, policy, parse_quarter(quarter),
-                       history_file, not no_record, currency, account, cache_dir, no_cache)
+    run = QuarterlyRun(list(repos or []), engine_billing(engine, billing, invoices), invoices, policy,
+                       parse_quarter(quarter), history_file, not no_record, currency, account, cache_dir, no_cache)
     report = run_quarterly(run, _note)
     kinds = {fmt.value, *(kind for kind, _ in targets if kind in QUARTERLY_RENDERERS)}
     if any(kind == "pdf" for kind, _ in targets):

@@ -19,7 +19,7 @@ from typing import TYPE_CHECKING
 from auditor.billing import tables
 from auditor.billing.allocate import classify, scope
 from auditor.billing.allocate.pools import pool_spend, team_key
-from auditor.billing.db import describe_columns, fetch_dicts
+from auditor.billing.db import aggregate, describe_columns, fetch_dicts
 from auditor.billing.ingest.focus import quote_ident as qi
 from auditor.billing.ingest.focus import quote_str as qs
 from auditor.billing.ingest.validate import DIMS
@@ -75,7 +75,7 @@ def _with_extra_keys(policy: Policy, keys: dict[str, str]) -> Policy:
 
 def _raw(con: duckdb.DuckDBPyConnection, data: BillingData, period_kind: str) -> None:
     dims = ", ".join(qi(d) for d in DIMS)
-    con.execute(f"""CREATE OR REPLACE TEMP TABLE {tables.SB_RAW} AS
+    aggregate(data, tables.SB_RAW, f"""
         SELECT {dims}, ResourceName, date_trunc({qs(period_kind)}, ChargePeriodStart) AS x_Period, ConsumedUnit,
                ConsumedQuantity IS NOT NULL AS x_HasQuantity, sum(BilledCost) AS BilledCost,
                sum(ConsumedQuantity) AS ConsumedQuantity, count(*) AS Rows

@@ -30,9 +30,17 @@ def billing_loaded(billing: list[Path], account: str | None, currency: str | Non
                    ) -> Iterator[BillingData]:
     """Billing files (native exports converted on the way) loaded into DuckDB; converted files and the connection
     live until the block ends. The reports and the quarterly report load billing this one way."""
-    from auditor.billing import load_billing
+    from auditor.billing import engines, load_billing
     from auditor.inventory.build import prepare_billing, temp_workdir
 
+    target = engines.parse_target(str(billing[0])) if len(billing) == 1 else None
+    if target is not None:  # `--billing spark:catalog.db.table`: the aggregates run there (billing.engines)
+        remote, _ = engines.load_remote(*target, currency=currency)
+        try:
+            yield remote
+        finally:
+            remote.con.close()
+        return
     with temp_workdir() as work:
         prepared = prepare_billing(billing, Path(work), account)
         for text in prepared.notes:

@@ -51,9 +51,6 @@ def _remote(inputs: AuditInputs) -> BillingData | None:
     target = engines.parse_target(str(inputs.billing[0])) if len(inputs.billing) == 1 else None
     if target is None:
         return None
-    if inputs.invoices:
-        raise TagauditError("--invoices is not read with an engine table yet",
-                            hint="reconcile invoices from FOCUS files (billing on DuckDB)")
     return engines.load_remote(*target, currency=inputs.currency)[0]
 
 
@@ -85,7 +82,8 @@ def run_audit(inputs: AuditInputs, note: Callable[[str], None]) -> tuple[Invento
                          no_cache=inputs.no_cache)
     remote = _remote(inputs)
     if remote is not None:  # `--billing spark:catalog.db.table`: the scan runs on the engine (billing.engines)
-        return build_inventory(scanned, remote, pool_spend(remote, policy), None, policy), policy
+        rec = reconcile(remote, load_invoices(inputs.invoices), policy) if inputs.invoices else None
+        return build_inventory(scanned, remote, pool_spend(remote, policy), rec, policy), policy
     with temp_workdir() as work:
         prepared = prepare_billing(inputs.billing, Path(work), inputs.account)
         for text in prepared.notes:

@@ -8,7 +8,7 @@ from decimal import Decimal
 
 from auditor.billing import tables
 from auditor.billing.allocate import classify
-from auditor.billing.db import fetch_dicts, fetch_row
+from auditor.billing.db import aggregate, fetch_dicts, fetch_row
 from auditor.billing.ingest.focus import quote_ident as qi
 from auditor.billing.records import BillingData
 
@@ -30,7 +30,7 @@ def daily_spend(data: BillingData) -> tuple[tuple[tuple[str, Decimal], ...], Dec
     p = classify.load_patterns()
     cols = tuple(dict.fromkeys((*p.provider_columns, *p.detail_columns)))
     names = ", ".join(qi(c) for c in cols)
-    data.con.execute(f"""CREATE OR REPLACE TEMP TABLE {tables.QR_DAY_RAW} AS
+    aggregate(data, tables.QR_DAY_RAW, f"""
         SELECT {names}, CAST(ChargePeriodStart AS DATE) AS x_Day, {_COMMITTED} AS x_Committed,
                sum(BilledCost) AS BilledCost
         FROM {data.view} GROUP BY ALL""")

@@ -19,6 +19,7 @@ from auditor.billing.ingest.load import connect, load_billing
 from auditor.billing.ingest.sources import describe
 from scanners.errors import TagauditError
 from tests.helpers import run_cli
+from tests.quarterly.conftest import BILLING, INVOICES, POLICY, app_history
 
 
 def _parquet(tmp: Path) -> Path:
@@ -66,9 +67,10 @@ def test_targets_name_an_engine_or_a_file() -> None:
     assert engines.parse_target("billing/focus.parquet") is None
 
 
-@pytest.fixture(scope="module")
-def spark() -> Iterator[Any]:
-    """One local SparkSession for the module (the JVM takes ~10 s to start)."""
+@pytest.fixture(scope="session")
+def spark(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Any]:
+    """One local SparkSession for the whole run (the JVM takes ~10 s to start); its warehouse and Derby home
+    in a temporary directory, so nothing is left in the working directory."""
     try:
         import pyspark  # noqa: F401
     except ImportError:
@@ -80,9 +82,12 @@ def spark() -> Iterator[Any]:
         pytest.fail("pyspark and java are installed by .ci/run: Spark must be tested in CI")
     if not ok:
         pytest.skip("needs pyspark (pip install -e '.[spark]') and a Java runtime")
-    session = engines.spark_session()
+    litter = ("spark-warehouse", "metastore_db", "derby.log")
+    before = {name for name in litter if Path(name).exists()}
+    session = engines.spark_session(tmp_path_factory.mktemp("spark"))
     yield session
     session.stop()
+    assert {name for name in litter if Path(name).exists()} == before, "Spark wrote into the working directory"
 
 
 def test_spark_and_duckdb_agree_to_the_cent(tmp_path: Path, spark: Any) -> None:
@@ -113,16 +118,129 @@ def test_billing_check_on_spark_reports_what_duckdb_does(tmp_path: Path, spark: 
     assert missing.exit_code == 2 and "cannot read the table" in missing.stdout
 
 
-def test_inventory_with_billing_on_spark_matches_duckdb(tmp_path: Path, spark: Any) -> None:
-    path = _parquet(tmp_path)
-    repo = tmp_path / "repo"
-    repo.mkdir()
-    (repo / "app.py").write_text("x = 1\n")
-    common = ["inventory", str(repo), "--no-cache", "--format", "json", "--billing"]
-    local = run_cli([*common, str(path)])
-    remote = run_cli([*common, f"spark:parquet:{path}"])
-    assert local.exit_code == remote.exit_code == 0
-    got, want = json.loads(remote.stdout), json.loads(local.stdout)
-    for key in ("summary", "pools", "credits", "spend_by_vendor", "spend_by_team"):
-        assert got[key] == want[key], key
-    assert want["pools"] != []
+@pytest.fixture(scope="module")
+def quarter(tmp_path_factory: pytest.TempPathFactory) -> dict[str, Path]:
+    """The demo quarter (examples/quarter: 613 FOCUS rows, invoices, policy) as a typed Parquet file, and
+    examples/app as a git repository with a commit before each month end (the quarterly report reads them)."""
+    root = tmp_path_factory.mktemp("engines")
+    data = load_billing([BILLING])
+    out = root / "q3.parquet"
+    data.con.execute(f"COPY (SELECT * EXCLUDE (x_SourceFile, x_ContractCommitmentId, x_ContractAppliedCost) "
+                     f"FROM {data.view}) TO '{out}' (FORMAT parquet)")
+    data.con.close()
+    return {"parquet": out, "repo": app_history(root), "root": root}
+
+
+def _key_money(command: str, out: str) -> dict[str, Any]:
+    """AI total, untagged total and pools as each command prints them."""
+    if command == "score":  # text: "untagged spend share 12.1% (4,369.93 of 36,155.37)"
+        return {"untagged of total": next(line.split("(")[1] for line in out.splitlines() if "untagged spend" in line)}
+    doc = json.loads(out)
+    if command == "inventory":
+        return {"summary": doc["summary"], "pools": doc["pools"], "reconciliation": doc["reconciliation"]}
+    if command == "quarterly":
+        return {k: doc[k] for k in ("total_ai_cost", "untagged_pools", "months", "by_team", "readiness")}
+    if command == "chargeback":
+        return {k: doc[k] for k in ("total_ai_cost", "overhead", "ready", "months")}
+    return {k: doc[k] for k in ("total_ai_cost", "allocated_cost", "untagged_cost", "periods", "breakdowns")}
+
+
+# Each billing command, on DuckDB and on Spark, the same Parquet: every aggregate a report makes over the rows
+# (showback lines, reconciliation, quarterly measures) runs on Spark, through the one transpiled path. The local
+# view of an engine table's rows is empty (it only types the results), so a query that stayed local shows.
+COMMANDS = {
+    "showback": ["report", "showback", "-f", "json"],
+    "chargeback": ["report", "chargeback", "-f", "json", "--invoices", str(INVOICES)],
+    "quarterly": ["report", "quarterly", "-f", "json", "--invoices", str(INVOICES), "--quarter", "2026-Q3",
+                  "--no-record"],
+    "score": ["score", "--invoices", str(INVOICES), "--no-record"],
+    "inventory": ["inventory", "-f", "json", "--invoices", str(INVOICES)],
+}
+
+
+@pytest.mark.parametrize("command", list(COMMANDS))
+def test_every_billing_command_on_spark_matches_duckdb(command: str, quarter: dict[str, Path], spark: Any) -> None:
+    path = quarter["parquet"]
+    common = [*COMMANDS[command], str(quarter["repo"]), "--policy", str(POLICY), "--cache-dir",
+              str(quarter["root"] / "cache"), *(["--history-file", str(quarter["root"] / f"{command}.sqlite")]
+                                                if command in ("score", "quarterly") else [])]
+    local = run_cli([*common, "--billing", str(path)])
+    # Both spellings: --engine spark with the file, and the table form (spark:parquet:PATH, as spark:db.table).
+    remote = run_cli([*common, *(["--engine", "spark", "--billing", str(path)] if command in ("score", "showback")
+                                 else ["--billing", f"spark:parquet:{path}"])])
+    assert local.exit_code == remote.exit_code == 0, remote.stderr
+    want, got = _key_money(command, local.stdout), _key_money(command, remote.stdout)
+    assert got == want
+    if command != "inventory":  # inventory names its billing input (a file here, a table there)
+        assert remote.stdout == local.stdout
+    assert "36155.37" in local.stdout.replace(",", "")  # the demo quarter's AI total
+
+
+def test_every_query_run_on_spark_parses_in_each_dialect(quarter: dict[str, Path], spark: Any) -> None:
+    """The rollup, the valid-rows view and each report's aggregates, as run on Spark for the quarterly
+    report's parts, transpiled to every generated-only dialect and parsed back by sqlglot."""
+    import sqlglot
+
+    from auditor.billing import load_invoices, reconcile
+    from auditor.finops.chargeback import build_chargeback
+    from auditor.finops.lines import build_lines
+    from auditor.finops.showback import build_showback
+    from auditor.policy import load_policy
+    from auditor.quarterly.measures import measure
+
+    data, _ = engines.load_remote("spark", f"parquet:{quarter['parquet']}")
+    policy, bills = load_policy(POLICY), load_invoices(INVOICES)
+    dims = build_lines(data, policy, "month")  # as the quarterly report does (quarterly.pipeline.billing_side)
+    build_showback(data, policy, "month", dims)
+    reconcile(data, bills, policy)
+    measure(data, dims.keys)
+    build_chargeback(data, policy, bills, dims)
+    assert isinstance(data.remote, engines.SparkRows)
+    queries = data.remote.queries
+    assert len(queries) >= 5, queries  # rollup, rows view, showback lines, reconciliation (2), measures
+    for dialect in engines.DIALECTS:
+        for sql in queries:
+            assert sqlglot.parse_one(engines.transpile(sql, dialect, data.remote.names), read=dialect) is not None
+
+
+def test_bad_input_on_spark_fails_like_a_file(quarter: dict[str, Path], spark: Any) -> None:
+    """A missing table, a missing column and a wrong type: exit 2 (unusable input) with the file's message."""
+    con = connect()
+    path = quarter["parquet"]
+    bad = {"nocost": f"SELECT * EXCLUDE (BilledCost) FROM '{path}'",
+           "boolcost": f"SELECT * REPLACE (BilledCost > 0 AS BilledCost) FROM '{path}'",
+           "textdate": f"SELECT * REPLACE (CAST(ChargePeriodStart AS VARCHAR) AS ChargePeriodStart) FROM '{path}'"}
+    for name, sql in bad.items():
+        con.execute(f"COPY ({sql}) TO '{quarter['root'] / name}.parquet' (FORMAT parquet)")
+    common = ["report", "showback", str(quarter["repo"]), "--policy", str(POLICY), "--billing"]
+    cases = {"spark:no_such_db.focus": "The table or view `no_such_db`.`focus` cannot be found",
+             "spark:parquet:" + str(quarter["root"] / "nocost.parquet"): "missing mandatory column(s) BilledCost",
+             "spark:parquet:" + str(quarter["root"] / "boolcost.parquet"): "column BilledCost has type BOOLEAN",
+             "spark:parquet:" + str(quarter["root"] / "textdate.parquet"): "column ChargePeriodStart has type VARCHAR"}
+    for spec, message in cases.items():
+        result = run_cli([*common, spec])
+        assert result.exit_code == 2 and message in result.stderr, (spec, result.stderr)
+        assert "Traceback" not in result.stderr
+    # The same file on DuckDB: the same message for the wrong type, and `billing check` names the missing column.
+    as_file = run_cli([*common, str(quarter["root"] / "boolcost.parquet")])
+    assert as_file.exit_code == 2 and "column BilledCost has type BOOLEAN" in as_file.stderr
+    check = run_cli(["billing", "check", str(quarter["root"] / "nocost.parquet")])
+    assert check.exit_code == 2 and "missing mandatory column(s) BilledCost" in check.stdout
+
+
+def test_engine_options_that_cannot_work_are_refused_before_any_work(tmp_path: Path) -> None:
+    """No Spark needed: these fail on the command line, exit 2 (unusable input) with what to do."""
+    one, two = write_csv(tmp_path / "a.csv", [focus_row()]), write_csv(tmp_path / "b.csv", [focus_row()])
+    cases = {
+        ("--engine", "duckdb", "--billing", "spark:db.focus"): "--engine duckdb does not read spark:db.focus",
+        ("--engine", "spark", "--billing", str(one), "--billing", str(two)): "reads one table or Parquet path",
+        ("--billing", "spark:db.focus", "--billing", str(one)): "an engine table is read on its own",
+        ("--billing", str(one), "--invoices", "spark:db.invoices"): "--invoices reads a YAML or CSV file",
+    }
+    for args, message in cases.items():
+        for command in (["report", "chargeback"], ["score", "--no-record"], ["inventory"]):
+            result = run_cli([*command, str(tmp_path), *args])
+            assert result.exit_code == 2 and message in result.stderr, (command, args, result.stderr)
+    assert engines.billing_specs("spark", ["f.parquet"]) == ["spark:parquet:f.parquet"]
+    assert engines.billing_specs(None, ["spark:db.focus"]) == ["spark:db.focus"]
+    assert engines.billing_specs("duckdb", ["a.csv", "b.csv"]) == ["a.csv", "b.csv"]

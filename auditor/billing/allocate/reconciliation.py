@@ -23,7 +23,7 @@ import yaml
 
 from auditor.billing import tables
 from auditor.billing.allocate import classify
-from auditor.billing.db import fetch_dicts, fetch_row
+from auditor.billing.db import aggregate, fetch_dicts, fetch_row
 from auditor.billing.ingest import validate
 from auditor.billing.ingest.focus import DECIMAL_SQL
 from auditor.billing.ingest.focus import quote_ident as qi
@@ -145,7 +145,7 @@ def price_rows() -> tuple[tuple[str, str, str, Decimal], ...]:
 
 def _estimates(con: duckdb.DuckDBPyConnection, data: BillingData, tol: Decimal) -> list[EstimateCheck]:
     dims = ", ".join(qi(d) for d in validate.DIMS)
-    con.execute(f"""CREATE OR REPLACE TEMP TABLE {tables.RECON_ROLLUP} AS
+    aggregate(data, tables.RECON_ROLLUP, f"""
         SELECT {dims}, ConsumedUnit, sum(ListCost) AS ListCost, sum(ConsumedQuantity) AS ConsumedQuantity,
                sum(CAST(PricingQuantity * ListUnitPrice AS {DECIMAL_SQL})) AS UnitPriceCost
         FROM {data.view} GROUP BY ALL""")
@@ -190,7 +190,7 @@ def _estimates(con: duckdb.DuckDBPyConnection, data: BillingData, tol: Decimal) 
 def reconcile(data: BillingData, invoices: list[Invoice], policy: Policy) -> Reconciliation:
     tol = Decimal(str(policy.tolerance))
     con = data.con
-    con.execute(f"""CREATE OR REPLACE TEMP TABLE {tables.RECON_BILLED} AS
+    aggregate(data, tables.RECON_BILLED, f"""
                     SELECT InvoiceId, BillingPeriodStart, ProviderName, BillingCurrency, sum(BilledCost) AS BilledCost,
                            count(*) AS Rows
                     FROM {data.view} GROUP BY ALL""")
