@@ -244,3 +244,30 @@ def test_engine_options_that_cannot_work_are_refused_before_any_work(tmp_path: P
     assert engines.billing_specs("spark", ["f.parquet"]) == ["spark:parquet:f.parquet"]
     assert engines.billing_specs(None, ["spark:db.focus"]) == ["spark:db.focus"]
     assert engines.billing_specs("duckdb", ["a.csv", "b.csv"]) == ["a.csv", "b.csv"]
+
+
+
+@pytest.mark.parametrize("dialect", engines.DIALECTS)
+def test_the_rollup_in_each_dialect_computes_what_duckdb_computes(tmp_path: Path, dialect: str) -> None:
+    """No engine but Spark runs here, so the generated SQL is read back into DuckDB's dialect and run on the same
+    Parquet: what it computes must equal the rollup DuckDB computes itself, row for row."""
+    import sqlglot
+    from sqlglot.errors import ErrorLevel
+
+    parquet = _parquet(tmp_path)
+    con = connect()
+    src = describe(con, parquet, 0)
+    con.execute(f"CREATE VIEW {engines.SOURCE_VIEW} AS SELECT * FROM read_parquet('{parquet}')")
+    want = sorted(map(repr, con.execute(engines.rollup_for(src, "duckdb")).fetchall()))
+    generated = sqlglot.parse_one(engines.rollup_for(src, dialect), read=dialect)
+    back = generated.sql(dialect="duckdb", unsupported_level=ErrorLevel.RAISE)
+    assert sorted(map(repr, con.execute(back).fetchall())) == want and len(want) > 1
+
+
+@pytest.mark.parametrize("dialect", engines.UNWRITABLE)
+def test_a_dialect_sqlglot_cannot_write_is_refused_not_approximated(tmp_path: Path, dialect: str) -> None:
+    """SQL that parses but computes something else would be worse than none. When a sqlglot release writes one
+    of these, this fails: move the dialect to engines.DIALECTS and the README's engine table."""
+    src = describe(connect(), _parquet(tmp_path), 0)
+    with pytest.raises(TagauditError, match=f"cannot be written for {dialect}"):
+        engines.rollup_for(src, dialect)
