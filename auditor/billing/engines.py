@@ -146,7 +146,6 @@ def transpile(sql: str, dialect: str, names: dict[str, str] | None = None) -> st
     """DuckDB SQL of tagaudit in `dialect`: its macros inlined, read_parquet(...) and the local tables named
     in `names` (local name -> the engine's view) replaced by the engine's views."""
     import sqlglot
-
     from sqlglot.errors import ErrorLevel, UnsupportedError
 
     mapping = names or {}
