@@ -39,11 +39,9 @@ if TYPE_CHECKING:
     from auditor.billing.check import CheckReport
 
 ENGINES = ("duckdb", "spark")
-# Dialects sqlglot writes the billing queries in faithfully (read back into DuckDB they compute the same
-# rollup: tests/billing/test_billing_engines.py), and those it cannot write yet (sqlglot 30: no form for the
-# Tags key extraction's JSON wildcard path or a sorted distinct array aggregation; `transpile` refuses them).
-DIALECTS = ("spark", "databricks")
-UNWRITABLE = ("bigquery", "snowflake", "trino", "athena")
+# Spark runs for real; every dialect's rollup, read back into DuckDB, computes DuckDB's own rows
+# (tests/billing/test_billing_engines.py). `transpile` refuses what sqlglot cannot write in a dialect.
+DIALECTS = ("spark", "databricks", "bigquery", "snowflake", "trino", "athena")
 SOURCE_VIEW = "x_tagaudit_source"
 # DuckDB macros of ingest.typed that a typed table's rollup calls, as portable SQL ({v}: the argument).
 # No engine but DuckDB has infinite timestamps, so the typed timestamp check is the cast alone.
