@@ -151,7 +151,8 @@ SB_GRAIN = "showback_grain"
 x_H, their hash, joined back through SB_GRAIN_KEYS; or the columns themselves, see `lines.grain`),
 ResourceName, x_Period (the report period of ChargePeriodStart, or its day when the quarterly measures
 read it too), ConsumedUnit, x_HasQuantity and, at day grain, x_Committed; with BilledCost,
-ConsumedQuantity, Rows. SB_RAW and quarterly.measures' QR_DAY_RAW are regrouped from it."""
+ConsumedQuantity, Rows. SB_RAW and the quarterly daily measures (QR_DAY, or QR_DAY_RAW when not keyed by
+hash) are regrouped from it."""
 
 SB_GRAIN_KEYS = "showback_grain_keys"
 """Created by `finops.lines`: (x_H, `validate.DIMS`, Rows, BilledCost), one row per distinct DIMS of ROLLUP."""
@@ -186,4 +187,6 @@ QR_DAY_RAW = "quarterly_day_raw"
 ChargePeriodStart) and x_Committed (commitment-priced or commitment-applied), with BilledCost."""
 
 QR_DAY = "quarterly_day"
-"""Created by `allocate.classify.create_ai_table` for `quarterly.measures`: the AI groups of QR_DAY_RAW."""
+"""Created by `allocate.classify.create_ai_table` for `quarterly.measures`: the AI groups of QR_DAY_RAW; or,
+with SB_GRAIN by day keyed by hash, by `quarterly.measures` from it (x_Day, x_Committed, BilledCost of the
+groups whose SB_GRAIN_KEYS tuple the provider patterns match)."""
