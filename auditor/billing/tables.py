@@ -146,8 +146,19 @@ x_ columns. Read there (COPY to the output, row count, totals)."""
 
 # --- finops (showback, chargeback) --------------------------------------------------------------------
 
+SB_GRAIN = "showback_grain"
+"""Created by `finops.lines`: the one grouping scan of VALID_ROWS after the load: by `validate.DIMS` (as
+x_H, their hash, joined back through SB_GRAIN_KEYS; or the columns themselves, see `lines.grain`),
+ResourceName, x_Period (the report period of ChargePeriodStart, or its day when the quarterly measures
+read it too), ConsumedUnit, x_HasQuantity and, at day grain, x_Committed; with BilledCost,
+ConsumedQuantity, Rows. SB_RAW and the quarterly daily measures (QR_DAY, or QR_DAY_RAW when not keyed by
+hash) are regrouped from it."""
+
+SB_GRAIN_KEYS = "showback_grain_keys"
+"""Created by `finops.lines`: (x_H, `validate.DIMS`, Rows, BilledCost), one row per distinct DIMS of ROLLUP."""
+
 SB_RAW = "showback_raw"
-"""Created by `finops.showback`: VALID_ROWS grouped by `validate.DIMS`, ResourceName, x_Period (the
+"""Created by `finops.lines` from SB_GRAIN: VALID_ROWS grouped by `validate.DIMS`, ResourceName, x_Period (the
 report period of ChargePeriodStart), ConsumedUnit and x_HasQuantity, with BilledCost, ConsumedQuantity, Rows."""
 
 SB_AI = "showback_ai"
@@ -172,8 +183,10 @@ SB_UNITS = "showback_units"
 # --- quarterly report ------------------------------------------------------------------------------------
 
 QR_DAY_RAW = "quarterly_day_raw"
-"""Created by `quarterly.measures`: VALID_ROWS grouped by the AI classification columns, x_Day (DATE of
+"""Created by `quarterly.measures` (from SB_GRAIN when it is at day grain): VALID_ROWS grouped by the AI classification columns, x_Day (DATE of
 ChargePeriodStart) and x_Committed (commitment-priced or commitment-applied), with BilledCost."""
 
 QR_DAY = "quarterly_day"
-"""Created by `allocate.classify.create_ai_table` for `quarterly.measures`: the AI groups of QR_DAY_RAW."""
+"""Created by `allocate.classify.create_ai_table` for `quarterly.measures`: the AI groups of QR_DAY_RAW; or,
+with SB_GRAIN by day keyed by hash, by `quarterly.measures` from it (x_Day, x_Committed, BilledCost of the
+groups whose SB_GRAIN_KEYS tuple the provider patterns match)."""

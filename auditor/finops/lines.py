@@ -19,7 +19,7 @@ from typing import TYPE_CHECKING
 from auditor.billing import tables
 from auditor.billing.allocate import classify, scope
 from auditor.billing.allocate.pools import pool_spend, team_key
-from auditor.billing.db import aggregate, describe_columns, fetch_dicts
+from auditor.billing.db import aggregate, describe_columns, fetch_dicts, fetch_scalar
 from auditor.billing.ingest.focus import quote_ident as qi
 from auditor.billing.ingest.focus import quote_str as qs
 from auditor.billing.ingest.validate import DIMS
@@ -31,6 +31,8 @@ if TYPE_CHECKING:
     import duckdb
 
 PERIOD_KINDS = ("month", "week")
+COMMITTED = ("(PricingCategory = 'Committed' OR CommitmentDiscountId IS NOT NULL "
+             "OR x_ContractCommitmentId IS NOT NULL)")
 _TAG_DIMENSIONS = ("team", "feature", "customer", "environment")
 
 
@@ -42,6 +44,9 @@ class Dimensions:
     keys: dict[str, str]
     allocation: Allocation
     notes: tuple[str, ...]
+    # tables.SB_GRAIN is by day with x_Committed (build_lines(daily=True)), keyed by hash (x_H) or not
+    daily_grain: bool = False
+    hashed: bool = False
 
 
 def dimension_keys(policy: Policy) -> tuple[dict[str, str], list[str]]:
@@ -73,16 +78,73 @@ def _with_extra_keys(policy: Policy, keys: dict[str, str]) -> Policy:
     return dataclasses.replace(policy, keys=policy.keys + tuple(rules), aliases=aliases)
 
 
-def _raw(con: duckdb.DuckDBPyConnection, data: BillingData, period_kind: str) -> None:
+def _fast_keys(con: duckdb.DuckDBPyConnection, data: BillingData) -> bool:
+    """tables.SB_GRAIN_KEYS from the rollup (a few thousand groups); False when two of its DIMS tuples share
+    a hash, so the grain must be grouped by the columns themselves."""
     dims = ", ".join(qi(d) for d in DIMS)
-    aggregate(data, tables.SB_RAW, f"""
-        SELECT {dims}, ResourceName, date_trunc({qs(period_kind)}, ChargePeriodStart) AS x_Period, ConsumedUnit,
-               ConsumedQuantity IS NOT NULL AS x_HasQuantity, sum(BilledCost) AS BilledCost,
-               sum(ConsumedQuantity) AS ConsumedQuantity, count(*) AS Rows
-        FROM {data.view} GROUP BY ALL""")
+    con.execute(f"""CREATE OR REPLACE TEMP TABLE {tables.SB_GRAIN_KEYS} AS
+        SELECT hash({dims}) AS x_H, * FROM (
+            SELECT {dims}, sum(Rows) AS Rows, sum(BilledCost) AS BilledCost FROM {data.rollup} GROUP BY ALL)""")
+    return bool(fetch_scalar(con, f"SELECT count(*) = count(DISTINCT x_H) AS ok FROM {tables.SB_GRAIN_KEYS}"))
+
+
+def _grain_matches(con: duckdb.DuckDBPyConnection) -> bool:
+    """Every hash of the grain carries exactly the rows and cost of its rollup DIMS tuple, and every tuple
+    is there: the hash stands for the DIMS columns exactly (else the grain is regrouped by the columns)."""
+    return not fetch_scalar(con, f"""
+        SELECT count(*) AS n FROM (SELECT x_H, sum(Rows) AS Rows, sum(BilledCost) AS BilledCost
+                                   FROM {tables.SB_GRAIN} GROUP BY x_H) g
+        FULL JOIN {tables.SB_GRAIN_KEYS} k ON k.x_H = g.x_H
+        WHERE g.x_H IS NULL OR k.x_H IS NULL OR g.Rows <> k.Rows OR g.BilledCost IS DISTINCT FROM k.BilledCost""")
+
+
+def grain(data: BillingData, grain_kind: str, committed: bool, *, exact: bool = False) -> bool:
+    """tables.SB_GRAIN: the one grouping scan of the valid rows after the load (see tables.SB_GRAIN). Returns
+    True when it is keyed by x_H, the hash of `validate.DIMS` (join tables.SB_GRAIN_KEYS for the columns).
+
+    Grouping ten million rows by two dozen text columns costs several times what grouping by one 64-bit hash
+    of them does. The hash is checked, not trusted: its DIMS tuples (the rollup's) must have distinct hashes,
+    and each hash's rows and cost in the scan must equal its tuple's in the rollup; otherwise, and on an
+    engine (only the exact SQL is transpiled) or with `exact`, the rows are grouped by the columns themselves."""
+    con = data.con
+    dims = ", ".join(qi(d) for d in DIMS)
+    extra = f", {COMMITTED} AS x_Committed" if committed else ""
+    body = (f"ResourceName, date_trunc({qs(grain_kind)}, ChargePeriodStart) AS x_Period, ConsumedUnit, "
+            f"ConsumedQuantity IS NOT NULL AS x_HasQuantity{extra}, sum(BilledCost) AS BilledCost, "
+            f"sum(ConsumedQuantity) AS ConsumedQuantity, count(*) AS Rows FROM {data.view} GROUP BY ALL")
+    if not exact and data.remote is None and _fast_keys(con, data):
+        con.execute(f"CREATE OR REPLACE TEMP TABLE {tables.SB_GRAIN} AS SELECT hash({dims}) AS x_H, {body}")
+        if _grain_matches(con):
+            return True
+    aggregate(data, tables.SB_GRAIN, f"SELECT {dims}, {body}")
+    return False
+
+
+def regroup(fast: bool, columns: tuple[str, ...], exprs: str, sums: str) -> str:
+    """SQL over tables.SB_GRAIN: `columns` (of `validate.DIMS`), the expressions `exprs` and the aggregates
+    `sums`, grouped by all but the aggregates. Keyed by hash, the grain is grouped by x_H first and only
+    then joined to its DIMS columns."""
+    names = ", ".join(qi(c) for c in columns)
+    if not fast:
+        return f"SELECT {names}, {exprs}, {sums} FROM {tables.SB_GRAIN} GROUP BY ALL"
+    picked = ", ".join(f"k.{qi(c)}" for c in columns)
+    return f"""SELECT {picked}, g.* EXCLUDE (x_H) FROM (SELECT x_H, {exprs}, {sums} FROM {tables.SB_GRAIN} GROUP BY ALL) g
+               JOIN {tables.SB_GRAIN_KEYS} k ON k.x_H = g.x_H"""
+
+
+def _raw(con: duckdb.DuckDBPyConnection, data: BillingData, period_kind: str, daily: bool, exact: bool) -> bool:
+    """tables.SB_RAW (and SB_AI) by `period_kind`; with `daily`, from a grain by day that the quarterly
+    measures read too (one scan of the rows for both). Returns whether the grain is keyed by hash."""
+    fast = grain(data, "day" if daily else period_kind, daily, exact=exact)
+    period = f"date_trunc({qs(period_kind)}, x_Period) AS x_Period" if daily else "x_Period"
+    sums = ("sum(BilledCost) AS BilledCost, sum(ConsumedQuantity) AS ConsumedQuantity, "
+            "CAST(sum(Rows) AS BIGINT) AS Rows")
+    con.execute(f"CREATE OR REPLACE TEMP TABLE {tables.SB_RAW} AS " + regroup(
+        fast, DIMS, f"ResourceName, {period}, ConsumedUnit, x_HasQuantity", sums))
     keep = tuple(c for c in scope.DIM_COLUMNS if c != "x_Provider") + (
         "ChargeCategory", "x_Period", "ConsumedUnit", "x_HasQuantity", "BilledCost", "ConsumedQuantity", "Rows")
     classify.create_ai_table(con, tables.SB_RAW, tables.SB_AI, keep)
+    return fast
 
 
 def _status(con: duckdb.DuckDBPyConnection, policy: Policy, keys: dict[str, str]) -> None:
@@ -114,17 +176,20 @@ def _lines(con: duckdb.DuckDBPyConnection, columns: list[str], period_kind: str)
         FROM {tables.SB_LINES} HAVING count(*) > 0""")
 
 
-def build_lines(data: BillingData, policy: Policy, period_kind: str) -> Dimensions:
-    """Create tables.SB_LINES and SB_PERIODS for `period_kind` (month or week)."""
+def build_lines(data: BillingData, policy: Policy, period_kind: str, daily: bool = False, *,
+                exact: bool = False) -> Dimensions:
+    """Create tables.SB_LINES and SB_PERIODS for `period_kind` (month or week). `daily`: leave tables.SB_GRAIN
+    by day for quarterly.measures, so the valid rows are grouped once for both. `exact`: group the rows by
+    the DIMS columns, not their checked hash (`grain`), as an engine does."""
     if period_kind not in PERIOD_KINDS:
         raise TagauditError(f"unknown period {period_kind!r}", hint=f"use one of {', '.join(PERIOD_KINDS)}")
     allocation = pool_spend(data, policy)
     keys, notes = dimension_keys(policy)
     con = data.con
-    _raw(con, data, period_kind)
+    hashed = _raw(con, data, period_kind, daily, exact)
     _status(con, policy, keys)
     _lines(con, [c for c in fetch_columns(con, tables.SB_STATUS) if c.startswith(("dim_", "key_"))], period_kind)
-    return Dimensions(keys, allocation, tuple(notes))
+    return Dimensions(keys, allocation, tuple(notes), daily, hashed)
 
 
 def fetch_columns(con: duckdb.DuckDBPyConnection, table: str) -> list[str]:

@@ -1,5 +1,7 @@
 """Measures the showback and chargeback do not give: daily AI spend (peak-to-average), committed vs on-demand
-spend, and charge lines lacking team or feature tags. One scan of the valid rows, at the classifier's grain."""
+spend, and charge lines lacking team or feature tags. Daily spend reads the lines' day grain (tables.SB_GRAIN,
+build_lines(daily=True)), so the valid rows are grouped once for the lines and the measures; without it, one
+scan of the valid rows at the classifier's grain."""
 
 from __future__ import annotations
 
@@ -11,9 +13,7 @@ from auditor.billing.allocate import classify
 from auditor.billing.db import aggregate, fetch_dicts, fetch_row
 from auditor.billing.ingest.focus import quote_ident as qi
 from auditor.billing.records import BillingData
-
-_COMMITTED = ("(PricingCategory = 'Committed' OR CommitmentDiscountId IS NOT NULL "
-              "OR x_ContractCommitmentId IS NOT NULL)")
+from auditor.finops.lines import COMMITTED, Dimensions
 
 
 @dataclass(frozen=True, slots=True)
@@ -26,15 +26,31 @@ class Measures:
     lacking_cost: Decimal
 
 
-def daily_spend(data: BillingData) -> tuple[tuple[tuple[str, Decimal], ...], Decimal, Decimal]:
+def daily_spend(data: BillingData, dims: Dimensions | None = None
+                ) -> tuple[tuple[tuple[str, Decimal], ...], Decimal, Decimal]:
+    """`dims`: lines built with daily=True, whose day grain (tables.SB_GRAIN) is read instead of the rows."""
     p = classify.load_patterns()
     cols = tuple(dict.fromkeys((*p.provider_columns, *p.detail_columns)))
     names = ", ".join(qi(c) for c in cols)
-    aggregate(data, tables.QR_DAY_RAW, f"""
-        SELECT {names}, CAST(ChargePeriodStart AS DATE) AS x_Day, {_COMMITTED} AS x_Committed,
-               sum(BilledCost) AS BilledCost
-        FROM {data.view} GROUP BY ALL""")
-    classify.create_ai_table(data.con, tables.QR_DAY_RAW, tables.QR_DAY, ("x_Day", "x_Committed", "BilledCost"))
+    if dims is not None and dims.daily_grain and dims.hashed:
+        # Whether a row is AI spend depends on its DIMS only: classify the few thousand distinct tuples
+        # (create_ai_table keeps exactly the rows whose provider pattern matches, each once).
+        data.con.execute(f"""CREATE OR REPLACE TEMP TABLE {tables.QR_DAY} AS
+            SELECT CAST(g.x_Period AS DATE) AS x_Day, g.x_Committed, sum(g.BilledCost) AS BilledCost
+            FROM {tables.SB_GRAIN} g
+            SEMI JOIN (SELECT x_H FROM {tables.SB_GRAIN_KEYS} WHERE ({p.provider}) IS NOT NULL) a ON a.x_H = g.x_H
+            GROUP BY ALL""")
+    else:
+        if dims is not None and dims.daily_grain:
+            data.con.execute(f"""CREATE OR REPLACE TEMP TABLE {tables.QR_DAY_RAW} AS
+                SELECT {names}, CAST(x_Period AS DATE) AS x_Day, x_Committed, sum(BilledCost) AS BilledCost
+                FROM {tables.SB_GRAIN} GROUP BY ALL""")
+        else:
+            aggregate(data, tables.QR_DAY_RAW, f"""
+                SELECT {names}, CAST(ChargePeriodStart AS DATE) AS x_Day, {COMMITTED} AS x_Committed,
+                       sum(BilledCost) AS BilledCost
+                FROM {data.view} GROUP BY ALL""")
+        classify.create_ai_table(data.con, tables.QR_DAY_RAW, tables.QR_DAY, ("x_Day", "x_Committed", "BilledCost"))
     days = fetch_dicts(data.con, f"SELECT strftime(x_Day, '%Y-%m-%d') AS d, sum(BilledCost) AS c FROM {tables.QR_DAY} "
                                  "WHERE x_Day IS NOT NULL GROUP BY x_Day ORDER BY x_Day")
     split = fetch_row(data.con, f"""SELECT coalesce(sum(BilledCost) FILTER (WHERE x_Committed), 0) AS c,
@@ -55,7 +71,8 @@ def lacking_tags(data: BillingData, dims: dict[str, str]) -> tuple[int, Decimal 
     return int(row["n"]), requests, Decimal(row["cost"])
 
 
-def measure(data: BillingData, dims: dict[str, str]) -> Measures:
-    daily, committed, on_demand = daily_spend(data)
+def measure(data: BillingData, dims: dict[str, str], lines: Dimensions | None = None) -> Measures:
+    """`lines`: what build_lines returned; with daily=True its day grain gives the daily spend."""
+    daily, committed, on_demand = daily_spend(data, lines)
     n, requests, cost = lacking_tags(data, dims)
     return Measures(daily, committed, on_demand, n, requests, cost)

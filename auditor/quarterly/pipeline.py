@@ -70,14 +70,15 @@ def billing_side(run: QuarterlyRun, scanned: list[Any], policy: Policy, note: Ca
     from auditor.quarterly.measures import measure
 
     with billing_loaded(run.billing, run.account, run.currency, note) as data:
-        dims = build_lines(data, policy, "month")  # once, for the showback and the chargeback
+        # once, for the showback, the chargeback and (its day grain) the daily measures
+        dims = build_lines(data, policy, "month", daily=True)
         inv = build_inventory(scanned, data, dims.allocation, None, policy)
         show = build_showback(data, policy, "month", dims)
         _outside(show, run.quarter)
         bills = load_invoices(run.invoices) if run.invoices else None
         variances = [abs(c.variance) for c in reconcile(data, bills, policy).invoices
                      if c.variance is not None] if bills is not None else []
-        meas = measure(data, dims.keys)
+        meas = measure(data, dims.keys, dims)
         cb = build_chargeback(data, policy, bills, dims, code_experiments(scanned, policy))
     return {"inventory": inv, "show": show, "chargeback": cb, "measures": meas,
             "variance": max(variances) if variances else None}
