@@ -79,8 +79,9 @@ def ai_detail(ai_table: str) -> str:
 
 
 POOL_AI = "billing_ai"
-"""Created by `allocate.classify.create_ai_table` for `allocate.pools`: the generative-AI ROLLUP groups
-(`pools._KEEP` columns) with x_Provider, x_ProviderName, x_ModelName, x_CostSource. Read by `pools`."""
+"""Created by `allocate.pools` from `allocate.classify.ai_sql` (create_ai_table's SELECT): the generative-AI
+ROLLUP groups (`pools._KEEP` columns) with x_Provider, x_ProviderName, x_ModelName, x_CostSource and dim_id
+(dense rank of `scope.DIM_COLUMNS`). Read by `pools`."""
 
 ALLOC_DIM = "alloc_dim"
 """Created by `allocate.pools`: (dim_id, `scope.DIM_COLUMNS`), one row per distinct combination of the
@@ -101,12 +102,12 @@ seen ids)."""
 
 ALLOC_STATUS = "alloc_status"
 """A CTE of the ALLOC_ROWS statement in `allocate.pools` (not a table): (dim_id, missing VARCHAR[] in
-policy-key order, team)."""
+policy-key order, missing_pos (their 0-based positions in policy.keys, comma-separated), team)."""
 
 ALLOC_ROWS = "alloc_rows"
 """Created by `allocate.pools`: POOL_AI groups joined to their dim_id and status (x_Provider,
 x_ProviderName, x_ModelName, x_CostSource, BillingCurrency, SubAccountId, SubAccountName, ResourceId and
-ResourceName (a FOCUS 1.3 split row's AllocatedResourceId / AllocatedResourceName when set), BilledCost, Rows, FirstCharge, LastCharge, dim_id, missing, team, allocated, pool_id).
+ResourceName (a FOCUS 1.3 split row's AllocatedResourceId / AllocatedResourceName when set), BilledCost, Rows, FirstCharge, LastCharge, dim_id, missing, missing_pos, team, allocated, credit, pool_id).
 Read by `pools` (currency check, totals, pools, spend, seen ids)."""
 
 RECON_BILLED = "recon_billed"

@@ -155,15 +155,17 @@ def ai_sql(table: str, name: str, keep: tuple[str, ...]) -> str:
     value = {c: (f"CASE WHEN c.x_Provider IN ({', '.join(qs(i) for i in narrow[c])}) THEN r.{qi(c)} END"
                  if c in narrow else f"r.{qi(c)}") for c in dcols}
     ai = f"{name}_rows"
+    # Non-AI provider tuples are dropped at the join, not inside the provider CTE: a filter there is an
+    # expression over the join columns, which DuckDB rewrites onto the big side and so ran the provider CASE
+    # once per rollup group instead of once per distinct tuple (measured: 6 ms of ~60 at 13k groups).
     return f"""
         WITH {provider} AS MATERIALIZED (
             SELECT *, {p.provider_name} AS x_ProviderName FROM (
-                SELECT *, {p.provider} AS x_Provider FROM (SELECT DISTINCT {pcols} FROM {table}))
-            WHERE x_Provider IS NOT NULL),
+                SELECT *, {p.provider} AS x_Provider FROM (SELECT DISTINCT {pcols} FROM {table}))),
         {ai} AS MATERIALIZED (
             SELECT {", ".join(f"r.{qi(c)}" for c in keep)}, c.x_Provider, c.x_ProviderName,
                    c.ProviderName AS "d:ProviderName", {", ".join(f"{value[c]} AS {qi('d:' + c)}" for c in dcols)}
-            FROM {table} r JOIN {provider} c ON {_join('r', 'c', p.provider_columns)}),
+            FROM {table} r JOIN {provider} c ON c.x_Provider IS NOT NULL AND {_join('r', 'c', p.provider_columns)}),
         {detail} AS (
             SELECT *, {p.model} AS x_ModelName, {p.cost_source} AS x_CostSource FROM (
                 SELECT DISTINCT x_Provider, {", ".join(f"{qi('d:' + c)} AS {qi(c)}" for c in ("ProviderName", *dcols))}

@@ -189,16 +189,21 @@ _SEEN = {
 
 
 def _seen(con: duckdb.DuckDBPyConnection) -> tuple[Seen, ...]:
-    parts = [f"SELECT {qs(kind)} AS kind, {expr} AS value, x_Provider, BilledCost, allocated, Rows FROM ids"
+    """Every identifier (_SEEN, and each resolved tag) with its cost. The ids are functions of the dimension
+    row and the model, so the AI groups are summed per (dim_id, model) first, and the tags per dim_id."""
+    parts = [f"SELECT {qs(kind)} AS kind, {expr} AS value, x_Provider, c, u, n FROM ids"
              for kind, expr in _SEEN.items()]
-    parts.append(f"""SELECT 'tag:' || r.key, r.value, a.x_Provider, a.BilledCost, a.allocated, a.Rows
-                     FROM {ROWS} a JOIN {RESOLVED} r ON r.dim_id = a.dim_id AND r.from_tags""")
+    parts.append(f"""SELECT 'tag:' || r.key, r.value, d.x_Provider, sum(m.c), sum(m.u), sum(m.n)
+                     FROM by_dim m JOIN {DIM} d USING (dim_id) JOIN {RESOLVED} r ON r.dim_id = m.dim_id AND r.from_tags
+                     GROUP BY 1, 2, 3""")
     rows = fetch_dicts(con, f"""
-        WITH ids AS MATERIALIZED (SELECT a.x_ModelName, a.BilledCost, a.allocated, a.Rows, d.* FROM {ROWS} a
-                                  JOIN {DIM} d USING (dim_id))
+        WITH by_model AS MATERIALIZED (
+            SELECT dim_id, x_ModelName, sum(BilledCost) AS c, coalesce(sum(BilledCost) FILTER (WHERE NOT allocated), 0) AS u,
+                   sum(Rows) AS n FROM {ROWS} GROUP BY ALL),
+        by_dim AS (SELECT dim_id, sum(c) AS c, sum(u) AS u, sum(n) AS n FROM by_model GROUP BY ALL),
+        ids AS MATERIALIZED (SELECT m.x_ModelName, m.c, m.u, m.n, d.* FROM by_model m JOIN {DIM} d USING (dim_id))
         SELECT kind, value, x_Provider, c::VARCHAR AS cost, u::VARCHAR AS untagged, n FROM (
-            SELECT kind, value, x_Provider, sum(BilledCost) AS c,
-                   coalesce(sum(BilledCost) FILTER (WHERE NOT allocated), 0) AS u, sum(Rows) AS n
+            SELECT kind, value, x_Provider, sum(c) AS c, sum(u) AS u, sum(n) AS n
             FROM ({' UNION ALL '.join(parts)}) WHERE value IS NOT NULL
             GROUP BY 1, 2, 3) ORDER BY kind, c DESC, value""")
     return tuple(Seen(r["kind"], r["value"], r["x_Provider"], Decimal(r["cost"]), Decimal(r["untagged"]), int(r["n"]))
