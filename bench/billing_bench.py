@@ -13,7 +13,7 @@ then runs, interleaved and each in a fresh process (so peak RSS is per run):
   base      with --base DIR (e.g. `git archive main | tar -x -C DIR`): the same as tagaudit, with the
             tagaudit code in DIR, for before/after ratios paired in the same rounds
 and prints median wall times, the median of the per-run paired ratios (tagaudit / bare of the same round,
-robust on a busy machine) and peak RSS. The machine is noisy: read medians.
+robust on a busy machine), the fastest run of each and peak RSS. The machine is noisy: read medians.
 
 What the clock covers, the same for every contender: each run is a fresh interpreter; Python, DuckDB and
 tagaudit are imported and the policy is loaded before the clock starts (none of it grows with the rows).
@@ -133,7 +133,9 @@ def main() -> None:
     median = {k: statistics.median(r["seconds"] for r in results[k]) for k in kinds}
     for kind in kinds:
         rss = max(r["peak_rss_mb"] for r in results[kind])
-        print(f"{kind:10s} median {median[kind]:6.2f}s  peak RSS {rss:6.0f} MB  groups {int(results[kind][0]['groups'])}")
+        fastest = min(r["seconds"] for r in results[kind])  # on a shared machine, the least disturbed run
+        print(f"{kind:10s} median {median[kind]:6.2f}s  fastest {fastest:6.2f}s  peak RSS {rss:6.0f} MB  "
+              f"groups {int(results[kind][0]['groups'])}")
     for top, under in [(t, b) for t in ("tagaudit", "base") if t in kinds for b in ("bare", "bare-6", "bare-same")] + (
             [("tagaudit", "base")] if args.base else []):
         paired = [t["seconds"] / b["seconds"] for t, b in zip(results[top], results[under], strict=True)]
