@@ -35,9 +35,9 @@ ROWS = tables.ALLOC_ROWS
 DIM = tables.ALLOC_DIM
 STATUS = tables.ALLOC_STATUS
 RESOLVED = tables.ALLOC_RESOLVED
-_POOL_KEY = "x_Provider, SubAccountId, ResourceId, x_ModelName, missing, credit"
-# The same key for ranking: missing_pos names the same keys as missing, and text ranks faster than a list.
-_POOL_KEY_RANK = _POOL_KEY.replace("missing", "missing_pos")
+# missing_pos: the missing policy keys' positions in policy.keys, as text ("0,2"; "" when allocated). It names
+# the same keys as the list of their names, ranks faster, and a list column costs more to materialise.
+_POOL_KEY = "x_Provider, SubAccountId, ResourceId, x_ModelName, missing_pos, credit"
 # Untagged credits and adjustments (FOCUS ChargeCategory Credit / Adjustment; the cost source's first part,
 # before any "/committed"-style suffix) are no spend that a tag would allocate: they get lines of their own,
 # apart from the pools. A tagged credit stays allocated to its team.
@@ -71,22 +71,22 @@ def _build(con: duckdb.DuckDBPyConnection, data: BillingData, policy: Policy) ->
     keys = f"[{', '.join(qs(k) for k in names)}]"
     team = qs(team_key(policy))
     # The status of each dimension combination is read once, here: a CTE, not a table of its own. The missing
-    # keys are the policy's keys (in policy order) that did not resolve: a list filter, not an ordered
-    # aggregate over dims x keys. `missing_pos` (their positions in policy.keys, as text) is what Python reads.
+    # keys are the policy's keys that did not resolve, as missing_pos (_POOL_KEY): a list filter over the key
+    # positions, not an ordered aggregate over dims x keys.
     con.execute(f"""
         CREATE OR REPLACE TEMP TABLE {ROWS} AS
         WITH {STATUS} AS (
-            SELECT dim_id, list_filter({keys}, lambda k: NOT list_contains(have, k)) AS missing,
+            SELECT dim_id, team,
                    array_to_string(list_filter(range({len(names)}), lambda i: NOT list_contains(have, {keys}[i + 1])), ',')
-                       AS missing_pos, team
+                       AS missing_pos
             FROM (SELECT d.dim_id, coalesce(list(r.key) FILTER (WHERE r.key IS NOT NULL), []) AS have,
                          any_value(r.value) FILTER (WHERE r.key = {team}) AS team
                   FROM {DIM} d LEFT JOIN {RESOLVED} r ON r.dim_id = d.dim_id GROUP BY d.dim_id))
-        SELECT *, dense_rank() OVER (ORDER BY {_POOL_KEY_RANK}) AS pool_id FROM (
+        SELECT *, dense_rank() OVER (ORDER BY {_POOL_KEY}) AS pool_id FROM (
             SELECT a.x_Provider, a.x_ProviderName, a.x_ModelName, a.x_CostSource, a.BillingCurrency,
                    a.SubAccountId, a.SubAccountName, {_RESOURCE} AS ResourceId, {_RESOURCE_NAME} AS ResourceName,
-                   a.BilledCost, a.Rows, a.FirstCharge, a.LastCharge, a.dim_id, s.missing, s.missing_pos, s.team,
-                   len(s.missing) = 0 AS allocated, len(s.missing) > 0 AND {_CREDIT} AS credit
+                   a.BilledCost, a.Rows, a.FirstCharge, a.LastCharge, a.dim_id, s.missing_pos, s.team,
+                   s.missing_pos = '' AS allocated, s.missing_pos <> '' AND {_CREDIT} AS credit
             FROM {AI} a JOIN {STATUS} s ON s.dim_id = a.dim_id)""")
 
 
@@ -117,17 +117,19 @@ def _pools(con: duckdb.DuckDBPyConnection, keys: tuple[str, ...]) -> dict[str, t
     on pool_id in Python: building nested lists in SQL and decoding them (JSON or DuckDB's nested values)
     cost more than the sums. Money comes back as text: DuckDB's DECIMAL -> Python Decimal conversion costs
     more than Decimal(str), and gives the same value and scale."""
+    names = f"[{', '.join(qs(k) for k in keys)}]"
     p = fetch_columns(con, f"""
         SELECT pool_id, CASE WHEN allocated THEN 'allocated' WHEN credit THEN 'credit' ELSE 'untagged' END AS kind,
                x_Provider, SubAccountId, ResourceId, x_ModelName, missing_pos, c::VARCHAR AS cost, n, pname,
                rname, sname
         FROM (SELECT pool_id, any_value(allocated) AS allocated,
                      {", ".join(f"any_value({c}) AS {c}" for c in _POOL_KEY.split(", "))},
-                     any_value(missing_pos) AS missing_pos, sum(BilledCost) AS c, sum(Rows) AS n,
+                     sum(BilledCost) AS c, sum(Rows) AS n,
                      min(x_ProviderName) AS pname, min(ResourceName) AS rname, min(SubAccountName) AS sname
               FROM {ROWS} GROUP BY pool_id)
         ORDER BY c DESC, x_Provider, SubAccountId NULLS FIRST, ResourceId NULLS FIRST, x_ModelName NULLS FIRST,
-                 missing""")
+                 CASE WHEN missing_pos = '' THEN []::VARCHAR[]
+                      ELSE list_transform(string_split(missing_pos, ','), lambda i: {names}[i::INTEGER + 1]) END""")
     s = fetch_columns(con, f"""
         SELECT pool_id, x_CostSource AS source, c::VARCHAR AS cost FROM (
             SELECT pool_id, x_CostSource, sum(BilledCost) AS c FROM {ROWS} GROUP BY ALL)
