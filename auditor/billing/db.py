@@ -1,6 +1,7 @@
 """Reading DuckDB results by column name, never by position.
 
     fetch_dicts(con, sql, params=None) -> list[dict[str, Any]]    every row, column name -> value
+    fetch_columns(con, sql, params=None) -> dict[str, tuple[Any, ...]]  column name -> its values, in row order
     fetch_one_dict(con, sql, params=None) -> dict[str, Any] | None  the first row, or None
     fetch_row(con, sql, params=None) -> dict[str, Any]            the one row of an aggregate query
     fetch_scalar(con, sql, params=None) -> Any                    the one value of a one-column query
@@ -38,6 +39,17 @@ def fetch_dicts(con: duckdb.DuckDBPyConnection, sql: str,
     cur = _run(con, sql, params)
     names = _names(cur)
     return [dict(zip(names, row, strict=True)) for row in cur.fetchall()]
+
+
+def fetch_columns(con: duckdb.DuckDBPyConnection, sql: str,
+                  params: Sequence[object] | None = None) -> dict[str, tuple[Any, ...]]:
+    """The result column by column: for thousands of rows, zip(cols["a"], cols["b"]) is several times
+    cheaper than a dict per row."""
+    cur = _run(con, sql, params)
+    names = _names(cur)
+    rows = cur.fetchall()
+    columns = list(zip(*rows, strict=True)) if rows else [() for _ in names]
+    return dict(zip(names, columns, strict=True))
 
 
 def fetch_one_dict(con: duckdb.DuckDBPyConnection, sql: str,

@@ -79,20 +79,21 @@ def ai_detail(ai_table: str) -> str:
 
 
 POOL_AI = "billing_ai"
-"""Created by `allocate.classify.create_ai_table` for `allocate.pools`: the generative-AI ROLLUP groups
-(`pools._KEEP` columns) with x_Provider, x_ProviderName, x_ModelName, x_CostSource. Read by `pools`."""
+"""Created by `allocate.pools` from `allocate.classify.ai_sql` (create_ai_table's SELECT): the generative-AI
+ROLLUP groups (`pools._KEEP` columns) with x_Provider, x_ProviderName, x_ModelName, x_CostSource and dim_id
+(dense rank of `scope.DIM_COLUMNS`). Read by `pools`."""
 
 ALLOC_DIM = "alloc_dim"
 """Created by `allocate.pools`: (dim_id, `scope.DIM_COLUMNS`), one row per distinct combination of the
 columns that can carry tags. Read by `allocate.scope.resolve` and `pools`."""
 
 ALLOC_ALIAS = "alloc_alias"
-"""Created by `allocate.scope.resolve`: (norm VARCHAR, key VARCHAR), the policy's tag aliases
-(normalised tag name -> policy key). Read only there."""
+"""A CTE of `allocate.scope.resolve` (not a table): (norm VARCHAR, key VARCHAR), the policy's tag aliases
+(normalised tag name -> policy key)."""
 
 ALLOC_SCOPE = "alloc_scope"
-"""Created by `allocate.scope.resolve`: (idx, kind, pattern, key, value), one row per usable scope-map
-tag (`scope.scope_rows`). Read only there."""
+"""A CTE of `allocate.scope.resolve` (not a table): (idx, kind, pattern, key, value), one row per usable
+scope-map tag (`scope.scope_rows`)."""
 
 ALLOC_RESOLVED = "alloc_resolved"
 """Created by `allocate.scope.resolve`: (dim_id, key, value, from_tags), the value each policy key
@@ -100,13 +101,13 @@ resolves to per ALLOC_DIM row (FOCUS tag beats scope map). Read by `allocate.poo
 seen ids)."""
 
 ALLOC_STATUS = "alloc_status"
-"""A CTE of the ALLOC_ROWS statement in `allocate.pools` (not a table): (dim_id, missing VARCHAR[] in
-policy-key order, team)."""
+"""A CTE of the ALLOC_ROWS statement in `allocate.pools` (not a table): (dim_id, team, missing_pos: the
+0-based positions in policy.keys of the keys that did not resolve, comma-separated, '' when none)."""
 
 ALLOC_ROWS = "alloc_rows"
 """Created by `allocate.pools`: POOL_AI groups joined to their dim_id and status (x_Provider,
 x_ProviderName, x_ModelName, x_CostSource, BillingCurrency, SubAccountId, SubAccountName, ResourceId and
-ResourceName (a FOCUS 1.3 split row's AllocatedResourceId / AllocatedResourceName when set), BilledCost, Rows, FirstCharge, LastCharge, dim_id, missing, team, allocated, pool_id).
+ResourceName (a FOCUS 1.3 split row's AllocatedResourceId / AllocatedResourceName when set), BilledCost, Rows, FirstCharge, LastCharge, dim_id, missing_pos, team, allocated, credit, pool_id).
 Read by `pools` (currency check, totals, pools, spend, seen ids)."""
 
 RECON_BILLED = "recon_billed"

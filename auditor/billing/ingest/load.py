@@ -72,7 +72,7 @@ def load_billing(paths: list[Path], *, currency: str | None = None, max_listed: 
         raise TagauditError(f"cannot read the billing data ({str(exc).splitlines()[0]})",
                             where=", ".join(s.path for s in sources),
                             hint="check that each file is complete and in the format its name says") from exc
-    ok = validate.row_ok_sql()
+    ok = validate.row_ok_sql(bad_values=validate.has_bad_values(con))
     keep = ok if currency is None else f"{ok} AND BillingCurrency = {focus.quote_str(currency)}"
     # A view, not a copy: filtering ~10k groups is cheaper than materialising ~35 columns (20 ms at 2M rows).
     con.execute(f"CREATE OR REPLACE TEMP VIEW {tables.ROLLUP} AS SELECT * FROM {tables.RAW_ROLLUP} "

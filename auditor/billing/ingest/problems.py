@@ -222,7 +222,6 @@ def _bit_value_notes(con: duckdb.DuckDBPyConnection, src: Source, counts: dict[t
 
 
 def collect(con: duckdb.DuckDBPyConnection, sources: list[Source], max_listed: int) -> Found:
-    ok = validate.row_ok_sql()
     files: list[SourceFile] = []
     rejected: list[Rejection] = []
     notes: list[Note] = []
@@ -230,6 +229,7 @@ def collect(con: duckdb.DuckDBPyConnection, sources: list[Source], max_listed: i
     total_rejected = 0
     parse_costs: list[Rejection] = []
     bad_values = _bad_values(con)
+    ok = validate.row_ok_sql(bad_values=bool(bad_values.currencies or bad_values.tags))
     for src in sources:
         counts = _counts(con, src, ok)
         rows, bad = counts[("rows", 0)], counts[("bad", 0)]

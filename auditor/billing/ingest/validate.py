@@ -138,9 +138,19 @@ def build_rollup(con: duckdb.DuckDBPyConnection, sources: list[Source], *, exact
         WHERE BillingCurrency IS NOT NULL AND NOT regexp_matches(BillingCurrency, '^[A-Z]{{3}}$')""")
 
 
-def row_ok_sql(prefix: str = "") -> str:
-    """SQL true for a row (or rollup group) that is not rejected."""
+def has_bad_values(con: duckdb.DuckDBPyConnection) -> bool:
+    """True when some Tags, AllocatedTags or BillingCurrency value rejects rows (build_rollup found it)."""
+    return bool(fetch_scalar(con, f"SELECT EXISTS (SELECT 1 FROM {tables.BAD_TAGS}) "
+                                  f"OR EXISTS (SELECT 1 FROM {tables.BAD_CURRENCIES}) AS bad"))
+
+
+def row_ok_sql(prefix: str = "", *, bad_values: bool = True) -> str:
+    """SQL true for a row (or rollup group) that is not rejected. With `bad_values=False` (has_bad_values
+    said none), the lookups of bad Tags and currencies are left out: they cannot reject anything, and each
+    costs a join in every query over the ROLLUP view (planning included, ~10 ms per query at 13k groups)."""
     p = prefix
+    if not bad_values:
+        return f"({p}x_Mask = 0 AND {p}BillingCurrency IS NOT NULL)"
     return (f"({p}x_Mask = 0 AND {p}BillingCurrency IS NOT NULL "
             f"AND {p}BillingCurrency NOT IN (SELECT currency FROM {tables.BAD_CURRENCIES}) "
             f"AND ({p}Tags IS NULL OR {p}Tags NOT IN (SELECT Tags FROM {tables.BAD_TAGS})) "
