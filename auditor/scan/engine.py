@@ -185,7 +185,8 @@ def sdk_import_in(text: bytes, tokens: tuple[bytes, ...]) -> bool:
                 dynamic = text.startswith((b"lib", b"_module"), after) or (
                     text.startswith(b"__", after) and text[max(0, at - 2):at] == b"__")
             if after > covered and (at == 0 or text[at - 1] not in word) and (after == size or text[after] not in word):
-                covered = rest(text, after).end()
+                line = rest(text, after)  # always a match (it may be empty)
+                covered = line.end() if line is not None else after
                 spans.append(text[after:covered])
             at = find(keyword, after)
         covered = -1
