@@ -68,3 +68,20 @@ def test_a_notebook_still_takes_the_regex_path() -> None:
     nb = b'{"cells": [{"cell_type": "code", "source": "import openai\\n"}]}'
     assert prefilter("a.ipynb", nb) is True
     assert prefilter("a.ipynb", b'{"cells": [{"cell_type": "code", "source": "x = \'openai\'"}]}') is False
+
+
+# -- import lists: the unfiltered list, filtered afterwards, is the filtered list ------------------------------
+IMPORT_PIECES = [b"import", b"from", b" ", b"\t", b"\n", b"(", b")", b",", b"#", b";", b".", b"..", b"a", b"b",
+                 b"os", b"app", b"app.core", b"x as y", b"*", b"\\\n", b"import_x", b"    ", b"\xc3\xa9"]
+
+
+@settings(max_examples=3000, deadline=None)
+@given(st.lists(st.sampled_from(IMPORT_PIECES), max_size=30),
+       st.sets(st.sampled_from(["a", "b", "app", "core", "x", "y"])), st.sets(st.sampled_from(["os", "b"])))
+def test_import_lists_filtered_afterwards_are_the_filtered_lists(parts: list[bytes], known: set[str],
+                                                                  skip: set[str]) -> None:
+    from scanners.python.summary import only_known, scan_imports
+
+    data = b"".join(parts)
+    names, drop = frozenset(known), frozenset(skip)
+    assert only_known(scan_imports(data, drop, None), names) == scan_imports(data, drop, names)
