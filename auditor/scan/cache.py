@@ -323,6 +323,70 @@ class ResultCache:
             write_sealed(folder, f"{key}.{kind}.json", entry_context(key, kind), body)
 
 
+# -- phase-1 facts: what the prefilter and the import scan found in a file, by content -----------------------
+# A file without an SDK import: its import names that may be repository modules (before the run's module names
+# filter them: that set changes as files come and go) and whether it may hand a client through. None: the file
+# may import an SDK, so it is parsed (its results come from the result cache above).
+Fact = tuple[tuple[str, ...], bool] | None
+FACTS_NAME = "phase1-facts.json"
+_FACTS_FORMAT = 1
+_MAX_FACTS_BYTES = 64 * 1024 * 1024
+_DIGEST_CHARS = 40
+
+
+def content_digest(data: bytes, path: str) -> str:
+    """What a fact is filed under: the file's bytes and kind (a notebook's bytes are read as a notebook)."""
+    h = hashlib.sha256(_kind(path).encode() + b"\0")
+    h.update(data)
+    return h.hexdigest()[:_DIGEST_CHARS]
+
+
+def facts_context(tool: str) -> str:
+    """Facts hold for one tool version and catalog (`tool`) and one standard library (imports of it are dropped)."""
+    import sys
+
+    return f"phase1-facts:{_FACTS_FORMAT}:{tool}:py{sys.version_info[0]}.{sys.version_info[1]}"
+
+
+def load_facts(cache_dir: Path | None, tool: str) -> dict[str, Fact] | None:
+    """The sealed facts of earlier runs, if they are ours, for this tool, and exactly of the shape written; else None.
+
+    A fact is used only for a file whose bytes hash to its digest, so a stale entry is never used, only unused.
+    """
+    folder = safe_dir(cache_dir, create=False) if cache_dir is not None else None
+    if folder is None:
+        return None
+    body = unseal(facts_context(tool), read_private(folder / FACTS_NAME, _MAX_FACTS_BYTES))
+    if body is None:
+        return None
+    try:
+        raw = json.loads(body)
+    except (ValueError, RecursionError):
+        return None
+    if type(raw) is not dict:
+        return None
+    out: dict[str, Fact] = {}
+    for digest, fact in raw.items():
+        if len(digest) != _DIGEST_CHARS:
+            return None
+        if fact == 0 and type(fact) is int:
+            out[digest] = None
+            continue
+        if type(fact) is not list or len(fact) != 2 or type(fact[0]) is not list or type(fact[1]) is not bool \
+                or any(type(name) is not str for name in fact[0]):
+            return None
+        out[digest] = (tuple(fact[0]), fact[1])
+    return out
+
+
+def save_facts(cache_dir: Path | None, tool: str, facts: dict[str, Fact]) -> None:
+    folder = safe_dir(cache_dir, create=True) if cache_dir is not None else None
+    if folder is not None:
+        body = json.dumps({d: 0 if f is None else [list(f[0]), f[1]] for d, f in sorted(facts.items())},
+                          separators=(",", ":"))
+        write_sealed(folder, FACTS_NAME, facts_context(tool), body.encode())
+
+
 def prepare_cache_dir(directory: Path) -> None:
     """Create the directory with a .gitignore so the cache is never committed."""
     try:

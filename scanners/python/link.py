@@ -30,10 +30,19 @@ _SKIP: dict[int, tuple[Catalog, frozenset[str]]] = {}  # by id, holding the cata
 
 def repo_imports(data: bytes, catalog: Catalog) -> tuple[str, ...]:
     """The import names in `data` that may name a module of the repository."""
+    return scan_imports(data, _skipped(catalog), REPO_NAMES)
+
+
+def all_repo_imports(data: bytes, catalog: Catalog) -> tuple[str, ...]:
+    """repo_imports before REPO_NAMES filters it (summary.only_known filters it to the same tuple)."""
+    return scan_imports(data, _skipped(catalog), None)
+
+
+def _skipped(catalog: Catalog) -> frozenset[str]:
     got = _SKIP.get(id(catalog))
     if got is None or got[0] is not catalog:
         got = _SKIP[id(catalog)] = (catalog, _STDLIB | catalog_roots(catalog))
-    return scan_imports(data, got[1], REPO_NAMES)
+    return got[1]
 
 
 def repo_names(paths: Iterable[str]) -> frozenset[str]:

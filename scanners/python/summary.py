@@ -149,17 +149,29 @@ def scan_imports(data: bytes, skip: frozenset[str] = frozenset(), known: frozens
             # The common case, decided on the bytes: `from os import path`, `import logging`.
             root = module.partition(b".")[0] if module is not None and module[:1] != b"." else \
                 first.partition(b".")[0] if first is not None and b"," not in data[match.end():end] else None
-            if root is not None and (root in skip_b or (known_b is not None and root not in known_b)):
-                pos = find(b"import", end)
-                continue
             body = match.end() if first is None else match.start(2)
-            if data.rfind(b"(", body, end) != -1 and data.rfind(b")", body, end) == -1:
+            # A parenthesised list runs on to its `)`. Decided on the statement's own code (not a `(` in a comment
+            # or after a `;`), and before `known` is looked at: then which statements are listed never moves the
+            # scan, and filtering the unfiltered list by `known` gives exactly the filtered one (the repo's
+            # phase-1 facts are stored unfiltered, as the set of module names changes between runs).
+            code = data[body:end].split(b"#", 1)[0].split(b";", 1)[0]
+            if b"(" in code and b")" not in code:
                 close = find(b")", end)
                 end = len(data) if close == -1 else close
+            if root and (root in skip_b or (known_b is not None and root not in known_b)):
+                pos = find(b"import", end)
+                continue
             text = data[body:end].split(b"#", 1)[0].split(b";", 1)[0].decode("utf-8", "replace")
             out += _bound(module, text, skip, known)
         pos = find(b"import", end)
     return tuple(dict.fromkeys(out))
+
+
+def only_known(imports: tuple[str, ...], known: frozenset[str] | None) -> tuple[str, ...]:
+    """`scan_imports(data, skip, None)` filtered as `scan_imports(data, skip, known)` filters (the same tuple)."""
+    if known is None:
+        return imports
+    return tuple(d for d in imports if (root := d.split(".", 1)[0]) in known or not root)
 
 
 def _bound(module: bytes | None, text: str, skip: frozenset[str], known: frozenset[str] | None) -> list[str]:
