@@ -348,21 +348,27 @@ def facts_context(tool: str) -> str:
     return f"phase1-facts:{_FACTS_FORMAT}:{tool}:py{sys.version_info[0]}.{sys.version_info[1]}"
 
 
+def read_sealed_json(cache_dir: Path | None, name: str, context: str, max_bytes: int) -> Any:
+    """The JSON sealed under `context` in the cache folder's `name`; None when it is missing, not ours, altered,
+    too large or not JSON. The caller still checks its shape: a sealed body is ours, not necessarily current."""
+    folder = safe_dir(cache_dir, create=False) if cache_dir is not None else None
+    if folder is None:
+        return None
+    body = unseal(context, read_private(folder / name, max_bytes))
+    if body is None:
+        return None
+    try:
+        return json.loads(body)
+    except (ValueError, RecursionError):
+        return None
+
+
 def load_facts(cache_dir: Path | None, tool: str) -> dict[str, Fact] | None:
     """The sealed facts of earlier runs, if they are ours, for this tool, and exactly of the shape written; else None.
 
     A fact is used only for a file whose bytes hash to its digest, so a stale entry is never used, only unused.
     """
-    folder = safe_dir(cache_dir, create=False) if cache_dir is not None else None
-    if folder is None:
-        return None
-    body = unseal(facts_context(tool), read_private(folder / FACTS_NAME, _MAX_FACTS_BYTES))
-    if body is None:
-        return None
-    try:
-        raw = json.loads(body)
-    except (ValueError, RecursionError):
-        return None
+    raw = read_sealed_json(cache_dir, FACTS_NAME, facts_context(tool), _MAX_FACTS_BYTES)
     if type(raw) is not dict:
         return None
     out: dict[str, Fact] = {}

@@ -222,18 +222,9 @@ def indexed_uses(index: RepoIndex, scans: list[FileScan], read: ReadFn) -> list[
 
 def load_index(cache_dir: Path | None) -> RepoIndex | None:
     """The index of the last whole-repo run, if it is ours and intact (else None: never trusted unverified)."""
-    from auditor.scan.cache import read_private, safe_dir, unseal
+    from auditor.scan.cache import read_sealed_json
 
-    folder = safe_dir(cache_dir, create=False) if cache_dir is not None else None
-    if folder is None:
-        return None
-    body = unseal(_INDEX_CONTEXT, read_private(folder / INDEX_NAME, _MAX_INDEX_BYTES))
-    if body is None:
-        return None
-    try:
-        raw = json.loads(body)
-    except (ValueError, RecursionError):
-        return None
+    raw = read_sealed_json(cache_dir, INDEX_NAME, _INDEX_CONTEXT, _MAX_INDEX_BYTES)
     if type(raw) is not dict or set(raw) != {"modules", "uses"} or type(raw["modules"]) is not dict \
             or type(raw["uses"]) is not list:
         return None
