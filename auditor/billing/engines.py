@@ -28,8 +28,9 @@ from typing import TYPE_CHECKING, Any
 from auditor.billing import tables
 from auditor.billing.db import fetch_dicts
 from auditor.billing.ingest import focus, validate
+from auditor.billing.ingest.problems import engine_quirk_notes
 from auditor.billing.ingest.sources import Source, map_columns
-from auditor.billing.ingest.typed import typed_sql
+from auditor.billing.ingest.typed import ROUNDS_SQL, typed_sql
 from auditor.billing.records import BillingData, Money, Note, SourceFile
 from scanners.errors import TagauditError
 
@@ -48,6 +49,7 @@ SOURCE_VIEW = "x_tagaudit_source"
 _MACROS = {
     "focus_typed_ts": "TRY_CAST({v} AS TIMESTAMP)",
     "focus_dec": "TRY_CAST(TRIM({v}) AS DECIMAL(38, 10))",
+    "focus_rounds": ROUNDS_SQL,  # a DOUBLE (or wide DECIMAL) BilledCost's rounding note, read from its text
 }
 _SPARK_TYPES = {"string": "VARCHAR", "double": "DOUBLE", "float": "FLOAT", "timestamp": "TIMESTAMP",
                 "timestamp_ntz": "TIMESTAMP", "date": "DATE", "bigint": "BIGINT", "int": "INTEGER",
@@ -348,7 +350,7 @@ def _billing(con: duckdb.DuckDBPyConnection, src: Source, currency: str | None, 
         valid_rows=valid, rejected_rows=total - valid, rejected=(), rejected_cost=rejected_cost,
         unreadable_cost_rows=0, unlisted_rows=total - valid, currencies=money,
         excluded=tuple(m for m in money if currency and m.currency != currency), period=period,
-        notes=src.notes, currency=currency, remote=remote)
+        notes=(*src.notes, *engine_quirk_notes(con, src, ok)), currency=currency, remote=remote)
 
 
 def check_tables(engine: str, targets: list[str], *, currency: str | None = None) -> CheckReport:

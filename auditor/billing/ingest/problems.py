@@ -142,21 +142,23 @@ def _counts(con: duckdb.DuckDBPyConnection, src: Source, ok: str) -> dict[tuple[
     return {(str(r["kind"]), int(r["bit"])): int(r["n"]) for r in rows}
 
 
-def _quirk_notes(con: duckdb.DuckDBPyConnection, src: Source, counts: dict[tuple[str, int], int]) -> list[Note]:
-    """One note per kind of quirk per file (columns listed), with the first affected row and a value."""
+def _quirk_notes(con: duckdb.DuckDBPyConnection, src: Source, counts: dict[tuple[str, int], int],
+                 examples: bool = True) -> list[Note]:
+    """One note per kind of quirk per file (columns listed), with the first affected row and a value (unless
+    not `examples`: an engine table's rows are not here to show one)."""
     rows = sorted((bit, n) for (kind, bit), n in counts.items() if kind == "quirk")
     dates = [(focus.DATETIME_COLUMNS[b], n, b) for b, n in rows if b < QUIRK_ROUNDED]
     nulls = [(NULL_LITERAL_COLUMNS[b - QUIRK_NULL_BASE], n) for b, n in rows if b >= QUIRK_NULL_BASE]
     notes = []
     if dates:
-        first = validate.quirk_example(con, src, dates[0][2], dates[0][0])
+        first = validate.quirk_example(con, src, dates[0][2], dates[0][0]) if examples else None
         notes.append(Note(src.path, ", ".join(c for c, _, _ in dates),
                           "dates/times are not ISO 8601 UTC (YYYY-MM-DDTHH:mm:ssZ); read as UTC",
                           "export ...Z timestamps", max(n for _, n, _ in dates), first and first[0],
                           first and first[1]))
     rounded = [n for b, n in rows if b == QUIRK_ROUNDED]
     if rounded:
-        first = validate.quirk_example(con, src, QUIRK_ROUNDED, "BilledCost")
+        first = validate.quirk_example(con, src, QUIRK_ROUNDED, "BilledCost") if examples else None
         notes.append(Note(src.path, "BilledCost", "more than 10 decimal places; rounded to DECIMAL(38, 10)",
                           "amounts below 1e-10 are lost; round in the export if that matters", rounded[0],
                           first and first[0], first and first[1]))
@@ -255,6 +257,11 @@ def collect(con: duckdb.DuckDBPyConnection, sources: list[Source], max_listed: i
     money, unreadable = _rejected_money(con, ok, parse_costs)
     return Found(tuple(files), tuple(rejected), total_rejected, money, unreadable,
                  max(0, total_rejected - listed_rows), tuple(notes))
+
+
+def engine_quirk_notes(con: duckdb.DuckDBPyConnection, src: Source, ok: str) -> list[Note]:
+    """The quirk notes of an engine table, from the counts its rollup brought back (no example rows)."""
+    return _quirk_notes(con, src, _counts(con, src, ok), examples=False)
 
 
 def with_commitments(found: Found, loaded: Any) -> Found:

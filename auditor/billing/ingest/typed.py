@@ -15,6 +15,15 @@ from auditor.billing.ingest.focus import quote_ident as qi
 from auditor.billing.ingest.focus import quote_str
 from auditor.billing.ingest.sources import Source, read_sql
 
+# True when a money text has significant digits beyond the 10th decimal (DECIMAL(38, 10) rounds it): plain
+# text by its digits; exponent forms by DECIMAL(38, 20) (both sides of <> typed alike: comparing mixed scales
+# casts the 10-place value up, which raises from 1e18); a non-zero amount that becomes 0. Portable SQL ({v}:
+# the text): the DuckDB macro focus_rounds, and inlined as it is on a remote engine (billing.engines).
+ROUNDS_SQL = ("coalesce(regexp_matches(trim({v}), '^[+-]?[0-9]*[.][0-9]{{10}}[0-9]*[1-9][0-9]*$'), false) OR coalesce("
+              f"TRY_CAST(trim({{v}}) AS DECIMAL(38, 20)) <> TRY_CAST(TRY_CAST(trim({{v}}) AS {focus.DECIMAL_SQL}) "
+              f"AS DECIMAL(38, 20)), false) OR coalesce(TRY_CAST(trim({{v}}) AS {focus.DECIMAL_SQL}) = 0 "
+              "AND TRY_CAST(trim({v}) AS DOUBLE) <> 0, false)")
+
 MACROS = (
     f"CREATE OR REPLACE TEMP MACRO focus_dec(v) AS TRY_CAST(trim(v) AS {focus.DECIMAL_SQL})",
     # ISO forms (with T/Z, with a space, date only, with offsets) go through DuckDB's own parser;
@@ -27,9 +36,6 @@ MACROS = (
     ("CREATE OR REPLACE TEMP MACRO focus_typed_ts(v) AS "
      "CASE WHEN isfinite(TRY_CAST(v AS TIMESTAMP)) THEN TRY_CAST(v AS TIMESTAMP) END"),
     "CREATE OR REPLACE TEMP MACRO focus_iso(v) AS v LIKE '____-__-__T__:__:__%Z'",
-    # True when a money text has significant digits beyond the 10th decimal (DECIMAL(38, 10) rounds it):
-    # plain text by its digits; exponent forms by DECIMAL(38, 20) (both sides of <> typed alike: comparing
-    # mixed scales casts the 10-place value up, which raises from 1e18); a non-zero amount that becomes 0.
     # True when a Tags/AllocatedTags text is null or would pass validate.TAGS_PROBLEMS (a JSON object, no
     # repeated key, no nested value), per row; ingest.splits pairs only rows that will be valid. The CASE keeps
     # json_transform off non-objects (it raises on them).
@@ -39,10 +45,7 @@ MACROS = (
      "AND NOT list_has_any(list_transform(map_values(json_transform(CASE WHEN json_type(TRY_CAST(v AS JSON)) = 'OBJECT' "
      "THEN TRY_CAST(v AS JSON) ELSE '{}'::JSON END, '\"MAP(VARCHAR, JSON)\"')), lambda x: json_type(x)), ['OBJECT', 'ARRAY']), "
      "false)"),
-    ("CREATE OR REPLACE TEMP MACRO focus_rounds(v) AS "
-    "coalesce(regexp_matches(trim(v), '^[+-]?[0-9]*[.][0-9]{10}[0-9]*[1-9][0-9]*$'), false) OR coalesce("
-    f"TRY_CAST(trim(v) AS DECIMAL(38, 20)) <> TRY_CAST(TRY_CAST(trim(v) AS {focus.DECIMAL_SQL}) AS DECIMAL(38, 20)), "
-    f"false) OR coalesce(TRY_CAST(trim(v) AS {focus.DECIMAL_SQL}) = 0 AND TRY_CAST(trim(v) AS DOUBLE) <> 0, false)"),
+    "CREATE OR REPLACE TEMP MACRO focus_rounds(v) AS " + ROUNDS_SQL.format(v="v"),
 )
 
 # Quirk bits: 0-3 non-ISO datetimes (focus.DATETIME_COLUMNS order), 4 BilledCost rounded to 10 decimals,
