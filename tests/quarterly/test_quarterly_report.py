@@ -96,6 +96,8 @@ def test_the_html_renders_in_a_real_headless_browser(demo: dict[str, Path], tmp_
 def test_the_pdf_has_several_non_blank_pages(demo: dict[str, Path], tmp_path: Path,
                                              require: Callable[[object, str], None]) -> None:
     require(shutil.which("pdftoppm"), "needs pdftoppm (apt-get install poppler-utils), as .ci/run does")
+    require(demo["pdf"].exists(), "PDF output needs headless Chromium on PATH (apt-get install chromium), "
+            "as .ci/run does")
     assert demo["pdf"].read_bytes()[:5] == b"%PDF-"
     subprocess.run(["pdftoppm", "-r", "40", "-png", str(demo["pdf"]), str(tmp_path / "page")], check=True)
     pages = sorted(tmp_path.glob("page*.png"))
