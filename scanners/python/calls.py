@@ -7,7 +7,7 @@ from collections import Counter
 from collections.abc import Callable
 from dataclasses import replace
 
-from scanners.catalog import CallSpec, Catalog, TypeSpec
+from scanners.catalog import CallSpec, Catalog, CtorSpec, TypeSpec
 from scanners.python.checks import run_checks
 from scanners.python.comments import is_directive, parse_annotation
 from scanners.python.index import ArgRef, CallRef, ModuleIndex, Scope, index_module, relevant_lines
@@ -63,6 +63,7 @@ class _Finder:
         self.catalog = catalog
         self.tree = tree
         self.lines = source.splitlines()
+        self.source = source
         self.path = path
         self.locate = locate
         roots = frozenset(q.split(".")[0] for q in catalog.constructors) | frozenset(
@@ -78,6 +79,7 @@ class _Finder:
         self.module_objs: dict[tuple[str, str], Obj] = {}
         self.sites: list[CallSite] = []
         self.used_origins: set[tuple[int, int]] = set()
+        self._roots: set[str] | None = None
 
     # -- classification -------------------------------------------------------------------
     def classify(self, value: Value) -> tuple[Obj, TypeSpec, CallSpec] | None:
@@ -204,7 +206,8 @@ class _Finder:
             if isinstance(func, ModuleRef) and func.qualname in self.catalog.constructors:
                 r.eval(node, ref.scope, node.lineno)  # registers framework-model constructions
                 continue
-            found = self.classify(func) or (self._unresolved(node.func) if bounded else None)
+            found = self.classify(func) or (self._unresolved(node.func) if bounded else None) or \
+                self._passed_in(node.func, ref.scope, node.lineno)
             if found is None:
                 continue
             obj, spec, call = found
@@ -246,13 +249,56 @@ class _Finder:
         ev = Evidence(via=BOUND_REASON, grade="BILL", state="unverifiable", level="client")
         return Obj(spec.id, spec.provider, call.path, (ev,)), spec, call
 
+    def _passed_in(self, func: ast.expr, scope: Scope, line: int) -> tuple[Obj, TypeSpec, CallSpec] | None:
+        """`def ask(client, q): client.chat.completions.create(...)`: an untyped parameter (no caller in this
+        module passes it a client) whose whole attribute path is a request of an SDK this module imports.
+
+        Only paths of two or more names count (`chat.completions.create`, `models.generate_content`), and only
+        SDKs whose module the file imports, so `client.messages.create` of an SMS library in a file that does
+        not import anthropic stays silent. The client is built elsewhere, so its tags are unverifiable.
+        """
+        attrs: list[str] = []
+        while isinstance(func, ast.Attribute):
+            attrs.insert(0, func.attr)
+            func = func.value
+        if len(attrs) < 2 or not isinstance(func, ast.Name) or func.id == scope.self_name:
+            return None
+        bindings = self.resolver.lookup(func.id, scope, line)
+        if not bindings or any(b.kind != "param" or b.node is not None or b.scope is None
+                               or b.scope.kind != "function" for b in bindings):
+            return None
+        path = tuple(attrs)
+        imported = self._imported_roots()
+        best: tuple[tuple[bool, bool, str], CtorSpec, TypeSpec, CallSpec] | None = None
+        for specs in self.catalog.constructors.values():
+            for ctor in specs:
+                root = ctor.qualname.split(".")[0]
+                spec = self.catalog.types[ctor.type_id]
+                call = spec.calls.get(path)
+                if call is None or path in spec.free or root not in imported or ctor.annotation_only:
+                    continue
+                # The client this module names (`AsyncOpenAI(` in a factory beside it), then the SDK's own
+                # provider over a cloud variant sharing the module (openai over azure_openai), then by name.
+                rank = (ctor.qualname.rsplit(".", 1)[-1] not in self.source, ctor.provider != root, ctor.qualname)
+                if best is None or rank < best[0]:
+                    best = (rank, ctor, spec, call)
+        if best is None:
+            return None
+        _, ctor, spec, call = best
+        via = (f"client passed in as parameter {func.id!r} (constructed elsewhere; the SDK is inferred from the "
+               f"request's path and this module's import of {ctor.qualname.split('.')[0]})")
+        return self.resolver.passed_in(ctor, via, (0, 0)), spec, call
+
     def _imported_roots(self) -> set[str]:
+        if self._roots is not None:
+            return self._roots
         roots: set[str] = set()
         for node in ast.walk(self.tree):
             if isinstance(node, ast.Import):
                 roots.update(a.name.split(".")[0] for a in node.names)
             elif isinstance(node, ast.ImportFrom) and node.module and not node.level:
                 roots.add(node.module.split(".")[0])
+        self._roots = roots
         return roots
 
     def _is_not_caller(self, wrapper: ast.Call, scope: Scope) -> bool:

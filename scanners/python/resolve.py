@@ -373,14 +373,17 @@ class Resolver:
         target = self.eval(_unwrap_optional(node), scope, line)
         if isinstance(target, ModuleRef) and target.qualname in self.catalog.constructors:
             spec = self.catalog.constructors[target.qualname][0]
-            tspec = self.catalog.types[spec.type_id]
-            grade: Grade = "SCOPE" if any(c.kind == "scope" and c.scope not in CREDENTIAL_SCOPES
-                                          for c in tspec.carriers) else "GW"
-            ev = Evidence(via=f"client passed in as {target.qualname.rsplit('.', 1)[-1]} (constructed elsewhere)",
-                          grade=grade, state="unverifiable", level="client")
-            return Obj(spec.type_id, spec.provider, carriers=(ev,), mode=spec.mode,
-                       origin=(node.lineno, node.col_offset))
+            return self.passed_in(spec, f"client passed in as {target.qualname.rsplit('.', 1)[-1]} (constructed elsewhere)",
+                                  (node.lineno, node.col_offset))
         return Dyn("a parameter")
+
+    def passed_in(self, spec: CtorSpec, via: str, origin: tuple[int, int]) -> Obj:
+        """A client built by someone else: its scope carriers cannot be seen, so the grade is unverifiable."""
+        tspec = self.catalog.types[spec.type_id]
+        grade: Grade = "SCOPE" if any(c.kind == "scope" and c.scope not in CREDENTIAL_SCOPES
+                                      for c in tspec.carriers) else "GW"
+        ev = Evidence(via=via, grade=grade, state="unverifiable", level="client")
+        return Obj(spec.type_id, spec.provider, carriers=(ev,), mode=spec.mode, origin=origin)
 
     # -- expressions ----------------------------------------------------------------------
     def eval(self, node: ast.expr, scope: Scope, line: int) -> Value:
